@@ -1,0 +1,58 @@
+# gcrm: the two commands a user needs.
+#   make run   set everything up and serve the dashboard
+#   make test  set everything up and run the whole suite (lint, contracts, tests)
+# Both are idempotent: run them again and they only do what is missing.
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+HOST ?= 0.0.0.0
+
+.PHONY: run test setup install db lint pytest stop clean-db help
+
+help:
+	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
+	@echo "make test   set up and run lint, import contracts and the test suite"
+	@echo "make stop   stop the local database"
+
+run: setup
+	@echo ""
+	@echo "gcrm dashboard: http://localhost:$(PORT)"
+	@echo ""
+	$(BIN)/streamlit run dashboards/streamlit_app.py --server.port $(PORT) --server.address $(HOST)
+
+test: setup lint pytest
+
+setup: install db
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "gcrm needs Python >= 3.11; found $$($(PY) --version 2>&1)."; exit 1; }
+	@$(PY) -m venv $(VENV) >/dev/null 2>&1 || { \
+		rm -rf $(VENV); \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing python3-venv with apt-get ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+			$(PY) -m venv $(VENV); \
+		else echo "Python's venv module is missing: install the package python3-venv."; exit 1; fi; }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+db: install
+	$(BIN)/gcrm db start
+	$(BIN)/gcrm db upgrade
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+stop:
+	@[ -x $(BIN)/gcrm ] && $(BIN)/gcrm db stop || true

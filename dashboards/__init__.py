@@ -1,0 +1,1 @@
+"""The Streamlit multipage app. Pages call ``dashboards.data``; nothing here writes SQL."""

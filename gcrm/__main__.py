@@ -1,0 +1,3 @@
+from gcrm.cli import app
+
+app()

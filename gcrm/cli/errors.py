@@ -1,0 +1,24 @@
+"""Turn gcrm errors into one readable line and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+
+import typer
+from rich.console import Console
+
+from gcrm.errors import GcrmError
+
+err_console = Console(stderr=True)
+
+
+def reports_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GcrmError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper

@@ -1,0 +1,58 @@
+"""Settings: one object, read from ``GCRM_*`` environment variables on first use.
+
+Nothing here runs at import. Call :func:`get_settings`; tests that change the
+environment call ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob gcrm reads from the environment (prefix ``GCRM_``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="GCRM_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="Use this PostgreSQL/PostGIS server instead of the managed local cluster.",
+    )
+    home: Path = Field(
+        default=Path(".gcrm"),
+        description="Folder for the managed cluster and other local state (git-ignored).",
+    )
+    db_port: int = Field(default=54329, ge=1024, le=65535)
+    db_name: str = "gcrm"
+    db_user: str = "gcrm"
+    db_os_user: str = Field(
+        default="postgres",
+        description="Unprivileged system user that runs the managed server when gcrm runs as root.",
+    )
+    dashboard_port: int = Field(default=8501, ge=1024, le=65535)
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str | None) -> str | None:
+        """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first call."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The store: engine and sessions, the managed local cluster, models and migrations."""

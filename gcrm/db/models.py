@@ -1,0 +1,419 @@
+"""The CRM schema: SQLAlchemy 2 models with PostGIS geometry columns.
+
+Conventions: geometry columns are called ``geom`` and stored in EPSG:4326,
+each with a GiST index; facts that come from other systems carry
+``(source, external_id)``, unique together, so reloading a file is idempotent;
+CHECK constraints reject values that cannot be true. Every schema change goes
+through an Alembic migration in ``gcrm/db/migrations`` (``gcrm db revision``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACCOUNT_KINDS = ("person", "business")
+ACCOUNT_STATUSES = ("prospect", "customer", "churned")
+GEOCODE_PRECISIONS = ("provided", "rooftop", "interpolated", "postcode", "city", "none")
+CASE_TYPES = ("complaint", "return", "request", "repair", "other")
+CASE_STATUSES = ("open", "pending", "closed")
+INTERACTION_CHANNELS = ("phone", "email", "web", "visit", "kiosk", "mail", "sms")
+TRADE_AREA_METHODS = ("ring", "drivetime", "customers", "voronoi", "huff")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _point(nullable: bool = True) -> Any:
+    return mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=True), nullable=nullable
+    )
+
+
+def _multipolygon(nullable: bool = True) -> Any:
+    return mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=nullable
+    )
+
+
+def _valid_geom(name: str = "geom") -> CheckConstraint:
+    return CheckConstraint(f"{name} IS NULL OR ST_IsValid({name})", name=f"{name}_valid")
+
+
+def _valid_point(name: str = "geom") -> CheckConstraint:
+    return CheckConstraint(
+        f"{name} IS NULL OR (ST_IsValid({name}) AND NOT ST_IsEmpty({name}) "
+        f"AND ST_X({name}) BETWEEN -180 AND 180 AND ST_Y({name}) BETWEEN -90 AND 90)",
+        name=f"{name}_valid_lonlat",
+    )
+
+
+def _created() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Rep(Base):
+    """A sales representative with a home base and a workload capacity."""
+
+    __tablename__ = "reps"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        _valid_point("home_geom"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, server_default="manual")
+    external_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    home_geom = _point()
+    capacity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class Account(Base):
+    """A customer, prospect or former customer: a person or a business."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind_known"),
+        CheckConstraint(_in("status", ACCOUNT_STATUSES), name="status_known"),
+        CheckConstraint(
+            f"geocode_precision IS NULL OR {_in('geocode_precision', GEOCODE_PRECISIONS)}",
+            name="geocode_precision_known",
+        ),
+        CheckConstraint(
+            "geocode_score IS NULL OR geocode_score BETWEEN 0 AND 1", name="geocode_score_0_1"
+        ),
+        CheckConstraint(
+            "churned_at IS NULL OR customer_since IS NULL OR churned_at >= customer_since",
+            name="churn_after_start",
+        ),
+        _valid_point(),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="person")
+    status: Mapped[str] = mapped_column(Text, server_default="prospect")
+    segment: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    street: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    geom = _point()
+    geocode_precision: Mapped[str | None] = mapped_column(Text)
+    geocode_score: Mapped[float | None] = mapped_column(Float)
+    geocode_source: Mapped[str | None] = mapped_column(Text)
+    owner_rep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reps.id", ondelete="SET NULL"), index=True
+    )
+    customer_since: Mapped[dt.date | None] = mapped_column(Date)
+    churned_at: Mapped[dt.date | None] = mapped_column(Date)
+    consent_email: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    consent_phone: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    consent_sms: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    consent_mail: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+
+
+class Sale(Base):
+    """One order line: what an account bought, when, through which channel."""
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    order_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    quantity: Mapped[int] = mapped_column(Integer, server_default="1")
+    product_category: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(Text)
+
+
+class ServiceCase(Base):
+    """A service case: complaint, return, request or repair, with its outcome."""
+
+    __tablename__ = "service_cases"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(_in("case_type", CASE_TYPES), name="case_type_known"),
+        CheckConstraint(_in("status", CASE_STATUSES), name="status_known"),
+        CheckConstraint(
+            "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_1_5"
+        ),
+        CheckConstraint(
+            "closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opened"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    case_type: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class Interaction(Base):
+    """One contact with an account: a call, an email, a visit, a web or kiosk session."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(_in("channel", INTERACTION_CHANNELS), name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(Text)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Region(Base):
+    """An area at one level of a hierarchy (state, county, ZIP area, H3 cell, ...)."""
+
+    __tablename__ = "regions"
+    __table_args__ = (
+        UniqueConstraint("level", "code"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population_not_negative"),
+        CheckConstraint("households IS NULL OR households >= 0", name="households_not_negative"),
+        _valid_geom(),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    level: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="SET NULL"), index=True
+    )
+    geom = _multipolygon(nullable=False)
+    population: Mapped[int | None] = mapped_column(BigInteger)
+    households: Mapped[int | None] = mapped_column(BigInteger)
+    context: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class TerritoryScenario(Base):
+    """A named territory plan: how regions of one level are grouped among reps."""
+
+    __tablename__ = "territory_scenarios"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Territory(Base):
+    """One territory of a scenario, its rep and (once built) its outline."""
+
+    __tablename__ = "territories"
+    __table_args__ = (UniqueConstraint("scenario_id", "code"), _valid_geom())
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("territory_scenarios.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
+    geom = _multipolygon()
+
+
+class TerritoryArea(Base):
+    """Which territory each region belongs to within a scenario."""
+
+    __tablename__ = "territory_areas"
+    __table_args__ = (UniqueConstraint("scenario_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("territory_scenarios.id", ondelete="CASCADE")
+    )
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE"), index=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    locked: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class Site(Base):
+    """A store or branch: a point with an attractiveness for trade-area models."""
+
+    __tablename__ = "sites"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("attractiveness > 0", name="attractiveness_positive"),
+        _valid_point(),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="store")
+    street: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    geom = _point(nullable=False)
+    attractiveness: Mapped[float] = mapped_column(Float, server_default="1")
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class TradeArea(Base):
+    """The area a site draws from, by one method with its parameters."""
+
+    __tablename__ = "trade_areas"
+    __table_args__ = (
+        CheckConstraint(_in("method", TRADE_AREA_METHODS), name="method_known"),
+        _valid_geom(),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    geom = _multipolygon(nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class Campaign(Base):
+    """A marketing campaign and the filters that built its target list."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        CheckConstraint(_in("channel", INTERACTION_CHANNELS), name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class CampaignMember(Base):
+    """An account targeted by a campaign, and whether it responded."""
+
+    __tablename__ = "campaign_members"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[dt.datetime] = _created()
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+class GeocodeCache(Base):
+    """Geocoding results keyed by the normalised address, so unchanged addresses are free."""
+
+    __tablename__ = "geocode_cache"
+    __table_args__ = (
+        CheckConstraint(_in("precision", GEOCODE_PRECISIONS), name="precision_known"),
+        CheckConstraint("score BETWEEN 0 AND 1", name="score_0_1"),
+        _valid_point(),
+    )
+
+    address_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    geom = _point()
+    precision: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    matched: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = _created()
+
+
+class AuditLog(Base):
+    """Who did what, when: sign-ins, exports, applies, erasures, role changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

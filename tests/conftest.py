@@ -1,0 +1,94 @@
+"""Shared fixtures: a real PostGIS test database, migrated once, a rolled-back session per test.
+
+The server is the one gcrm is configured for: the managed local cluster
+(started by ``make test``) or ``GCRM_DATABASE_URL``. A missing server is a
+failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gcrm.db import migrate
+from gcrm.db.engine import database_url
+
+TEST_DATABASE = "gcrm_test"
+
+
+@pytest.fixture(scope="session")
+def server_engine() -> Iterator[Engine]:
+    """An autocommit engine on the server's maintenance database, for CREATE/DROP DATABASE."""
+    url = make_url(database_url()).set(database="postgres")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        pytest.fail(
+            f"PostGIS is not reachable at {url.render_as_string(hide_password=True)}: {exc.orig}. "
+            "Run the suite with `make test` (it starts the database), or set GCRM_DATABASE_URL.",
+            pytrace=False,
+        )
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def scratch_database(server_engine):
+    """Factory: a fresh empty database by name (dropped first if left over); returns its URL."""
+    created = []
+
+    def make(name: str) -> str:
+        with server_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return server_engine.url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with server_engine.connect() as conn:
+        for name in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def engine(scratch_database) -> Iterator[Engine]:
+    """The test database, migrated to head once per session."""
+    engine = create_engine(scratch_database(f"{TEST_DATABASE}_{os.getpid()}"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Code under test may commit: its commits become SAVEPOINT releases.
+    """
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        transaction.rollback()
+
+
+@pytest.fixture
+def use_database(engine, monkeypatch):
+    """Point gcrm's own settings and engine at the test database (for CLI and app tests)."""
+    from gcrm.config import get_settings
+    from gcrm.db.engine import get_engine
+
+    monkeypatch.setenv("GCRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield engine
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
