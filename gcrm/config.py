@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Unprivileged system user that runs the managed server when gcrm runs as root.",
     )
     dashboard_port: int = Field(default=8501, ge=1024, le=65535)
+    geocoder_provider: str | None = Field(
+        default=None, description="Optional online geocoder (a geopy provider, e.g. nominatim)."
+    )
+    geocoder_user_agent: str | None = None
+    geocoder_min_delay: float = Field(default=1.0, ge=0)
 
     @field_validator("home")
     @classmethod

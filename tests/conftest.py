@@ -80,6 +80,17 @@ def session(engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def db(engine) -> Iterator[Engine]:
+    """The test database for code that commits (loads, geocoding); emptied after the test."""
+    yield engine
+    from gcrm.db.models import Base
+
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
 def use_database(engine, monkeypatch):
     """Point gcrm's own settings and engine at the test database (for CLI and app tests)."""
     from gcrm.config import get_settings

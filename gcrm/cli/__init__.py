@@ -3,6 +3,8 @@
 import typer
 
 from gcrm.cli.db import db_app
+from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
+from gcrm.cli.load import load
 
 app = typer.Typer(
     help="gcrm: geographic CRM analytics on PostGIS.",
@@ -10,3 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(reference_app, name="reference")
+app.command()(load)
+app.command()(geocode)
+app.command("geocode-file")(geocode_file_command)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -417,3 +418,103 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(Text)
     target: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class LoadRun(Base):
+    """One `gcrm load` of one file: what was read, written and rejected."""
+
+    __tablename__ = "load_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entity: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = _created()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    read: Mapped[int] = mapped_column(Integer, server_default="0")
+    inserted: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, server_default="0")
+    unchanged: Mapped[int] = mapped_column(Integer, server_default="0")
+    rejected: Mapped[int] = mapped_column(Integer, server_default="0")
+    geocoded: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class LoadReject(Base):
+    """A row a load refused, with the reason, so it can be fixed and loaded again."""
+
+    __tablename__ = "load_rejects"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("load_runs.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    row: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class RefAddress(Base):
+    """A reference address point (OpenAddresses-style) for offline geocoding."""
+
+    __tablename__ = "ref_addresses"
+    __table_args__ = (
+        _valid_point(),
+        Index("ix_ref_addresses_postcode_street_number", "postcode", "street", "number"),
+        Index("ix_ref_addresses_city_street_number", "city", "region", "street", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(Text)
+    number_int: Mapped[int | None] = mapped_column(Integer)
+    street: Mapped[str] = mapped_column(Text)  # normalised, e.g. "N MAIN ST"
+    unit: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)  # normalised
+    district: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    geom = _point(nullable=False)
+
+
+class RefStreet(Base):
+    """Distinct streets of the address reference per postcode/city (for fuzzy matching)."""
+
+    __tablename__ = "ref_streets"
+    __table_args__ = (
+        Index("ix_ref_streets_postcode_street", "postcode", "street"),
+        Index("ix_ref_streets_city_region_street", "city", "region", "street"),
+        Index(
+            "ix_ref_streets_street_trgm", "street",
+            postgresql_using="gin", postgresql_ops={"street": "gin_trgm_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    street: Mapped[str] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    addresses: Mapped[int] = mapped_column(Integer)
+
+
+class RefPostcode(Base):
+    """A postcode centroid for offline geocoding."""
+
+    __tablename__ = "ref_postcodes"
+    __table_args__ = (_valid_point(),)
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    city: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    population: Mapped[int | None] = mapped_column(BigInteger)
+    geom = _point(nullable=False)
+
+
+class RefPlace(Base):
+    """A named place (city, town) centroid for offline geocoding."""
+
+    __tablename__ = "ref_places"
+    __table_args__ = (_valid_point(), Index("ix_ref_places_name_region", "name", "region"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # normalised
+    region: Mapped[str | None] = mapped_column(Text)
+    population: Mapped[int | None] = mapped_column(BigInteger)
+    geom = _point(nullable=False)

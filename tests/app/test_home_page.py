@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from gcrm.db.migrate import head_revision
 from gcrm.db.models import Account
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
@@ -23,7 +24,7 @@ def two_accounts(use_database):
             for i in range(2)
         ])
         session.commit()
-    yield
+    yield use_database
     with Session(use_database) as session:
         session.execute(delete(Account).where(Account.source == "app-test"))
         session.commit()
@@ -39,7 +40,7 @@ def test_home_shows_postgis_version_and_rows_loaded(two_accounts):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["PostGIS"].startswith("3.")
-    assert metrics["Schema"] == "0001"
+    assert metrics["Schema"] == head_revision(two_accounts)
     table = at.dataframe[0].value
     assert table.set_index("table").loc["accounts", "rows"] == 2
     assert table.set_index("table").loc["sales", "rows"] == 0

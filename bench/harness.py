@@ -1,0 +1,52 @@
+"""Shared pieces of the benchmarks: a scratch database, timing, results as JSON."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from gcrm.db import migrate
+from gcrm.db.engine import database_url
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def scratch_engine(name: str) -> Engine:
+    """A fresh, migrated database ``name`` on the configured server."""
+    server = create_engine(make_url(database_url()).set(database="postgres"),
+                           isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    engine = create_engine(make_url(database_url()).set(database=name))
+    migrate.upgrade(engine)
+    return engine
+
+
+@contextmanager
+def timer(results: dict, name: str):
+    start = time.perf_counter()
+    yield
+    results[name] = round(time.perf_counter() - start, 3)
+
+
+def machine() -> dict:
+    import os
+
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "platform": platform.platform()}
+
+
+def write_results(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"benchmark": name, "machine": machine(),
+               "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **payload}
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path

@@ -1,0 +1,55 @@
+"""``gcrm load``: load customer, sales, case, interaction, rep and site files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gcrm.cli.errors import reports_errors
+from gcrm.cli.progress import progress_bar
+from gcrm.ingest.columns import parse_map
+from gcrm.ingest.entities import ENTITIES
+from gcrm.ingest.load import load_file
+
+console = Console()
+
+
+@reports_errors
+def load(
+    entity: str = typer.Argument(..., help=f"What the file holds: {', '.join(ENTITIES)}."),
+    file: Path = typer.Argument(..., help="CSV, GeoJSON, GeoPackage, Shapefile or Parquet."),
+    source: str = typer.Option(None, help="Name of the system the file comes from "
+                                          "(default: the file name)."),
+    map_: list[str] = typer.Option([], "--map", help="FILE_COLUMN=FIELD, repeatable."),
+    crs: str = typer.Option(None, help="CRS of the coordinates, e.g. EPSG:3857 "
+                                       "(default: the file's own, else EPSG:4326)."),
+    rejects: Path = typer.Option(None, help="Write rejected rows with reasons to this CSV "
+                                            "(default: FILE.rejects.csv when any)."),
+    ref_source: str = typer.Option(None, help="Source of the accounts/reps/sites the rows "
+                                              "refer to (default: --source)."),
+    geocode: bool = typer.Option(True, help="Geocode accounts without coordinates."),
+) -> None:
+    """Load FILE into ENTITY. Bad rows are rejected with a reason; good rows load."""
+    if entity not in ENTITIES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENTITIES)}", param_hint="ENTITY")
+    with progress_bar() as report:
+        result = load_file(
+            entity, file, source=source, ref_source=ref_source, column_map=parse_map(map_),
+            crs=crs, geocode=geocode, progress=report,
+        )
+    summary = result.summary
+    table = Table(title=f"{summary.file} -> {summary.entity} (source {summary.source})")
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    for _, row in result.summary.as_frame().iterrows():
+        table.add_row(row["what"], f"{row['count']:,}")
+    console.print(table)
+    if len(result.rejects):
+        path = rejects or file.with_name(file.name + ".rejects.csv")
+        result.rejects.to_csv(path, index=False)
+        console.print(f"{len(result.rejects):,} rejected rows with reasons: {path}")
+        for _, row in result.rejects.head(5).iterrows():
+            console.print(f"  line {row['line']}: {row['reason']}", highlight=False)

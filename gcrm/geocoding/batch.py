@@ -1,0 +1,137 @@
+"""Batch geocoding: parse and normalise in Python, match set-based in PostGIS, cache by address.
+
+One round trip per batch of addresses, never one per address. Identical
+normalised addresses are matched once; addresses already in ``geocode_cache``
+are not matched again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from gcrm.geocoding import sql
+from spatial.geocoding import ParsedAddress, parse_addresses
+
+BATCH = 50_000
+MIN_SIMILARITY = 0.5
+RESULT_COLUMNS = ["lon", "lat", "precision", "score", "matched"]
+Progress = Callable[[str, int, int], None]
+
+
+def geocode_parsed(
+    conn: Connection, addresses: Sequence[ParsedAddress], *, use_cache: bool = True
+) -> pd.DataFrame:
+    """Geocode parsed addresses; one result row per input, in input order.
+
+    Columns: lon, lat, precision (rooftop, interpolated, postcode, city, none),
+    score (0..1), matched (the reference address, postcode or place it matched).
+    """
+    keys = [a.key for a in addresses]
+    unique = list(dict.fromkeys(keys))
+    found: dict[str, tuple] = {}
+    if use_cache and unique:
+        for row in conn.execute(text(sql.CACHE_LOOKUP), {"keys": unique}):
+            found[row.address_key] = (row.lon, row.lat, row.precision, row.score, row.matched)
+    todo = [k for k in unique if k not in found]
+    if todo:
+        by_key = {a.key: a for a in addresses}
+        found.update(_match(conn, [by_key[k] for k in todo]))
+    return pd.DataFrame([found[k] for k in keys], columns=RESULT_COLUMNS)
+
+
+def geocode_records(
+    conn: Connection,
+    frame: pd.DataFrame,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Geocode a frame with columns street (number + street), unit, city, region, postcode.
+
+    Missing columns count as empty. Returns the result columns, aligned to ``frame``.
+    """
+    report = progress or (lambda stage, done, total: None)
+    results = []
+    total = len(frame)
+    for start in range(0, total, BATCH):
+        part = frame.iloc[start : start + BATCH]
+        parsed = parse_addresses(
+            _column(part, "street"),
+            units=_column(part, "unit"),
+            cities=_column(part, "city"),
+            regions=_column(part, "region"),
+            postcodes=_column(part, "postcode"),
+        )
+        results.append(geocode_parsed(conn, parsed, use_cache=use_cache))
+        report("geocode", min(start + BATCH, total), total)
+    if not results:
+        return pd.DataFrame(columns=RESULT_COLUMNS, index=frame.index)
+    out = pd.concat(results, ignore_index=True)
+    out.index = frame.index
+    return out
+
+
+def geocode_accounts(
+    conn: Connection,
+    *,
+    where: dict | None = None,
+    everything: bool = False,
+    retry: bool = True,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Geocode accounts that have no point (or, with ``everything``, all not ``provided``).
+
+    ``where={"source": S}`` limits to one source. ``retry=False`` skips accounts
+    that an earlier run could not place. Returns counts by precision.
+    """
+    source = (where or {}).get("source")
+    query = sql.ACCOUNTS_TO_REGEOCODE if everything else sql.ACCOUNTS_TO_GEOCODE
+    accounts = pd.DataFrame(
+        conn.execute(text(query), {"source": source, "retry": retry}).mappings().all(),
+        columns=["id", "street", "unit", "city", "region", "postcode"],
+    )
+    if accounts.empty:
+        return {}
+    results = geocode_records(conn, accounts, use_cache=use_cache, progress=progress)
+    results["id"] = accounts["id"]
+    conn.execute(text("DROP TABLE IF EXISTS gc_out"))
+    conn.execute(text(sql.CREATE_OUTPUT))
+    raw = conn.connection.driver_connection
+    rows = results[["id", "lon", "lat", "precision", "score"]].astype(object)
+    rows = rows.where(rows.notna(), None)
+    with raw.cursor() as cursor, cursor.copy(
+        "COPY gc_out (id, lon, lat, precision, score) FROM STDIN"
+    ) as copy:
+        for row in rows.itertuples(index=False):
+            copy.write_row(row)
+    conn.execute(text(sql.UPDATE_ACCOUNTS))
+    return dict(Counter(results["precision"]).most_common())
+
+
+def _match(conn: Connection, addresses: list[ParsedAddress]) -> dict[str, tuple]:
+    conn.execute(text("DROP TABLE IF EXISTS gc_in"))
+    conn.execute(text(sql.CREATE_INPUT))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(sql.COPY_INPUT) as copy:
+        for kid, a in enumerate(addresses):
+            copy.write_row((kid, a.key, a.number, a.number_int, a.street, a.unit, a.city,
+                            a.region, a.postcode))
+    conn.execute(text("ANALYZE gc_in"))
+    for _, statement in sql.CASCADE:
+        conn.execute(text(statement), {"min_similarity": MIN_SIMILARITY})
+    conn.execute(text(sql.CACHE_STORE))
+    out = {}
+    for row in conn.execute(text(sql.RESULTS)):
+        out[addresses[row.kid].key] = (row.lon, row.lat, row.precision, row.score, row.matched)
+    return out
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
+    if name not in frame.columns:
+        return [None] * len(frame)
+    return frame[name].where(frame[name].notna(), None).tolist()

@@ -1,0 +1,207 @@
+"""Validate a file's rows against an entity: typed values for good rows, a reason for bad ones.
+
+Reasons are written for the person who will fix the file: they quote the value
+and say what was expected ("latitude 123.4 is outside -90..90").
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from gcrm.ingest.entities import Entity, Field
+
+TRUE = {"1", "true", "t", "yes", "y", "x", "opt-in", "opt in", "opted in", "on"}
+FALSE = {"0", "false", "f", "no", "n", "opt-out", "opt out", "opted out", "off"}
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SEPARATORS = re.compile(r"[_\-]+")
+_LABELS = {"lat": "latitude", "lon": "longitude"}
+
+
+def validate_rows(
+    frame: pd.DataFrame, entity: Entity, mapping: dict[str, str], *, crs=None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Check every mapped field of every row.
+
+    Returns ``(good, reasons)``: ``good`` has one typed column per mapped field
+    and only the rows without problems; ``reasons`` maps each bad row's line to
+    its problems joined by '; '.
+    """
+    values: dict[str, pd.Series] = {}
+    problems: list[pd.Series] = []
+    for field in entity.fields:
+        if field.name not in mapping:
+            continue
+        raw = frame[mapping[field.name]].astype(str).str.strip()
+        value, problem = _CHECKS[field.kind](raw, field)
+        if field.required:
+            problem = _first(problem, _where(raw == "", f"{field.name} is empty"))
+        if field.default is not None:
+            value = value.where(raw != "", field.default)
+        values[field.name] = value
+        problems.append(problem)
+
+    if "lat" in values and "lon" in values:
+        problems.extend(_check_coordinates(values, entity, crs))
+    if "_geometry_type" in frame.columns and entity.point:
+        kind = frame["_geometry_type"]
+        problems.append(
+            _where(kind != "", "geometry is a " + kind + f"; {entity.name} need points")
+        )
+    if "external_id" in values:
+        problems.append(_duplicates(values["external_id"]))
+
+    good = pd.DataFrame(values, index=frame.index)
+    reasons = _join(problems, frame.index)
+    return good[reasons.isna()], reasons.dropna()
+
+
+def _text(raw: pd.Series, field: Field):
+    return raw.where(raw != "", None).astype(object), _none(raw)
+
+
+def _number(raw: pd.Series, field: Field):
+    label = _LABELS.get(field.kind, field.name)
+    cleaned = raw.str.replace(r"^[$€£]\s*", "", regex=True)
+    cleaned = cleaned.where(~cleaned.str.match(_THOUSANDS), cleaned.str.replace(",", ""))
+    number = pd.to_numeric(cleaned, errors="coerce")
+    problem = _where((raw != "") & number.isna(), f"{label} '" + raw + "' is not a number")
+    if field.kind == "integer":
+        fractional = number.notna() & (number != np.floor(number))
+        whole = _where(fractional, f"{label} '" + raw + "' is not a whole number")
+        problem = _first(problem, whole)
+    if field.kind not in ("lat", "lon"):  # coordinates are checked after reprojection
+        problem = _first(problem, _range(number, field, label))
+    if field.kind == "integer":
+        return number.round().astype("Int64"), problem
+    return number, problem
+
+
+def _range(number: pd.Series, field: Field, label: str) -> pd.Series:
+    text = number.map(lambda v: f"{v:g}" if pd.notna(v) else "")
+    if field.low is not None and field.high is not None:
+        outside = (number < field.low) | (number > field.high)
+        return _where(outside, f"{label} " + text + f" is outside {field.low:g}..{field.high:g}")
+    if field.low == 0:
+        return _where(number < 0, f"{label} " + text + " is negative")
+    return _none(number)
+
+
+def _date(raw: pd.Series, field: Field, *, with_time: bool = False):
+    parsed = pd.to_datetime(raw.where(raw != ""), errors="coerce", format="ISO8601", utc=with_time)
+    retry = (raw != "") & parsed.isna()
+    if retry.any():
+        again = pd.to_datetime(raw[retry], errors="coerce", format="mixed", utc=with_time)
+        parsed = parsed.astype(object)
+        parsed[retry] = again
+        parsed = pd.to_datetime(parsed, utc=with_time)
+    expected = "a date and time (e.g. 2026-01-31 14:05)" if with_time else "a date (use YYYY-MM-DD)"
+    problem = _where((raw != "") & parsed.isna(), f"{field.name} '" + raw + f"' is not {expected}")
+    if with_time:
+        return parsed.astype(object).where(parsed.notna(), None), problem
+    return parsed.dt.date.astype(object).where(parsed.notna(), None), problem
+
+
+def _datetime(raw: pd.Series, field: Field):
+    return _date(raw, field, with_time=True)
+
+
+def _bool(raw: pd.Series, field: Field):
+    lowered = raw.str.lower()
+    value = pd.Series(None, index=raw.index, dtype=object)
+    value[lowered.isin(TRUE)] = True
+    value[lowered.isin(FALSE)] = False
+    bad = (raw != "") & value.isna()
+    return value, _where(bad, f"{field.name} '" + raw + "' is not yes/no")
+
+
+def _enum(raw: pd.Series, field: Field):
+    lowered = raw.str.lower().str.replace(_SEPARATORS, " ", regex=True)
+    aliases = {_SEPARATORS.sub(" ", k): v for k, v in field.aliases}
+    value = lowered.replace(aliases)
+    bad = (raw != "") & ~value.isin(field.values)
+    problem = _where(bad, f"{field.name} '" + raw + f"' is not one of {', '.join(field.values)}")
+    return value.where((raw != "") & ~bad, None).astype(object), problem
+
+
+_CHECKS = {
+    "text": _text,
+    "ref": _text,
+    "number": _number,
+    "integer": _number,
+    "lat": _number,
+    "lon": _number,
+    "date": _date,
+    "datetime": _datetime,
+    "bool": _bool,
+    "enum": _enum,
+}
+
+
+def _check_coordinates(values: dict[str, pd.Series], entity: Entity, crs) -> list[pd.Series]:
+    lat, lon = values["lat"], values["lon"]
+    problems = [
+        _where(lat.notna() & lon.isna(), "latitude is given but longitude is missing"),
+        _where(lon.notna() & lat.isna(), "longitude is given but latitude is missing"),
+    ]
+    both = lat.notna() & lon.notna()
+    if crs is not None and CRS.from_user_input(crs) != CRS.from_epsg(4326) and both.any():
+        transformer = Transformer.from_crs(CRS.from_user_input(crs), 4326, always_xy=True)
+        x, y = transformer.transform(lon[both].to_numpy(), lat[both].to_numpy())
+        lon, lat = lon.copy(), lat.copy()
+        lon[both], lat[both] = x, y
+        values["lon"], values["lat"] = lon, lat
+        problems.append(_where(both & ~(np.isfinite(lon) & np.isfinite(lat)),
+                               f"coordinates cannot be transformed from {crs} to EPSG:4326"))
+    problems.append(_range(lat, entity.field("lat"), "latitude"))
+    problems.append(_range(lon, entity.field("lon"), "longitude"))
+    if entity.field("lat").required:
+        problems.append(_where(lat.isna() & lon.isna(), "latitude and longitude are empty"))
+    return problems
+
+
+def _duplicates(external_id: pd.Series) -> pd.Series:
+    """Rows whose id appears again later in the file: the last one wins."""
+    present = external_id.notna()
+    repeated = external_id.duplicated(keep="last") & present
+    if not repeated.any():
+        return _none(external_id)
+    lines = pd.Series(external_id.index, index=external_id.index)
+    last_line = lines.groupby(external_id).transform("last")
+    message = (
+        "external_id '" + external_id.astype(str) + "' appears again on line "
+        + last_line.astype("Int64").astype(str) + "; that later row is loaded instead"
+    )
+    return message.where(repeated, None)
+
+
+def _where(mask: pd.Series, message) -> pd.Series:
+    """``message`` (text, or text per row) where ``mask`` holds, else None (never NaN)."""
+    flags = mask.fillna(False).astype(bool).to_numpy()
+    values = message.to_numpy(dtype=object) if isinstance(message, pd.Series) else message
+    return pd.Series(np.where(flags, values, None), index=mask.index, dtype=object)
+
+
+def _none(like: pd.Series) -> pd.Series:
+    return pd.Series(None, index=like.index, dtype=object)
+
+
+def _first(a: pd.Series, b: pd.Series) -> pd.Series:
+    return a.where(a.notna(), b)
+
+
+def _join(problems: list[pd.Series], index: pd.Index) -> pd.Series:
+    if not problems:
+        return pd.Series(None, index=index, dtype=object)
+    table = pd.concat(problems, axis=1)
+    reasons = pd.Series(None, index=index, dtype=object)
+    bad = table.notna().any(axis=1)
+    if bad.any():
+        reasons[bad] = [
+            "; ".join(v for v in row if isinstance(v, str))
+            for row in table[bad].itertuples(index=False)
+        ]
+    return reasons
