@@ -39,7 +39,7 @@ class OnlineGeocoder:
         self.lookup = lookup
         self.min_delay_seconds = min_delay_seconds
         self.name = name
-        self._last = 0.0
+        self._last = float("-inf")  # the first request never waits
 
     def geocode_batch(self, addresses: Sequence[ParsedAddress]) -> pd.DataFrame:
         rows = [self._one(address) for address in addresses]

@@ -19,11 +19,11 @@ COPY_INPUT = (
 )
 
 # Where a reference row may be: the input's postcode, or its city (and region when
-# known), or, with neither, its region.
+# known). Each branch has its index; an address with neither is placed no closer than
+# its region cannot be searched street by street across a whole state.
 _AREA = """(
     (i.postcode <> '' AND {r}.postcode = i.postcode)
     OR (i.city <> '' AND {r}.city = i.city AND (i.region = '' OR {r}.region = i.region))
-    OR (i.postcode = '' AND i.city = '' AND i.region <> '' AND {r}.region = i.region)
 )"""
 
 EXACT_STREET = f"""
