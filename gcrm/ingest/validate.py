@@ -81,13 +81,17 @@ def _number(raw: pd.Series, field: Field):
 
 
 def _range(number: pd.Series, field: Field, label: str) -> pd.Series:
-    text = number.map(lambda v: f"{v:g}" if pd.notna(v) else "")
     if field.low is not None and field.high is not None:
-        outside = (number < field.low) | (number > field.high)
-        return _where(outside, f"{label} " + text + f" is outside {field.low:g}..{field.high:g}")
-    if field.low == 0:
-        return _where(number < 0, f"{label} " + text + " is negative")
-    return _none(number)
+        bad = (number < field.low) | (number > field.high)
+        rule = f" is outside {field.low:g}..{field.high:g}"
+    elif field.low == 0:
+        bad, rule = number < 0, " is negative"
+    else:
+        return _none(number)
+    messages = _none(number)
+    if bad.any():  # format only the values that are wrong
+        messages[bad] = [f"{label} {v:g}{rule}" for v in number[bad]]
+    return messages
 
 
 def _date(raw: pd.Series, field: Field, *, with_time: bool = False):
