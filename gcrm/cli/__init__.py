@@ -5,6 +5,7 @@ import typer
 from gcrm.cli.db import db_app
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
+from gcrm.cli.regions import context_app, regions_app
 
 app = typer.Typer(
     help="gcrm: geographic CRM analytics on PostGIS.",
@@ -16,3 +17,5 @@ app.add_typer(reference_app, name="reference")
 app.command()(load)
 app.command()(geocode)
 app.command("geocode-file")(geocode_file_command)
+app.add_typer(regions_app, name="regions")
+app.add_typer(context_app, name="context")

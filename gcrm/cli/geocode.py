@@ -15,6 +15,7 @@ from gcrm.geocoding.batch import geocode_accounts
 from gcrm.geocoding.files import geocode_file
 from gcrm.geocoding.reference import REFERENCES, load_reference
 from gcrm.ingest.columns import parse_map
+from gcrm.regions.assign import assign
 
 console = Console()
 reference_app = typer.Typer(help="Reference data for offline geocoding.", no_args_is_help=True)
@@ -48,6 +49,7 @@ def geocode(
     with progress_bar() as report, get_engine().begin() as conn:
         counts = geocode_accounts(conn, where={"source": source}, everything=all_,
                                   progress=report)
+        assign(["account"], connection=conn)
     _print_counts(counts, "accounts geocoded")
 
 

@@ -518,3 +518,46 @@ class RefPlace(Base):
     region: Mapped[str | None] = mapped_column(Text)
     population: Mapped[int | None] = mapped_column(BigInteger)
     geom = _point(nullable=False)
+
+
+class RegionLevel(Base):
+    """A level of a region hierarchy (state > county > zip, or h3_5 > h3_7 > h3_9)."""
+
+    __tablename__ = "region_levels"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    parent_level: Mapped[str | None] = mapped_column(
+        ForeignKey("region_levels.name", ondelete="SET NULL")
+    )
+    depth: Mapped[int] = mapped_column(Integer, server_default="0")
+    kind: Mapped[str] = mapped_column(Text, server_default="boundary")
+    source: Mapped[str | None] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = _created()
+
+
+class RegionPart(Base):
+    """Regions cut into small pieces (ST_Subdivide) so point-in-polygon joins stay fast."""
+
+    __tablename__ = "region_parts"
+    __table_args__ = (Index("ix_region_parts_level", "level"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True), nullable=False)
+
+
+class RegionAssignment(Base):
+    """Which region of a level an account, site or rep lies in (region_id NULL: in none)."""
+
+    __tablename__ = "region_assignments"
+    __table_args__ = (
+        CheckConstraint("entity IN ('account', 'site', 'rep')", name="entity_known"),
+        Index("ix_region_assignments_level_region", "level", "region_id"),
+    )
+
+    entity: Mapped[str] = mapped_column(Text, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    assigned_at: Mapped[dt.datetime] = _created()

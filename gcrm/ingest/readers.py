@@ -161,6 +161,6 @@ def _from_geoframe(gdf: gpd.GeoDataFrame, crs) -> RawTable:
 def _text_table(frame: pd.DataFrame) -> RawTable:
     frame = frame.reset_index(drop=True)
     frame.index = pd.Index(range(2, len(frame) + 2), name=LINE)
-    text = frame.astype(object).where(frame.notna(), "")
-    text = text.map(lambda v: v if isinstance(v, str) else str(v))
+    missing = frame.isna()
+    text = frame.astype(str).mask(missing, "")
     return RawTable(text)

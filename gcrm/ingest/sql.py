@@ -25,7 +25,7 @@ def create_stage(fields: list[Field]) -> str:
 
 def copy_stage(fields: list[Field]) -> str:
     names = ", ".join(f'"{f.name}"' for f in fields)
-    return f"COPY {STAGE} (line, {names}) FROM STDIN"
+    return f"COPY {STAGE} (line, {names}) FROM STDIN WITH (FORMAT csv)"
 
 
 def unresolved_references(fields: list[Field]) -> str | None:

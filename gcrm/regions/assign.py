@@ -1,0 +1,63 @@
+"""Point-to-region assignment for accounts, sites and reps at every level (set-based SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from gcrm.db.engine import get_engine
+from gcrm.regions import sql
+
+
+def assign(
+    entities: Iterable[str] = ("account", "site", "rep"),
+    *,
+    levels: Iterable[str] | None = None,
+    incremental: bool = True,
+    engine: Engine | None = None,
+    connection: Connection | None = None,
+) -> dict[str, dict[str, int]]:
+    """Assign points to their region at every level (or ``levels``).
+
+    Incremental by default: accounts already assigned and not changed since keep
+    their assignment; ``incremental=False`` redoes everything. Points on a shared
+    edge go to one region; points outside every region are recorded with no region
+    (see :func:`unassigned`). Returns ``{level: {"assigned": n, "outside": m}}``.
+    """
+    if connection is not None:
+        return _assign(connection, list(entities), levels, incremental)
+    with (engine or get_engine()).begin() as conn:
+        return _assign(conn, list(entities), levels, incremental)
+
+
+def unassigned(level: str | None = None, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Accounts whose point lies in no region of ``level`` (or of any level)."""
+    with (engine or get_engine()).connect() as conn:
+        return pd.DataFrame(conn.execute(text(sql.UNASSIGNED), {"level": level}).mappings().all(),
+                            columns=["entity", "entity_id", "level", "lon", "lat"])
+
+
+def _assign(conn: Connection, entities, levels, incremental) -> dict:
+    unknown = set(entities) - set(sql.POINTS)
+    if unknown:
+        raise ValueError(f"Unknown entity {sorted(unknown)}; choose from {sorted(sql.POINTS)}.")
+    all_levels = [r.name for r in conn.execute(text("SELECT name FROM region_levels"))]
+    levels = all_levels if levels is None else list(levels)
+    missing = set(levels) - set(all_levels)
+    if missing:
+        raise ValueError(f"Unknown level {sorted(missing)}; loaded levels: {sorted(all_levels)}.")
+    counts: dict[str, dict[str, int]] = {level: {"assigned": 0, "outside": 0} for level in levels}
+    for entity in entities:
+        if entity == "account" and incremental:
+            conn.execute(text(sql.FORGET_MOVED_ACCOUNTS))
+        else:
+            conn.execute(text(sql.FORGET_ENTITY), {"entity": entity})
+        table, geom = sql.POINTS[entity]
+        statement = text(sql.ASSIGN.format(table=table, geom=geom))
+        for level in levels:
+            rows = conn.execute(statement, {"entity": entity, "level": level}).all()
+            counts[level]["assigned"] += sum(1 for r in rows if not r.outside)
+            counts[level]["outside"] += sum(1 for r in rows if r.outside)
+    return counts

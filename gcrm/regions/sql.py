@@ -1,0 +1,157 @@
+"""The SQL of regions, in one place: loading, hierarchy, parts, assignment, queries."""
+
+CREATE_STAGE = """
+CREATE TEMP TABLE stage_regions (
+    code text PRIMARY KEY, name text, parent_code text, population bigint, households bigint,
+    wkb bytea
+) ON COMMIT DROP
+"""
+COPY_STAGE = (
+    "COPY stage_regions (code, name, parent_code, population, households, wkb) FROM STDIN"
+)
+
+# Repair (ST_MakeValid), keep the polygonal part, make it a MultiPolygon.
+_CLEAN = (
+    "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(s.wkb), 4326)), 3))"
+)
+
+EMPTY_AFTER_REPAIR = f"""
+SELECT s.code FROM stage_regions s WHERE ST_IsEmpty({_CLEAN})
+"""
+
+UPSERT = f"""
+INSERT INTO regions AS r (level, code, name, parent_id, geom, population, households)
+SELECT :level, s.code, s.name, p.id, {_CLEAN}, s.population, s.households
+FROM stage_regions s
+LEFT JOIN regions p ON p.level = :parent_level AND p.code = s.parent_code
+WHERE NOT ST_IsEmpty({_CLEAN})
+ON CONFLICT (level, code) DO UPDATE SET
+    name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, geom = EXCLUDED.geom,
+    population = coalesce(EXCLUDED.population, r.population),
+    households = coalesce(EXCLUDED.households, r.households)
+"""
+
+UNKNOWN_PARENTS = """
+SELECT s.code, s.parent_code FROM stage_regions s
+WHERE s.parent_code IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM regions p WHERE p.level = :parent_level AND p.code = s.parent_code)
+"""
+
+# The parent is the region of the parent level holding most of the child's area.
+SPATIAL_PARENTS = """
+WITH best AS (
+    SELECT DISTINCT ON (c.id) c.id AS child_id, p.id AS parent_id
+    FROM regions c
+    JOIN regions p ON p.level = :parent_level AND ST_Intersects(p.geom, c.geom)
+    WHERE c.level = :level
+    ORDER BY c.id, ST_Area(ST_Intersection(p.geom, c.geom)) DESC, p.code
+)
+UPDATE regions c SET parent_id = best.parent_id FROM best WHERE c.id = best.child_id
+"""
+
+# Islands off a coarse parent outline touch no parent: take the nearest one.
+NEAREST_PARENTS = """
+UPDATE regions c SET parent_id = (
+    SELECT p.id FROM regions p WHERE p.level = :parent_level
+    ORDER BY p.geom <-> c.geom, p.code LIMIT 1)
+WHERE c.level = :level AND c.parent_id IS NULL
+"""
+
+UPSERT_LEVEL = """
+INSERT INTO region_levels (name, parent_level, depth, kind, source)
+VALUES (:level, :parent_level,
+        coalesce((SELECT depth + 1 FROM region_levels WHERE name = :parent_level), 0),
+        :kind, :source)
+ON CONFLICT (name) DO UPDATE SET parent_level = EXCLUDED.parent_level,
+    depth = EXCLUDED.depth, kind = EXCLUDED.kind, source = EXCLUDED.source, loaded_at = now()
+"""
+
+REBUILD_PARTS = """
+DELETE FROM region_parts WHERE level = :level;
+INSERT INTO region_parts (region_id, level, geom)
+SELECT id, level, ST_CollectionExtract(ST_Subdivide(geom, 96), 3)
+FROM regions WHERE level = :level;
+"""
+
+FORGET_LEVEL_ASSIGNMENTS = "DELETE FROM region_assignments WHERE level = :level"
+
+# --- assignment -----------------------------------------------------------------------------
+# Each entity: its table, id and point column. Accounts carry updated_at, so their
+# assignment can be refreshed incrementally; sites and reps are small and redone whole.
+POINTS = {
+    "account": ("accounts", "geom"),
+    "site": ("sites", "geom"),
+    "rep": ("reps", "home_geom"),
+}
+
+FORGET_MOVED_ACCOUNTS = """
+DELETE FROM region_assignments ra USING accounts a
+WHERE ra.entity = 'account' AND ra.entity_id = a.id AND a.updated_at > ra.assigned_at
+"""
+
+FORGET_ENTITY = "DELETE FROM region_assignments WHERE entity = :entity"
+
+# Points on a shared edge touch two regions: the one with the smallest code wins, so
+# every point is counted exactly once. A point in no region gets region_id NULL.
+ASSIGN = """
+INSERT INTO region_assignments (entity, entity_id, level, region_id)
+SELECT :entity, t.id, :level, hit.region_id
+FROM {table} t
+LEFT JOIN LATERAL (
+    SELECT rp.region_id FROM region_parts rp JOIN regions r ON r.id = rp.region_id
+    WHERE rp.level = :level AND ST_Intersects(rp.geom, t.{geom})
+    ORDER BY r.code LIMIT 1
+) hit ON true
+WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM region_assignments x
+    WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
+RETURNING region_id IS NULL AS outside
+"""
+
+UNASSIGNED = """
+SELECT ra.entity, ra.entity_id, ra.level, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat
+FROM region_assignments ra JOIN accounts t ON ra.entity = 'account' AND t.id = ra.entity_id
+WHERE ra.region_id IS NULL AND (CAST(:level AS text) IS NULL OR ra.level = :level)
+ORDER BY ra.level, ra.entity_id
+"""
+
+# --- queries --------------------------------------------------------------------------------
+LEVELS = """
+SELECT l.name, l.parent_level, l.depth, l.kind, l.source, count(r.id) AS regions
+FROM region_levels l LEFT JOIN regions r ON r.level = l.name
+GROUP BY l.name ORDER BY l.kind, l.depth, l.name
+"""
+
+REGION = "SELECT id, level, code, name, parent_id FROM regions WHERE code = :code {level}"
+
+CHILDREN = """
+SELECT c.level, c.code, c.name, c.population, c.households
+FROM regions c JOIN regions p ON c.parent_id = p.id
+WHERE p.code = :code {level} ORDER BY c.code
+"""
+
+ANCESTORS = """
+WITH RECURSIVE up AS (
+    SELECT id, level, code, name, parent_id, 0 AS hops FROM regions WHERE code = :code {level}
+    UNION ALL
+    SELECT p.id, p.level, p.code, p.name, p.parent_id, up.hops + 1
+    FROM regions p JOIN up ON p.id = up.parent_id
+)
+SELECT level, code, name FROM up WHERE hops > 0 ORDER BY hops DESC
+"""
+
+FRAME = """
+SELECT r.level, r.code, r.name, p.code AS parent_code, r.population, r.households, r.context,
+       ST_AsBinary(r.geom) AS geometry
+FROM regions r LEFT JOIN regions p ON p.id = r.parent_id
+WHERE r.level = :level ORDER BY r.code
+"""
+
+CONTEXT_STAGE = (
+    "CREATE TEMP TABLE stage_context (code text PRIMARY KEY, attrs jsonb) ON COMMIT DROP"
+)
+CONTEXT_MERGE = """
+UPDATE regions r SET context = r.context || s.attrs
+FROM stage_context s WHERE r.level = :level AND r.code = s.code
+RETURNING r.code
+"""
