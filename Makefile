@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 HOST ?= 0.0.0.0
 
-.PHONY: run test setup install db lint pytest stop clean-db help
+.PHONY: run test setup install db lint pytest stop demo help
 
 help:
 	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make stop   stop the local database"
 
 run: setup
+	$(BIN)/gcrm demo --if-empty
 	@echo ""
 	@echo "gcrm dashboard: http://localhost:$(PORT)"
 	@echo ""
@@ -53,6 +54,9 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+demo: setup
+	$(BIN)/gcrm demo --accounts $${ACCOUNTS:-50000}
 
 stop:
 	@[ -x $(BIN)/gcrm ] && $(BIN)/gcrm db stop || true

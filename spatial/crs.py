@@ -9,7 +9,9 @@ from pyproj import CRS
 def equal_area_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """A Lambert azimuthal equal-area CRS centred on the data (areas true anywhere nearby)."""
     lon, lat = _centre(gdf)
-    return CRS.from_proj4(f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +units=m +no_defs")
+    return CRS.from_proj4(
+        f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +ellps=WGS84 +units=m +no_defs"
+    )
 
 
 def local_metric_crs(gdf: gpd.GeoDataFrame) -> CRS:

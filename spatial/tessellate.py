@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import h3
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
@@ -33,12 +34,22 @@ def h3_hierarchy(lon: Sequence[float], lat: Sequence[float], resolutions: Sequen
     if not resolutions or resolutions[0] < 0 or resolutions[-1] > 15:
         raise ValueError(f"H3 resolutions must lie in 0..15, got {resolutions}")
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    finest = resolutions[-1]
-    cells = np.array([h3.latlng_to_cell(y, x, finest) for x, y in zip(lon, lat, strict=True)])
+    # H3 children poke out of their parents, so a point's cell at a coarse resolution is
+    # not always the parent of its fine cell: keep both, so every point finds its cell
+    # by geometry and every cell finds its parent.
+    direct: dict[int, np.ndarray] = {}
+    codes_at: dict[int, np.ndarray] = {}
+    finer: np.ndarray | None = None
+    for res in reversed(resolutions):
+        direct[res] = np.array(
+            [h3.latlng_to_cell(y, x, res) for x, y in zip(lon, lat, strict=True)])
+        parents = [h3.cell_to_parent(c, res) for c in finer] if finer is not None else []
+        both = np.concatenate([direct[res], np.array(parents, dtype=object)]).astype(str)
+        finer = codes_at[res] = np.unique(both)
     out = {}
     for i, res in enumerate(resolutions):
-        at_res = cells if res == finest else np.array([h3.cell_to_parent(c, res) for c in cells])
-        codes, counts = np.unique(at_res, return_counts=True)
+        codes = codes_at[res]
+        counts = pd.Series(direct[res]).value_counts().reindex(codes, fill_value=0).to_numpy()
         parent = resolutions[i - 1] if i > 0 else None
         out[res] = gpd.GeoDataFrame(
             {
@@ -75,3 +86,13 @@ def voronoi_areas(points: gpd.GeoDataFrame, boundary: shapely.Geometry) -> gpd.G
     polygons = shapely.intersection(np.asarray(cells.geoms), clip)
     return gpd.GeoDataFrame(projected.drop(columns="geometry"), geometry=list(polygons),
                             crs=crs).to_crs(4326)
+
+
+def points_outline(points: gpd.GeoDataFrame, *, ratio: float = 0.15,
+                   buffer_m: float = 3000.0) -> shapely.Geometry:
+    """A concave outline around ``points`` widened by ``buffer_m`` metres (EPSG:4326)."""
+    crs = equal_area_crs(points)
+    projected = points.to_crs(crs)
+    hull = shapely.concave_hull(shapely.MultiPoint(list(projected.geometry)), ratio=ratio)
+    outline = gpd.GeoSeries([hull.buffer(buffer_m)], crs=crs).to_crs(4326)
+    return outline.iloc[0]

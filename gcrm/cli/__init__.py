@@ -3,6 +3,7 @@
 import typer
 
 from gcrm.cli.db import db_app
+from gcrm.cli.demo import demo
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
 from gcrm.cli.regions import context_app, regions_app
@@ -19,3 +20,4 @@ app.command()(geocode)
 app.command("geocode-file")(geocode_file_command)
 app.add_typer(regions_app, name="regions")
 app.add_typer(context_app, name="context")
+app.command()(demo)

@@ -548,7 +548,11 @@ class RegionPart(Base):
 
 
 class RegionAssignment(Base):
-    """Which region of a level an account, site or rep lies in (region_id NULL: in none)."""
+    """Which region of a level an account, site or rep lies in (region_id NULL: in none).
+
+    Derived data, rebuilt by ``gcrm regions assign``; loading a level clears its rows, so
+    no foreign key is checked on the million-row writes.
+    """
 
     __tablename__ = "region_assignments"
     __table_args__ = (
@@ -559,5 +563,5 @@ class RegionAssignment(Base):
     entity: Mapped[str] = mapped_column(Text, primary_key=True)
     entity_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     level: Mapped[str] = mapped_column(Text, primary_key=True)
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    region_id: Mapped[int | None] = mapped_column(BigInteger)
     assigned_at: Mapped[dt.datetime] = _created()

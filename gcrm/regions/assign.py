@@ -57,7 +57,9 @@ def _assign(conn: Connection, entities, levels, incremental) -> dict:
         table, geom = sql.POINTS[entity]
         statement = text(sql.ASSIGN.format(table=table, geom=geom))
         for level in levels:
-            rows = conn.execute(statement, {"entity": entity, "level": level}).all()
-            counts[level]["assigned"] += sum(1 for r in rows if not r.outside)
-            counts[level]["outside"] += sum(1 for r in rows if r.outside)
+            params = {"entity": entity, "level": level}
+            written = conn.execute(statement, params).rowcount
+            outside = conn.execute(text(sql.OUTSIDE_NOW), params).scalar_one()
+            counts[level]["outside"] += outside
+            counts[level]["assigned"] += written - outside
     return counts

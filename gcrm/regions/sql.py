@@ -91,21 +91,30 @@ WHERE ra.entity = 'account' AND ra.entity_id = a.id AND a.updated_at > ra.assign
 
 FORGET_ENTITY = "DELETE FROM region_assignments WHERE entity = :entity"
 
-# Points on a shared edge touch two regions: the one with the smallest code wins, so
-# every point is counted exactly once. A point in no region gets region_id NULL.
+# One pass per level: the join is driven from the (subdivided) regions through the GiST
+# index on the points; a point on a shared edge touches two regions and the one with the
+# smallest code wins, so it is counted exactly once; a point in no region is recorded
+# with no region, to be reported.
 ASSIGN = """
 INSERT INTO region_assignments (entity, entity_id, level, region_id)
 SELECT :entity, t.id, :level, hit.region_id
 FROM {table} t
-LEFT JOIN LATERAL (
-    SELECT rp.region_id FROM region_parts rp JOIN regions r ON r.id = rp.region_id
-    WHERE rp.level = :level AND ST_Intersects(rp.geom, t.{geom})
-    ORDER BY r.code LIMIT 1
-) hit ON true
+LEFT JOIN (
+    SELECT DISTINCT ON (p.id) p.id, rp.region_id
+    FROM {table} p
+    JOIN region_parts rp ON rp.level = :level AND ST_Intersects(rp.geom, p.{geom})
+    JOIN regions r ON r.id = rp.region_id
+    ORDER BY p.id, r.code
+) hit ON hit.id = t.id
 WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM region_assignments x
     WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
-RETURNING region_id IS NULL AS outside
+"""
+
+# Rows written by this transaction carry its timestamp.
+OUTSIDE_NOW = """
+SELECT count(*) FROM region_assignments
+WHERE entity = :entity AND level = :level AND region_id IS NULL AND assigned_at = now()
 """
 
 UNASSIGNED = """

@@ -38,7 +38,6 @@ def upgrade() -> None:
     sa.Column('region_id', sa.BigInteger(), nullable=True),
     sa.Column('assigned_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("entity IN ('account', 'site', 'rep')", name=op.f('ck_region_assignments_entity_known')),
-    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_region_assignments_region_id_regions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('entity', 'entity_id', 'level', name=op.f('pk_region_assignments'))
     )
     op.create_index('ix_region_assignments_level_region', 'region_assignments', ['level', 'region_id'], unique=False)

@@ -1,0 +1,117 @@
+"""Point-to-region assignment: gcrm (PostGIS, with the write back) vs GeoPandas sjoin.
+
+1,000,000 accounts against the 3,221 real US counties (../shared/data) -- or, without
+the shared data, an H3 grid of similar size -- in the same run on the same data.
+
+    .venv/bin/python bench/assign_vs_sjoin.py [--points 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import scratch_engine, write_results  # noqa: E402
+
+from gcrm import regions  # noqa: E402
+
+COUNTIES = Path(__file__).resolve().parents[2] / "shared/data/us/geojson-counties-fips.json"
+
+
+def boundaries() -> gpd.GeoDataFrame:
+    if COUNTIES.exists():
+        gdf = gpd.read_file(COUNTIES)
+        gdf["code"] = gdf["id"].astype(str)
+        return gdf[["code", "geometry"]]
+    from spatial.tessellate import h3_hierarchy
+
+    rng = np.random.default_rng(0)
+    cells = h3_hierarchy(rng.uniform(-125, -66, 50_000), rng.uniform(24, 50, 50_000), [4])[4]
+    return cells[["code", "geometry"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=1_000_000)
+    args = parser.parse_args()
+    rng = np.random.default_rng(42)
+    engine = scratch_engine("gcrm_bench_assign")
+    polygons = boundaries()
+    regions.load_regions(polygons, level="county", code_field="code", engine=engine)
+
+    lon = rng.uniform(-125, -66, args.points)
+    lat = rng.uniform(24, 50, args.points)
+    frame = pd.DataFrame({"source": "bench", "external_id": np.arange(args.points).astype(str),
+                          "name": "x", "lon": lon, "lat": lat})
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        conn.execute(text("CREATE TEMP TABLE pts (source text, external_id text, name text, "
+                          "lon float8, lat float8) ON COMMIT DROP"))
+        with raw.cursor() as cur, cur.copy("COPY pts FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(frame.to_csv(index=False, header=False))
+        conn.execute(text("INSERT INTO accounts (source, external_id, name, geom) SELECT source, "
+                          "external_id, name, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM pts"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE accounts"))
+        ids = pd.read_sql(text("SELECT id, ST_X(geom) lon, ST_Y(geom) lat FROM accounts"), conn)
+
+    t0 = time.perf_counter()
+    counts = regions.assign(["account"], levels=["county"], incremental=False, engine=engine)
+    gcrm_s = time.perf_counter() - t0
+
+    points = gpd.GeoDataFrame(ids[["id"]], geometry=gpd.points_from_xy(ids.lon, ids.lat),
+                              crs=4326)
+    t0 = time.perf_counter()
+    joined = gpd.sjoin(points, polygons, predicate="intersects", how="left")
+    joined = joined[~joined.index.duplicated()]  # points on an edge: keep one region
+    sjoin_s = time.perf_counter() - t0
+    # The same write back gcrm does: one row per point into region_assignments (COPY).
+    region_ids = pd.read_sql(text("SELECT code, id FROM regions WHERE level = 'county'"),
+                             engine).set_index("code")["id"]
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE region_assignments"))
+    t0 = time.perf_counter()
+    out = pd.DataFrame({"entity": "account", "entity_id": joined["id"].to_numpy(),
+                        "level": "county",
+                        "region_id": joined["code"].map(region_ids).astype("Int64").values})
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        buffer = io.StringIO()
+        out.to_csv(buffer, index=False, header=False)
+        with raw.cursor() as cur, cur.copy(
+            "COPY region_assignments (entity, entity_id, level, region_id) "
+            "FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buffer.getvalue())
+    write_s = time.perf_counter() - t0
+
+    inside_gcrm = counts["county"]["assigned"]
+    inside_gp = int(joined["code"].notna().sum())
+    payload = {
+        "points": args.points, "regions": len(polygons),
+        "gcrm_assign_with_write_s": round(gcrm_s, 2),
+        "geopandas_sjoin_s": round(sjoin_s, 2),
+        "geopandas_write_back_s": round(write_s, 2),
+        "geopandas_total_s": round(sjoin_s + write_s, 2),
+        "ratio_geopandas_total_over_gcrm": round((sjoin_s + write_s) / gcrm_s, 2),
+        "inside_gcrm": inside_gcrm, "inside_geopandas": inside_gp,
+        "outside_gcrm": counts["county"]["outside"],
+    }
+    out = write_results("assign_vs_sjoin", payload)
+    for key, value in payload.items():
+        print(f"{key:>34}: {value}")
+    print(f"written to {out}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""``gcrm demo``: a complete, realistic CRM world built offline and loaded through the
+same functions a user's own files go through (regions, reference data, loads, context).
+
+Geography: real ZIP centroids of the chosen states (the ``zipcodes`` package) grown into
+approximate ZIP areas, counties and states. Everything else is generated, deterministic
+for a seed. See docs/demo.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+from gcrm.db.engine import get_engine
+from gcrm.demo.geography import build_geography
+from gcrm.demo.world import write_world
+from gcrm.geocoding.reference import load_reference
+from gcrm.ingest.load import load_file
+from gcrm.regions import assign, load_context, load_regions
+from gcrm.regions.grid import build_grid
+
+SOURCE = "demo"
+GRID = (5, 7)
+Step = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    files: dict[str, Path]
+    loaded: dict[str, int] = field(default_factory=dict)
+    skipped: bool = False
+
+
+def write_demo_files(out: Path, *, seed: int = 42, accounts: int = 50_000,
+                     states: tuple[str, ...] = ("PA",)) -> dict[str, Path]:
+    """Write the demo world's files into ``out`` (same seed, same files)."""
+    rng = np.random.default_rng(seed)
+    geography = build_geography(list(states), rng)
+    return write_world(Path(out), geography, accounts=accounts, rng=rng)
+
+
+def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
+               states: tuple[str, ...] = ("PA",), if_empty: bool = False,
+               engine: Engine | None = None, step: Step | None = None) -> DemoResult:
+    """Write the demo files and load them; with ``if_empty`` do nothing when accounts exist."""
+    engine = engine or get_engine()
+    say = step or (lambda message: None)
+    if if_empty:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT EXISTS (SELECT 1 FROM accounts)")).scalar_one():
+                return DemoResult({}, skipped=True)
+    say(f"Writing the demo world ({accounts:,} accounts, {', '.join(states)}) to {out}")
+    files = write_demo_files(out, seed=seed, accounts=accounts, states=states)
+    loaded: dict[str, int] = {}
+    say("Loading regions: state > county > zip")
+    for level, parent in (("state", None), ("county", "state"), ("zip", "county")):
+        result = load_regions(files[f"regions_{level}"], level=level, code_field="code",
+                              name_field="name", parent_level=parent,
+                              parent_field="parent" if parent else None,
+                              population_field="population", households_field="households",
+                              engine=engine)
+        loaded[f"regions {level}"] = result.loaded
+    say("Loading the geocoding reference")
+    for kind in ("addresses", "postcodes", "places"):
+        loaded[f"reference {kind}"] = load_reference(kind, files[f"ref_{kind}"],
+                                                     engine=engine).loaded
+    for entity in ("reps", "sites", "accounts", "sales", "cases", "interactions"):
+        say(f"Loading {entity}")
+        summary = load_file(entity, files[entity], source=SOURCE, engine=engine).summary
+        loaded[entity] = summary.inserted + summary.updated + summary.unchanged
+    say("Loading context layers")
+    load_context(files["context_zip"], level="zip", code_field="zip", engine=engine)
+    say(f"Building the H3 grid (resolutions {', '.join(map(str, GRID))}) and assigning")
+    build_grid(GRID, engine=engine)
+    assign(engine=engine)
+    return DemoResult(files, loaded)

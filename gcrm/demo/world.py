@@ -1,0 +1,326 @@
+"""The demo world's CRM: addresses, reps, stores, accounts, three years of sales, service
+cases and interactions, and context layers, written as ordinary files.
+
+Everything is drawn from one ``numpy.random.Generator`` seeded by ``--seed``, so the
+same seed writes the same files. Sizes follow ``accounts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.crs import equal_area_crs
+
+END = dt.date(2026, 10, 31)  # the demo's "today": fixed, so the data does not drift
+DAYS = 3 * 365
+STREET_NAMES = np.array([
+    "Oak", "Maple", "Pine", "Cedar", "Elm", "Walnut", "Cherry", "Hickory", "Willow", "Birch",
+    "Chestnut", "Spruce", "Lincoln", "Washington", "Jefferson", "Madison", "Franklin", "Highland",
+    "Lake", "Hill", "River", "Park", "Church", "School", "Mill", "Spring", "Forest", "Meadow",
+    "Ridge", "Valley", "Sunset", "Prospect", "Liberty", "Market", "Penn", "Front", "Water",
+    "Railroad", "Orchard", "Summit",
+])
+STREET_TYPES = np.array(["Street", "Avenue", "Road", "Drive", "Lane", "Court", "Place", "Way"])
+FIRST = np.array(["Ann", "Ben", "Cara", "Dev", "Ella", "Finn", "Gia", "Hugo", "Iris", "Jon",
+                  "Kim", "Leo", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sam", "Tara", "Vic"])
+LAST = np.array(["Smith", "Miller", "Brown", "Kowalski", "Nguyen", "Garcia", "Shah", "Okafor",
+                 "Rossi", "Schmidt", "Murphy", "Kim", "Lopez", "Novak", "Baker", "Young"])
+TRADES = np.array(["Hardware", "Bakery", "Clinic", "Garage", "Studio", "Cafe", "Supply",
+                   "Dental", "Florist", "Builders"])
+SEGMENTS = {"person": ["consumer", "premium"], "business": ["small business", "enterprise"]}
+ORDERS_PER_YEAR = {"consumer": 3.0, "premium": 6.0, "small business": 8.0, "enterprise": 12.0}
+BASKET = {"consumer": 45.0, "premium": 90.0, "small business": 240.0, "enterprise": 900.0}
+CATEGORIES = np.array(["apparel", "home", "garden", "electronics", "grocery", "services"])
+CHANNELS = np.array(["store", "web", "phone", "partner"])
+MONTH_WEIGHT = np.array([0.7, 0.65, 0.8, 0.9, 1.0, 1.0, 0.95, 0.95, 0.9, 1.0, 1.3, 1.7])
+
+
+def write_world(out: Path, geography: dict[str, gpd.GeoDataFrame], *, accounts: int,
+                rng: np.random.Generator) -> dict[str, Path]:
+    """Write every demo file into ``out``; returns {name: path}."""
+    out.mkdir(parents=True, exist_ok=True)
+    zips = geography["zip"]
+    files = {}
+    parents = {"state": None, "county": "state", "zip": "county_code"}
+    for level, parent in parents.items():
+        columns = ["code", "name", "population", "households", "geometry"]
+        frame = geography[level][columns + ([parent] if parent else [])]
+        if parent:
+            frame = frame.rename(columns={parent: "parent"})
+        files[f"regions_{level}"] = _write_geojson(frame, out / f"regions_{level}.geojson")
+
+    points = _address_points(zips, int(accounts * 1.25), rng)
+    picks = rng.choice(len(points), size=accounts, replace=False)
+    held_out = picks[rng.random(accounts) < 0.08]  # removed from the reference: interpolated
+    reference = points.drop(index=held_out)
+    files["ref_addresses"] = _csv(reference[["number", "street", "city", "region", "postcode",
+                                             "lon", "lat"]], out / "ref_addresses.csv")
+    centroids = zips.geometry.representative_point()
+    files["ref_postcodes"] = _csv(pd.DataFrame({
+        "code": zips["code"], "city": zips["city"], "region": zips["state"],
+        "population": zips["population"], "lat": centroids.y.round(6),
+        "lon": centroids.x.round(6)}), out / "ref_postcodes.csv")
+    places = pd.DataFrame({"name": zips["city"], "region": zips["state"], "lon": centroids.x,
+                           "lat": centroids.y, "population": zips["population"]})
+    places = places.groupby(["name", "region"], as_index=False).agg(
+        lon=("lon", "mean"), lat=("lat", "mean"), population=("population", "sum"))
+    files["ref_places"] = _csv(places.round(6), out / "ref_places.csv")
+
+    reps = _reps(zips, accounts, rng)
+    files["reps"] = _csv(reps, out / "reps.csv")
+    sites = _sites(zips, accounts, rng)
+    files["sites"] = _csv(sites, out / "sites.csv")
+    people = _accounts(points.loc[picks].reset_index(drop=True), reps, rng)
+    files["accounts"] = _parquet(people, out / "accounts.parquet")
+    files["sales"] = _parquet(_sales(people, sites, zips, rng), out / "sales.parquet")
+    files["cases"] = _parquet(_cases(people, rng), out / "cases.parquet")
+    files["interactions"] = _parquet(_interactions(people, rng), out / "interactions.parquet")
+    files["context_zip"] = _csv(_context(zips, rng), out / "context_zip.csv")
+    return files
+
+
+def _address_points(zips: gpd.GeoDataFrame, n: int, rng) -> pd.DataFrame:
+    """About ``n`` address points on streets laid out around each ZIP's centre."""
+    crs = equal_area_crs(zips)
+    centres = zips.geometry.representative_point().to_crs(crs)
+    share = zips["population"].to_numpy() / zips["population"].sum()
+    per_zip = np.maximum(rng.multinomial(n, share), 2)
+    radius = np.sqrt(zips["km2"].to_numpy() * 1e6 / np.pi) * 0.45
+    rows = []
+    for i, count in enumerate(per_zip):
+        streets = max(1, int(np.ceil(count / 40)))
+        names = rng.choice(STREET_NAMES, streets) + " " + rng.choice(STREET_TYPES, streets)
+        names = pd.unique(names)
+        street_of = rng.integers(0, len(names), count)
+        order = np.argsort(street_of, kind="stable")
+        street_of = street_of[order]
+        per_street = np.bincount(street_of, minlength=len(names))
+        position = np.concatenate([np.arange(c) for c in per_street])
+        angle = rng.uniform(0, np.pi, len(names))
+        r = rng.uniform(0, radius[i], len(names))
+        theta = rng.uniform(0, 2 * np.pi, len(names))
+        ox = centres.x.iloc[i] + r * np.cos(theta)
+        oy = centres.y.iloc[i] + r * np.sin(theta)
+        along = (position // 2) * 24.0
+        side = np.where(position % 2 == 0, 1, -1) * 8.0
+        a = angle[street_of]
+        x = ox[street_of] + along * np.cos(a) - side * np.sin(a)
+        y = oy[street_of] + along * np.sin(a) + side * np.cos(a)
+        number = 100 + (position // 2) * 2 + (position % 2)
+        rows.append(pd.DataFrame({"zip_i": i, "number": number, "street": names[street_of],
+                                  "x": x, "y": y,
+                                  "city": zips["city"].iloc[i], "region": zips["state"].iloc[i],
+                                  "postcode": zips["code"].iloc[i]}))
+    frame = pd.concat(rows, ignore_index=True)
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(frame.pop("x"), frame.pop("y")), crs=crs).to_crs(4326)
+    frame["lon"], frame["lat"] = lonlat.x.round(7), lonlat.y.round(7)
+    # A street laid out near a coast or border can leave its area: pull such points in.
+    polygons = zips.geometry.to_numpy()[frame["zip_i"].to_numpy()]
+    outside = ~shapely.contains_xy(polygons, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    inner = zips.geometry.representative_point().to_numpy()[frame["zip_i"].to_numpy()[outside]]
+    frame.loc[outside, "lon"] = np.round(shapely.get_x(inner), 7)
+    frame.loc[outside, "lat"] = np.round(shapely.get_y(inner), 7)
+    return frame.drop(columns="zip_i")
+
+
+def _reps(zips, accounts: int, rng) -> pd.DataFrame:
+    n = int(np.clip(accounts // 5000, 10, 20))
+    ordered = zips.sort_values("population", ascending=False)
+    spread = ordered.drop_duplicates("county_code")  # one rep per county first
+    top = pd.concat([spread, ordered.drop(index=spread.index)]).head(n)
+    homes = top.geometry.representative_point()
+    return pd.DataFrame({
+        "rep_id": [f"R{i + 1:02d}" for i in range(n)],
+        "name": rng.choice(FIRST, n) + " " + rng.choice(LAST, n),
+        "email": [f"rep{i + 1:02d}@example.org" for i in range(n)],
+        "lat": homes.y.round(6).to_numpy(), "lon": homes.x.round(6).to_numpy(),
+        "capacity": np.round(accounts * 0.6 / n * rng.uniform(0.8, 1.2, n)).astype(int),
+    })
+
+
+def _sites(zips, accounts: int, rng) -> pd.DataFrame:
+    n = int(np.clip(accounts // 2000, 20, 60))
+    weights = zips["population"].to_numpy() / zips["population"].sum()
+    chosen = rng.choice(len(zips), size=n, replace=False, p=weights)
+    spots = zips.geometry.iloc[chosen].representative_point()
+    return pd.DataFrame({
+        "store_id": [f"S{i + 1:03d}" for i in range(n)],
+        "store_name": [f"gcrm Store {zips['city'].iloc[c]} {i + 1}" for i, c in enumerate(chosen)],
+        "kind": rng.choice(["store", "branch"], n, p=[0.8, 0.2]),
+        "city": zips["city"].iloc[chosen].to_numpy(),
+        "state": zips["state"].iloc[chosen].to_numpy(),
+        "zip": zips["code"].iloc[chosen].to_numpy(),
+        "lat": (spots.y + rng.normal(0, 0.003, n)).round(6).to_numpy(),
+        "lon": (spots.x + rng.normal(0, 0.003, n)).round(6).to_numpy(),
+        "attractiveness": rng.integers(5, 61, n) * 1000,
+        "opened_on": [str(END - dt.timedelta(days=int(d))) for d in rng.integers(400, 9000, n)],
+    })
+
+
+def _accounts(addresses: pd.DataFrame, reps: pd.DataFrame, rng) -> pd.DataFrame:
+    n = len(addresses)
+    business = rng.random(n) < 0.15
+    kind = np.where(business, "business", "person")
+    segment = np.where(business, rng.choice(SEGMENTS["business"], n, p=[0.8, 0.2]),
+                       rng.choice(SEGMENTS["person"], n, p=[0.8, 0.2]))
+    # Regional differences: each postcode has its own pull towards becoming a customer.
+    pull = pd.Series(addresses["postcode"]).map(
+        dict(zip(pd.unique(addresses["postcode"]),
+                 rng.normal(0, 0.5, addresses["postcode"].nunique()), strict=True))).to_numpy()
+    p_customer = 1 / (1 + np.exp(-(0.3 + pull)))
+    roll = rng.random(n)
+    status = np.where(roll < p_customer * 0.85, "customer",
+                      np.where(roll < p_customer, "churned", "prospect"))
+    today = pd.Timestamp(END)
+    since = today - pd.to_timedelta(rng.integers(30, 6 * 365, n), unit="D")
+    churned = today - pd.to_timedelta(rng.integers(1, DAYS, n), unit="D")
+    churned = pd.Series(churned).where(churned > since, since + pd.Timedelta(days=30))
+    first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
+    name = np.where(business, last + " " + rng.choice(TRADES, n), first + " " + last)
+    street = addresses["number"].astype(str) + " " + addresses["street"]
+    style = rng.random(n)
+    typo = style < 0.04
+    street = street.where(~typo, street.str.slice(0, -4) + street.str.slice(-3))  # drop a letter
+    only_postcode = (style >= 0.04) & (style < 0.07)
+    street = street.where(~only_postcode, "")
+    with_coordinates = style > 0.83
+    rep_distance = ((addresses["lon"].to_numpy()[:, None] - reps["lon"].to_numpy()) ** 2
+                    + (addresses["lat"].to_numpy()[:, None] - reps["lat"].to_numpy()) ** 2)
+    owner = reps["rep_id"].to_numpy()[rep_distance.argmin(axis=1)]
+
+    def consent(p_yes):
+        value = np.where(rng.random(n) < p_yes, "yes", "no")
+        return np.where(rng.random(n) < 0.1, "", value)  # realistic gaps
+
+    return pd.DataFrame({
+        "account_id": [f"A{i + 1:07d}" for i in range(n)],
+        "name": name, "kind": kind, "status": status, "segment": segment,
+        "email": [f"contact{i + 1}@example.org" for i in range(n)],
+        "phone": [f"+1-555-01{i % 100:02d}" for i in range(n)],
+        "address": street, "city": addresses["city"], "state": addresses["region"],
+        "zip": addresses["postcode"],
+        "lat": np.where(with_coordinates, addresses["lat"], np.nan),
+        "lon": np.where(with_coordinates, addresses["lon"], np.nan),
+        "owner": np.where(status == "prospect", "", owner),
+        "customer_since": np.where(status == "prospect", "", pd.Series(since).dt.date.astype(str)),
+        "churned_at": np.where(status == "churned", churned.dt.date.astype(str), ""),
+        "consent_email": consent(0.6), "consent_phone": consent(0.3),
+        "consent_sms": consent(0.2), "consent_mail": consent(0.5),
+    })
+
+
+def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame:
+    buyers = people[people["status"] != "prospect"].reset_index(drop=True)
+    rate = buyers["segment"].map(ORDERS_PER_YEAR).to_numpy() * 3
+    orders = rng.poisson(rate)
+    idx = np.repeat(np.arange(len(buyers)), orders)
+    n = len(idx)
+    month = rng.choice(12, n, p=MONTH_WEIGHT / MONTH_WEIGHT.sum())
+    year_back = rng.integers(0, 3, n)
+    day = rng.integers(0, 28, n)
+    dates = pd.to_datetime({"year": END.year - year_back - (month + 1 > END.month),
+                            "month": month + 1, "day": day + 1})
+    last_day = pd.to_datetime(buyers["churned_at"].replace("", str(END))).to_numpy()[idx]
+    keep = dates.to_numpy() <= last_day
+    idx, dates = idx[keep], dates[keep]
+    n = len(idx)
+    segment = buyers["segment"].to_numpy()[idx]
+    basket = pd.Series(segment).map(BASKET).to_numpy()
+    season = np.where(dates.dt.month.to_numpy() >= 11, 1.25, 1.0)
+    amount = np.round(basket * season * rng.lognormal(0, 0.6, n), 2)
+    category = rng.choice(CATEGORIES, n, p=[0.22, 0.2, 0.12, 0.16, 0.2, 0.1])
+    channel = rng.choice(CHANNELS, n, p=[0.5, 0.32, 0.1, 0.08])
+    site = buyers["zip"].map(_store_by_postcode(zips, sites)).to_numpy()[idx]
+    return pd.DataFrame({
+        "order_id": [f"O{i + 1:08d}" for i in range(n)],
+        "account_id": buyers["account_id"].to_numpy()[idx],
+        "order_date": dates.dt.date.astype(str).to_numpy(),
+        "amount": amount, "quantity": rng.integers(1, 6, n),
+        "product_category": category, "channel": channel,
+        "site_id": np.where(channel == "store", site, ""),
+    }).sort_values(["order_date", "order_id"], kind="stable").reset_index(drop=True)
+
+
+def _store_by_postcode(zips, sites: pd.DataFrame) -> dict[str, str]:
+    """Each postcode's store: the one nearest the postcode's centre."""
+    centres = zips.geometry.representative_point()
+    xy = np.column_stack([centres.x, centres.y])
+    site_xy = sites[["lon", "lat"]].to_numpy()
+    nearest = ((xy[:, None, :] - site_xy[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    return dict(zip(zips["code"], sites["store_id"].to_numpy()[nearest], strict=True))
+
+
+def _cases(people: pd.DataFrame, rng) -> pd.DataFrame:
+    buyers = people[people["status"] != "prospect"].reset_index(drop=True)
+    churned = (buyers["status"] == "churned").to_numpy()
+    count = rng.poisson(np.where(churned, 1.8, 0.6))
+    idx = np.repeat(np.arange(len(buyers)), count)
+    n = len(idx)
+    opened = pd.Timestamp(END) - pd.to_timedelta(rng.integers(0, DAYS * 24, n), unit="h")
+    hours = rng.exponential(40, n)
+    is_open = rng.random(n) < 0.08
+    satisfaction = np.clip(np.round(rng.normal(np.where(churned[idx], 2.4, 4.0), 0.9)), 1, 5)
+    return pd.DataFrame({
+        "case_id": [f"C{i + 1:08d}" for i in range(n)],
+        "account_id": buyers["account_id"].to_numpy()[idx],
+        "opened_at": opened.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        "closed_at": np.where(is_open, "", (opened + pd.to_timedelta(hours, unit="h"))
+                              .strftime("%Y-%m-%d %H:%M")),
+        "case_type": rng.choice(["complaint", "return", "request", "repair"], n,
+                                p=[0.3, 0.25, 0.3, 0.15]),
+        "channel": rng.choice(["phone", "email", "web", "store"], n),
+        "status": np.where(is_open, "open", "closed"),
+        "satisfaction": np.where(is_open, np.nan, satisfaction),
+    })
+
+
+def _interactions(people: pd.DataFrame, rng) -> pd.DataFrame:
+    count = rng.poisson(np.where(people["status"] == "prospect", 1.5, 3.5))
+    idx = np.repeat(np.arange(len(people)), count)
+    n = len(idx)
+    at = pd.Timestamp(END) - pd.to_timedelta(rng.integers(0, DAYS * 24 * 60, n), unit="min")
+    return pd.DataFrame({
+        "interaction_id": [f"I{i + 1:08d}" for i in range(n)],
+        "account_id": people["account_id"].to_numpy()[idx],
+        "occurred_at": at.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        "channel": rng.choice(["phone", "email", "web", "visit", "kiosk"], n,
+                              p=[0.3, 0.35, 0.2, 0.1, 0.05]),
+        "rep": people["owner"].to_numpy()[idx],
+        "outcome": rng.choice(["reached", "no answer", "interested", "not interested",
+                               "order placed"], n),
+        "notes": "",
+    })
+
+
+def _context(zips, rng) -> pd.DataFrame:
+    density = zips["population"] / zips["km2"].clip(lower=0.5)
+    scaled = np.log1p(density) / np.log1p(density).max()
+    return pd.DataFrame({
+        "zip": zips["code"],
+        "share_apartments": np.clip(scaled * 0.7 + rng.normal(0, 0.05, len(zips)), 0, 1).round(3),
+        "foot_traffic_index": np.round(100 * scaled * rng.lognormal(0, 0.2, len(zips)), 1),
+        "road_density_km_per_km2": np.round(1 + 12 * scaled * rng.uniform(0.8, 1.2, len(zips)), 2),
+        "building_density_per_km2": np.round(density * rng.uniform(0.3, 0.5, len(zips)), 1),
+    })
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _parquet(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    frame.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=6)
+    return path
