@@ -8,4 +8,4 @@ COPY dashboards dashboards
 COPY .streamlit .streamlit
 RUN pip install --no-cache-dir .
 EXPOSE 8501
-CMD ["sh", "-c", "gcrm db upgrade && streamlit run dashboards/streamlit_app.py --server.port 8501 --server.address 0.0.0.0"]
+CMD ["sh", "-c", "gcrm db upgrade && gcrm demo --if-empty && streamlit run dashboards/streamlit_app.py --server.port 8501 --server.address 0.0.0.0"]
