@@ -18,29 +18,36 @@ COPY_INPUT = (
     "COPY gc_in (kid, key, number, number_int, street, unit, city, region, postcode) FROM STDIN"
 )
 
-# Where a reference row may be: the input's postcode, or its city (and region when
-# known). Each branch has its index; an address with neither is placed no closer than
-# its region cannot be searched street by street across a whole state.
-_AREA = """(
-    (i.postcode <> '' AND {r}.postcode = i.postcode)
-    OR (i.city <> '' AND {r}.city = i.city AND (i.region = '' OR {r}.region = i.region))
-)"""
+# Where a reference row may be: the input's postcode, else its city (and region when
+# known). Each street step runs once per area, postcode first, so that every join has an
+# index to follow (an OR of the two would not). An address with neither is not searched
+# street by street across a whole state.
+_AREAS = {
+    "postcode": "(i.postcode <> '' AND {r}.postcode = i.postcode)",
+    "city": "(i.city <> '' AND {r}.city = i.city AND (i.region = '' OR {r}.region = i.region))",
+}
 
-EXACT_STREET = f"""
+
+def _in_area(template: str, area: str) -> str:
+    return (template.replace("<<AREA s>>", _AREAS[area].format(r="s"))
+            .replace("<<AREA a>>", _AREAS[area].format(r="a")))
+
+
+EXACT_STREET = """
 UPDATE gc_in i SET street_match = i.street, street_score = 1.0
-WHERE i.street <> '' AND EXISTS (
-    SELECT 1 FROM ref_streets s WHERE s.street = i.street AND {_AREA.format(r='s')}
+WHERE i.street <> '' AND i.street_match IS NULL AND EXISTS (
+    SELECT 1 FROM ref_streets s WHERE s.street = i.street AND <<AREA s>>
 )
 """
 
-FUZZY_STREET = f"""
+FUZZY_STREET = """
 WITH best AS (
     SELECT i.kid, c.street, c.sim
     FROM gc_in i
     CROSS JOIN LATERAL (
         SELECT s.street, similarity(s.street, i.street) AS sim
         FROM ref_streets s
-        WHERE {_AREA.format(r='s')}
+        WHERE <<AREA s>>
         ORDER BY sim DESC, s.addresses DESC
         LIMIT 1
     ) c
@@ -60,9 +67,8 @@ WITH hit AS (
     SELECT DISTINCT ON (i.kid) i.kid, a.geom, a.number, a.street, a.city, a.region, a.postcode,
            (i.postcode <> '' AND a.postcode = i.postcode) AS same_postcode
     FROM gc_in i
-    JOIN ref_addresses a ON a.street = i.street_match AND a.number = i.number
-         AND {_AREA.format(r='a')}
-    WHERE i.street_match IS NOT NULL AND i.number <> ''
+    JOIN ref_addresses a ON a.street = i.street_match AND a.number = i.number AND <<AREA a>>
+    WHERE i.street_match IS NOT NULL AND i.number <> '' AND i.precision IS NULL
     ORDER BY i.kid, (i.postcode <> '' AND a.postcode = i.postcode) DESC,
              (coalesce(a.unit, '') = i.unit) DESC, a.id
 )
@@ -73,7 +79,7 @@ UPDATE gc_in i SET
 FROM hit WHERE i.kid = hit.kid
 """
 
-INTERPOLATE = f"""
+INTERPOLATE = """
 WITH around AS (
     SELECT i.kid, i.number_int AS n, lo.number_int AS lo_n, lo.geom AS lo_g,
            hi.number_int AS hi_n, hi.geom AS hi_g, coalesce(lo.city, hi.city) AS city,
@@ -81,12 +87,12 @@ WITH around AS (
     FROM gc_in i
     LEFT JOIN LATERAL (
         SELECT a.number_int, a.geom, a.city, a.region, a.postcode FROM ref_addresses a
-        WHERE a.street = i.street_match AND {_AREA.format(r='a')} AND a.number_int < i.number_int
+        WHERE a.street = i.street_match AND <<AREA a>> AND a.number_int < i.number_int
         ORDER BY (a.number_int % 2 = i.number_int % 2) DESC, a.number_int DESC LIMIT 1
     ) lo ON true
     LEFT JOIN LATERAL (
         SELECT a.number_int, a.geom, a.city, a.region, a.postcode FROM ref_addresses a
-        WHERE a.street = i.street_match AND {_AREA.format(r='a')} AND a.number_int > i.number_int
+        WHERE a.street = i.street_match AND <<AREA a>> AND a.number_int > i.number_int
         ORDER BY (a.number_int % 2 = i.number_int % 2) DESC, a.number_int ASC LIMIT 1
     ) hi ON true
     WHERE i.precision IS NULL AND i.street_match IS NOT NULL AND i.number_int IS NOT NULL
@@ -156,10 +162,10 @@ FROM hit WHERE i.kid = hit.kid
 NONE = "UPDATE gc_in SET precision = 'none', score = 0 WHERE precision IS NULL"
 
 CASCADE = (
-    ("exact street", EXACT_STREET),
-    ("fuzzy street", FUZZY_STREET),
-    ("rooftop", ROOFTOP),
-    ("interpolation", INTERPOLATE),
+    *((f"{step} by {area}", _in_area(template, area))
+      for step, template in (("exact street", EXACT_STREET), ("fuzzy street", FUZZY_STREET),
+                             ("rooftop", ROOFTOP), ("interpolation", INTERPOLATE))
+      for area in ("postcode", "city")),
     ("postcode", POSTCODE),
     ("city", CITY),
     ("city (postcodes)", CITY_FROM_POSTCODES),
