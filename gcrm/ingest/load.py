@@ -188,7 +188,7 @@ def _record_run(conn: Connection, summary: LoadSummary, frame, reasons: pd.Serie
                 for (line, reason), record in zip(reasons.items(), records, strict=True)
             ],
         )
-    conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(finished_at=text("now()")))
+    conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(finished_at=text("clock_timestamp()")))
     return run_id
 
 
