@@ -106,14 +106,14 @@ def load_file(
         ref_reasons = _reference_rejects(conn, fields, ref_source)
         reasons = pd.concat([reasons, ref_reasons]).sort_index()
         report("upsert", 0, 1)
-        written = conn.execute(
-            text(sql.upsert(spec, fields)), {"source": source, "ref_source": ref_source}
-        ).all()
+        update_rows, insert_rows = sql.upsert(spec, fields)
+        params = {"source": source, "ref_source": ref_source}
+        summary.updated = conn.execute(text(update_rows), params).rowcount
+        summary.inserted = conn.execute(text(insert_rows), params).rowcount
         report("upsert", 1, 1)
-        summary.inserted = sum(1 for row in written if row.inserted)
-        summary.updated = len(written) - summary.inserted
         summary.rejected = len(reasons)
-        summary.unchanged = summary.read - summary.rejected - len(written)
+        summary.unchanged = (summary.read - summary.rejected - summary.inserted
+                             - summary.updated)
         if spec.geocodes and geocode:
             from gcrm.geocoding.batch import geocode_accounts
 
@@ -188,7 +188,8 @@ def _record_run(conn: Connection, summary: LoadSummary, frame, reasons: pd.Serie
                 for (line, reason), record in zip(reasons.items(), records, strict=True)
             ],
         )
-    conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(finished_at=text("clock_timestamp()")))
+    finished = {"finished_at": text("clock_timestamp()")}  # now() is the transaction start
+    conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(**finished))
     return run_id
 
 

@@ -50,10 +50,12 @@ def delete_stage_lines() -> str:
     return f"DELETE FROM {STAGE} WHERE line = ANY(:lines)"
 
 
-def upsert(entity: Entity, fields: list[Field]) -> str:
-    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE only when something changed.
+def upsert(entity: Entity, fields: list[Field]) -> tuple[str, str]:
+    """Two set-based statements: UPDATE the rows whose values changed, then INSERT the new.
 
-    Returns one row per inserted or updated row: ``inserted`` true/false.
+    Rows are matched on ``(source, external_id)``. Each statement's row count is what it
+    did (updated, inserted); the rest are unchanged. Plain INSERT and UPDATE run about
+    twice as fast as INSERT ... ON CONFLICT on millions of rows.
     """
     names = {f.name for f in fields}
     has_point = entity.point is not None and {"lat", "lon"} <= names
@@ -75,9 +77,9 @@ def upsert(entity: Entity, fields: list[Field]) -> str:
         "CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END"
     )
     compared = [c for c in columns if c not in ("source", "external_id")]
-    sets = [f"{c} = EXCLUDED.{c}" for c in compared]
+    sets = [f"{c} = n.{c}" for c in compared]
     changed = [f"({', '.join('t.' + c for c in compared)}) IS DISTINCT FROM "
-               f"({', '.join('EXCLUDED.' + c for c in compared)})"] if compared else []
+               f"({', '.join('n.' + c for c in compared)})"] if compared else []
 
     if has_point and entity.geocodes:
         columns += [entity.point, "geocode_precision", "geocode_score", "geocode_source"]
@@ -90,8 +92,8 @@ def upsert(entity: Entity, fields: list[Field]) -> str:
     elif has_point:
         columns.append(entity.point)
         selects.append(point_expr)
-        sets.append(f"{entity.point} = EXCLUDED.{entity.point}")
-        changed.append(f"t.{entity.point} IS DISTINCT FROM EXCLUDED.{entity.point}")
+        sets.append(f"{entity.point} = n.{entity.point}")
+        changed.append(f"t.{entity.point} IS DISTINCT FROM n.{entity.point}")
 
     if entity.geocodes:
         # Coordinates from the file win; a changed address without coordinates is
@@ -99,24 +101,27 @@ def upsert(entity: Entity, fields: list[Field]) -> str:
         address = [c for c in ADDRESS_COLUMNS if c in columns]
         moved = (
             f"({', '.join('t.' + c for c in address)}) IS DISTINCT FROM "
-            f"({', '.join('EXCLUDED.' + c for c in address)})" if address else "false"
+            f"({', '.join('n.' + c for c in address)})" if address else "false"
         )
-        provided = "EXCLUDED.geocode_precision = 'provided'" if has_point else "false"
+        provided = "n.geocode_precision = 'provided'"
         for column in ("geom", "geocode_precision", "geocode_score", "geocode_source"):
-            sets.append(
-                f"{column} = CASE WHEN {provided} THEN EXCLUDED.{column} "
-                f"WHEN {moved} THEN NULL "
-                f"ELSE t.{column} END"
-            )
+            given = f"WHEN {provided} THEN n.{column} " if has_point else ""
+            sets.append(f"{column} = CASE {given}WHEN {moved} THEN NULL ELSE t.{column} END")
         if has_point:
-            changed.append(f"({provided} AND t.geom IS DISTINCT FROM EXCLUDED.geom)")
+            changed.append(f"({provided} AND t.geom IS DISTINCT FROM n.geom)")
         sets.append("updated_at = now()")
 
+    named = ", ".join(f"{expr} AS {col}" for expr, col in zip(selects, columns, strict=True))
+    new_rows = f"(SELECT {named} FROM {STAGE} s {' '.join(joins)}) n"
     where = " OR ".join(changed) if changed else "false"
-    return (
-        f"INSERT INTO {entity.table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(selects)} FROM {STAGE} s {' '.join(joins)} "
-        f"ON CONFLICT (source, external_id) DO UPDATE SET {', '.join(sets)} "
-        f"WHERE {where} "
-        "RETURNING (t.xmax = 0) AS inserted, t.id"
+    update = (
+        f"UPDATE {entity.table} t SET {', '.join(sets)} FROM {new_rows} "
+        f"WHERE t.source = n.source AND t.external_id = n.external_id AND ({where})"
     )
+    insert = (
+        f"INSERT INTO {entity.table} ({', '.join(columns)}) "
+        f"SELECT {', '.join('n.' + c for c in columns)} FROM {new_rows} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {entity.table} t "
+        "WHERE t.source = n.source AND t.external_id = n.external_id)"
+    )
+    return update, insert

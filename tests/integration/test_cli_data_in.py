@@ -41,7 +41,7 @@ def test_reference_load_then_geocode_places_the_accounts(use_database, db, tmp_p
 
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("id,name,address,zip\nA1,Ann,1 Some St,15213\n")
-    runner.invoke(app, ["load", "accounts", str(accounts), "--no-geocode"])
+    assert runner.invoke(app, ["load", "accounts", str(accounts), "--no-geocode"]).exit_code == 0
     with db.connect() as conn:
         assert conn.execute(text("SELECT geom FROM accounts")).scalar_one() is None
 
