@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from gcrm.db.copy import copy_frame, copy_rows
 from gcrm.geocoding import sql
 from spatial.geocoding import ParsedAddress, parse_addresses
 
@@ -101,14 +102,8 @@ def geocode_accounts(
     results["id"] = accounts["id"]
     conn.execute(text("DROP TABLE IF EXISTS gc_out"))
     conn.execute(text(sql.CREATE_OUTPUT))
-    raw = conn.connection.driver_connection
-    rows = results[["id", "lon", "lat", "precision", "score"]].astype(object)
-    rows = rows.where(rows.notna(), None)
-    with raw.cursor() as cursor, cursor.copy(
-        "COPY gc_out (id, lon, lat, precision, score) FROM STDIN"
-    ) as copy:
-        for row in rows.itertuples(index=False):
-            copy.write_row(row)
+    copy_frame(conn, "COPY gc_out (id, lon, lat, precision, score) FROM STDIN",
+               results[["id", "lon", "lat", "precision", "score"]])
     conn.execute(text(sql.UPDATE_ACCOUNTS))
     return dict(Counter(results["precision"]).most_common())
 
@@ -116,11 +111,10 @@ def geocode_accounts(
 def _match(conn: Connection, addresses: list[ParsedAddress]) -> dict[str, tuple]:
     conn.execute(text("DROP TABLE IF EXISTS gc_in"))
     conn.execute(text(sql.CREATE_INPUT))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(sql.COPY_INPUT) as copy:
-        for kid, a in enumerate(addresses):
-            copy.write_row((kid, a.key, a.number, a.number_int, a.street, a.unit, a.city,
-                            a.region, a.postcode))
+    copy_rows(conn, sql.COPY_INPUT, (
+        (kid, a.key, a.number, a.number_int, a.street, a.unit, a.city, a.region, a.postcode)
+        for kid, a in enumerate(addresses)
+    ))
     conn.execute(text("ANALYZE gc_in"))
     for _, statement in sql.CASCADE:
         conn.execute(text(statement), {"min_similarity": MIN_SIMILARITY})

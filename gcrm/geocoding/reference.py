@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
+from gcrm.db.copy import copy_frame
 from gcrm.db.engine import get_engine
 from gcrm.ingest.columns import resolve_columns
 from gcrm.ingest.entities import Entity, Field
@@ -168,13 +169,8 @@ def _copy_points(conn: Connection, table: str, rows: pd.DataFrame, columns: list
         "lon double precision, lat double precision) ON COMMIT DROP"
     ))
     conn.execute(text(f"ALTER TABLE {stage} DROP COLUMN geom"))
-    values = rows[columns + ["lon", "lat"]].astype(object)
-    values = values.where(values.notna(), None)
-    raw = conn.connection.driver_connection
     names = ", ".join(columns + ["lon", "lat"])
-    with raw.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row in values.itertuples(index=False):
-            copy.write_row(row)
+    copy_frame(conn, f"COPY {stage} ({names}) FROM STDIN", rows[columns + ["lon", "lat"]])
     upsert = ""
     if table == "ref_postcodes":
         sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "code")

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, text
 
+from gcrm.db.copy import copy_frame, copy_rows
 from gcrm.db.engine import get_engine
 from gcrm.errors import GcrmError
 from gcrm.regions import sql
@@ -71,10 +72,7 @@ def load_regions(
     params = {"level": level, "parent_level": parent_level}
     with engine.begin() as conn:
         conn.execute(text(sql.CREATE_STAGE))
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(sql.COPY_STAGE) as copy:
-            for row in stage.astype(object).where(stage.notna(), None).itertuples(index=False):
-                copy.write_row(row)
+        copy_frame(conn, sql.COPY_STAGE, stage)
         rejected += [(r.code, "no polygon left after repairing the geometry")
                      for r in conn.execute(text(sql.EMPTY_AFTER_REPAIR))]
         if parent_field:
@@ -112,11 +110,8 @@ def load_context(path: str | Path, *, level: str, code_field: str,
     engine = engine or get_engine()
     with engine.begin() as conn:
         conn.execute(text(sql.CONTEXT_STAGE))
-        raw = conn.connection.driver_connection
-        copy_sql = "COPY stage_context (code, attrs) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for code, attrs in zip(codes, records, strict=True):
-                copy.write_row((code, attrs))
+        copy_rows(conn, "COPY stage_context (code, attrs) FROM STDIN",
+                  zip(codes, records, strict=True))
         matched = {r.code for r in conn.execute(text(sql.CONTEXT_MERGE), {"level": level})}
     return {"matched": len(matched), "unknown_codes": sorted(set(codes) - matched),
             "attributes": list(numeric.columns)}

@@ -1,6 +1,5 @@
 """Sales, cases, interactions, reps and sites: references checked, values validated."""
 
-import pandas as pd
 from sqlalchemy import text
 
 from gcrm.ingest.load import load_file
@@ -122,4 +121,6 @@ def test_load_runs_and_rejects_are_recorded(db, tmp_path):
     assert reject["run_id"] == result.summary.run_id
     assert reject["reason"] == "latitude 95 is outside -90..90"
     assert reject["row"]["name"] == "Bob"
-    assert isinstance(result.summary.as_frame(), pd.DataFrame)
+    table = result.summary.as_frame().set_index("what")["count"]
+    assert table[["read", "inserted", "updated", "unchanged", "rejected"]].tolist() == [
+        2, 1, 0, 0, 1]
