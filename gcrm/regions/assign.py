@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
@@ -54,12 +55,39 @@ def _assign(conn: Connection, entities, levels, incremental) -> dict:
             conn.execute(text(sql.FORGET_MOVED_ACCOUNTS))
         else:
             conn.execute(text(sql.FORGET_ENTITY), {"entity": entity})
-        table, geom = sql.POINTS[entity]
-        statement = text(sql.ASSIGN.format(table=table, geom=geom))
         for level in levels:
-            params = {"entity": entity, "level": level}
-            written = conn.execute(statement, params).rowcount
-            outside = conn.execute(text(sql.OUTSIDE_NOW), params).scalar_one()
+            written, outside = _assign_level(conn, entity, level)
             counts[level]["outside"] += outside
             counts[level]["assigned"] += written - outside
     return counts
+
+
+def _assign_level(conn: Connection, entity: str, level: str) -> tuple[int, int]:
+    """Assign the pending points of one entity at one level: (rows written, outside)."""
+    table, geom = sql.POINTS[entity]
+    params = {"entity": entity, "level": level}
+    conn.execute(text(sql.DROP_HITS))
+    some_assigned = conn.execute(text(sql.ANY_ASSIGNED), params).scalar_one()
+    hits = sql.HITS_PENDING if some_assigned else sql.HITS_ALL
+    with _parallel_join(conn):
+        conn.execute(text(hits.format(table=table, geom=geom)), params)
+    row = conn.execute(text(sql.ASSIGN.format(table=table, geom=geom)), params).one()
+    return row.written, row.outside
+
+
+# The region parts are a small table, so the planner would not split the join between
+# workers on its own; these settings let it, for this statement only.
+_PARALLEL = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size")
+
+
+@contextmanager
+def _parallel_join(conn: Connection):
+    get, put = text("SELECT current_setting(:name)"), text("SELECT set_config(:name, :value, true)")
+    before = {name: conn.execute(get, {"name": name}).scalar_one() for name in _PARALLEL}
+    for name in _PARALLEL:
+        conn.execute(put, {"name": name, "value": "0"})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(put, {"name": name, "value": value})

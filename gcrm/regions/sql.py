@@ -91,30 +91,57 @@ WHERE ra.entity = 'account' AND ra.entity_id = a.id AND a.updated_at > ra.assign
 
 FORGET_ENTITY = "DELETE FROM region_assignments WHERE entity = :entity"
 
-# One pass per level: the join is driven from the (subdivided) regions through the GiST
-# index on the points; a point on a shared edge touches two regions and the one with the
-# smallest code wins, so it is counted exactly once; a point in no region is recorded
-# with no region, to be reported.
-ASSIGN = """
-INSERT INTO region_assignments (entity, entity_id, level, region_id)
-SELECT :entity, t.id, :level, hit.region_id
-FROM {table} t
-LEFT JOIN (
-    SELECT DISTINCT ON (p.id) p.id, rp.region_id
-    FROM {table} p
-    JOIN region_parts rp ON rp.level = :level AND ST_Intersects(rp.geom, p.{geom})
-    JOIN regions r ON r.id = rp.region_id
-    ORDER BY p.id, r.code
-) hit ON hit.id = t.id
-WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM region_assignments x
-    WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
+# One pass per level, in two steps. First the hits: which region part holds each point.
+# A full pass is driven from the (subdivided) regions through the GiST index on the points,
+# and runs in parallel (CREATE TABLE AS may; INSERT ... SELECT may not). An incremental pass
+# looks up only the points not yet assigned, each through the GiST index on the parts
+# (OFFSET 0 keeps the planner from turning it back into a region-driven join).
+DROP_HITS = "DROP TABLE IF EXISTS assign_hits"
+
+HITS_ALL = """
+CREATE TEMP TABLE assign_hits ON COMMIT DROP AS
+SELECT p.id, rp.region_id, r.code
+FROM {table} p
+JOIN region_parts rp ON rp.level = :level AND ST_Intersects(rp.geom, p.{geom})
+JOIN regions r ON r.id = rp.region_id
 """
 
-# Rows written by this transaction carry its timestamp.
-OUTSIDE_NOW = """
-SELECT count(*) FROM region_assignments
-WHERE entity = :entity AND level = :level AND region_id IS NULL AND assigned_at = now()
+HITS_PENDING = """
+CREATE TEMP TABLE assign_hits ON COMMIT DROP AS
+SELECT p.id, hit.region_id, hit.code
+FROM {table} p
+CROSS JOIN LATERAL (
+    SELECT rp.region_id, r.code FROM region_parts rp JOIN regions r ON r.id = rp.region_id
+    WHERE rp.level = :level AND ST_Intersects(rp.geom, p.{geom}) OFFSET 0
+) hit
+WHERE p.{geom} IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM region_assignments x
+    WHERE x.entity = :entity AND x.entity_id = p.id AND x.level = :level)
+"""
+
+ANY_ASSIGNED = """
+SELECT EXISTS (SELECT 1 FROM region_assignments WHERE entity = :entity AND level = :level)
+"""
+
+# Then the write: every pending point once, in id order (so the primary key grows at its
+# right edge instead of splitting pages all over). A point on a shared edge hits two
+# regions and the one with the smallest code wins; a point in no region is written with
+# no region, to be reported.
+ASSIGN = """
+WITH written AS (
+    INSERT INTO region_assignments (entity, entity_id, level, region_id)
+    SELECT :entity, t.id, :level, hit.region_id
+    FROM {table} t
+    LEFT JOIN (
+        SELECT DISTINCT ON (id) id, region_id FROM assign_hits ORDER BY id, code
+    ) hit ON hit.id = t.id
+    WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM region_assignments x
+        WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
+    ORDER BY t.id
+    RETURNING region_id
+)
+SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside FROM written
 """
 
 UNASSIGNED = """
