@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Unprivileged system user that runs the managed server when gcrm runs as root.",
     )
     dashboard_port: int = Field(default=8501, ge=1024, le=65535)
+    user: str | None = Field(
+        default=None,
+        description="Act as this gcrm user (their role, regions and masking apply); "
+        "unset, the command line acts as the operator.",
+    )
     geocoder_provider: str | None = Field(
         default=None, description="Optional online geocoder (a geopy provider, e.g. nominatim)."
     )

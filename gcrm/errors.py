@@ -11,3 +11,11 @@ class ConfigurationError(GcrmError):
 
 class DatabaseUnavailable(GcrmError):
     """The database cannot be reached, started or installed."""
+
+
+class UnknownUser(GcrmError):
+    """No such gcrm user, or the user is disabled."""
+
+
+class PermissionDenied(GcrmError):
+    """The user's role may not do this."""

@@ -55,6 +55,13 @@ def scratch_database(server_engine):
     with server_engine.connect() as conn:
         for name in created:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # The database's PostgreSQL roles (gcrm groups and users) are server-wide.
+            prefix = conn.execute(text("SELECT 'gcrm_' || substr(md5(:n), 1, 8)"),
+                                  {"n": name}).scalar_one()
+            for (role,) in conn.execute(text(
+                    "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
+                    {"p": prefix + "_"}).all():
+                conn.execute(text(f'DROP ROLE "{role}"'))
 
 
 @pytest.fixture(scope="session")
@@ -94,12 +101,11 @@ def db(engine) -> Iterator[Engine]:
 def use_database(engine, monkeypatch):
     """Point gcrm's own settings and engine at the test database (for CLI and app tests)."""
     from gcrm.config import get_settings
-    from gcrm.db.engine import get_engine
+    from gcrm.db.engine import reset_engines
 
     monkeypatch.setenv("GCRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engines()
     yield engine
-    get_engine().dispose()
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engines()

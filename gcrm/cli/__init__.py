@@ -6,7 +6,9 @@ from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
+from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
+from gcrm.cli.users import users_app
 
 app = typer.Typer(
     help="gcrm: geographic CRM analytics on PostGIS.",
@@ -21,3 +23,5 @@ app.command("geocode-file")(geocode_file_command)
 app.add_typer(regions_app, name="regions")
 app.add_typer(context_app, name="context")
 app.command()(demo)
+app.add_typer(users_app, name="users")
+app.add_typer(privacy_app, name="privacy")

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from gcrm.config import Settings, get_settings
 from gcrm.db.cluster import LocalCluster
+from gcrm.errors import UnknownUser
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -26,14 +27,39 @@ def uses_local_cluster(settings: Settings | None = None) -> bool:
     return not settings.database_url
 
 
-@lru_cache(maxsize=1)
 def get_engine() -> Engine:
-    """The process-wide engine, created on first use."""
+    """The engine gcrm's functions use: the user's (``GCRM_USER``) or the operator's."""
+    user = get_settings().user
+    return engine_for(user) if user else operator_engine()
+
+
+@lru_cache(maxsize=1)
+def operator_engine() -> Engine:
+    """The operator's engine (loads, migrations, user administration), created on first use."""
     return make_engine(database_url())
 
 
-def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True)
+@lru_cache(maxsize=64)
+def engine_for(username: str) -> Engine:
+    """An engine whose every connection acts as the gcrm user ``username``.
+
+    The connection starts with the user's PostgreSQL role (``-c role=...``), so grants,
+    row-level security and masking apply to every statement, and RESET ROLE returns to it.
+    """
+    with operator_engine().connect() as conn:
+        row = conn.execute(text(_USER_ROLE), {"username": username}).first()
+    if row is None:
+        raise UnknownUser(f"No gcrm user {username!r}; `gcrm users list` shows who exists.")
+    if row.disabled:
+        raise UnknownUser(f"User {username!r} is disabled.")
+    return make_engine(database_url(), connect_args={"options": f"-c role={row.pg_role}"})
+
+
+_USER_ROLE = "SELECT pg_role, disabled FROM app_users WHERE username = :username"
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
 
 
 @contextmanager
@@ -46,3 +72,11 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def reset_engines() -> None:
+    """Forget every cached engine (after settings change, e.g. in tests)."""
+    if operator_engine.cache_info().currsize:
+        operator_engine().dispose()
+    operator_engine.cache_clear()
+    engine_for.cache_clear()

@@ -50,6 +50,7 @@ CASE_TYPES = ("complaint", "return", "request", "repair", "other")
 CASE_STATUSES = ("open", "pending", "closed")
 INTERACTION_CHANNELS = ("phone", "email", "web", "visit", "kiosk", "mail", "sms")
 TRADE_AREA_METHODS = ("ring", "drivetime", "customers", "voronoi", "huff")
+USER_ROLES = ("admin", "analyst", "marketer", "planner", "manager")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -160,6 +161,7 @@ class Account(Base):
     consent_phone: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     consent_sms: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     consent_mail: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _created()
 
@@ -557,7 +559,9 @@ class RegionAssignment(Base):
     __tablename__ = "region_assignments"
     __table_args__ = (
         CheckConstraint("entity IN ('account', 'site', 'rep')", name="entity_known"),
-        Index("ix_region_assignments_level_region", "level", "region_id"),
+        # "What lies in region X" (any level: region ids are unique across levels); also
+        # how row-level security finds a manager's accounts.
+        Index("ix_region_assignments_region", "region_id", "entity", "entity_id"),
     )
 
     entity: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -565,3 +569,41 @@ class RegionAssignment(Base):
     level: Mapped[str] = mapped_column(Text, primary_key=True)
     region_id: Mapped[int | None] = mapped_column(BigInteger)
     assigned_at: Mapped[dt.datetime] = _created()
+
+
+class AppUser(Base):
+    """A person who signs in to gcrm, with one role; a manager is scoped to regions.
+
+    Each user has a PostgreSQL role of their own (``pg_role``); gcrm's queries for a user
+    run as that role, so row-level security and column privileges hold in the database.
+    """
+
+    __tablename__ = "app_users"
+    __table_args__ = (
+        CheckConstraint(_in("role", USER_ROLES), name="role_known"),
+        CheckConstraint("username ~ '^[a-z][a-z0-9_]{0,39}$'", name="username_simple"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, unique=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    pg_role: Mapped[str] = mapped_column(Text, unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+
+
+class UserRegion(Base):
+    """A region a manager may see (with everything inside it, at every finer level)."""
+
+    __tablename__ = "user_regions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -114,9 +114,12 @@ def upsert(entity: Entity, fields: list[Field]) -> tuple[str, str]:
     named = ", ".join(f"{expr} AS {col}" for expr, col in zip(selects, columns, strict=True))
     new_rows = f"(SELECT {named} FROM {STAGE} s {' '.join(joins)}) n"
     where = " OR ".join(changed) if changed else "false"
+    # An erased person stays erased: a new load of the same record changes nothing.
+    keep_erased = " AND t.erased_at IS NULL" if entity.table == "accounts" else ""
     update = (
         f"UPDATE {entity.table} t SET {', '.join(sets)} FROM {new_rows} "
         f"WHERE t.source = n.source AND t.external_id = n.external_id AND ({where})"
+        f"{keep_erased}"
     )
     insert = (
         f"INSERT INTO {entity.table} ({', '.join(columns)}) "

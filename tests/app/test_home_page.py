@@ -48,16 +48,16 @@ def test_home_shows_postgis_version_and_rows_loaded(two_accounts):
 
 def test_home_without_a_database_says_so_instead_of_a_traceback(monkeypatch):
     from gcrm.config import get_settings
-    from gcrm.db.engine import get_engine
+    from gcrm.db.engine import reset_engines
 
     monkeypatch.setenv("GCRM_DATABASE_URL", "postgresql://nobody:x@127.0.0.1:9/none")
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engines()
     try:
         at = _run()
     finally:
         get_settings.cache_clear()
-        get_engine.cache_clear()
+        reset_engines()
     assert not at.exception
     assert "The database is not available" in at.error[0].value
     assert "gcrm db start" in at.error[0].value

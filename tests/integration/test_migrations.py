@@ -41,10 +41,10 @@ def test_drift_check_notices_a_column_the_migrations_lack(scratch_database):
     try:
         migrate.upgrade(engine)
         with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE accounts DROP COLUMN segment"))
+            conn.execute(text("ALTER TABLE reps DROP COLUMN capacity"))
         drift = migrate.schema_drift(engine)
         assert [(d[0], d[3].name) for d in drift if d[0] == "add_column"] == [
-            ("add_column", "segment")
+            ("add_column", "capacity")
         ]
     finally:
         engine.dispose()
@@ -55,7 +55,8 @@ def test_every_geometry_column_has_a_gist_index(engine):
         geometry_columns = set(
             tuple(r) for r in conn.execute(
                 text(
-                    "SELECT f_table_name, f_geometry_column FROM geometry_columns "
+                    "SELECT f_table_name, f_geometry_column FROM geometry_columns g "
+                    "JOIN pg_class c ON c.relname = g.f_table_name AND c.relkind = 'r' "
                     "WHERE f_table_schema = 'public'"
                 )
             ).all()

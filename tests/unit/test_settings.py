@@ -12,7 +12,7 @@ from gcrm.config import Settings
 def test_importing_gcrm_reads_no_settings_and_opens_no_engine():
     code = (
         "import gcrm.cli, gcrm.health, gcrm.db.models, gcrm.db.engine as e, gcrm.config as c;"
-        "print(c.get_settings.cache_info().currsize, e.get_engine.cache_info().currsize)"
+        "print(c.get_settings.cache_info().currsize, e.operator_engine.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "0"]

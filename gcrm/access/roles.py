@@ -1,0 +1,40 @@
+"""The five roles: what each may see and do. The database enforces the data side (grants,
+row-level security, masked views, see the 0004 migration); this table drives the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str
+    sees_pii: bool  # names, emails, phones, street addresses, notes, exact points
+    all_regions: bool  # False: only the regions given to the user (managers)
+    pages: tuple[str, ...]  # dashboard pages, by key
+    actions: tuple[str, ...]  # things the UI offers beyond reading
+
+
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in (
+        Role("admin", "Runs gcrm: users, audit log, data quality, every page.", True, True,
+             ("home", "data", "users", "audit"), ("export", "export_contacts", "erase")),
+        Role("analyst", "Slices and exports the regional cube; sees no personal data.",
+             False, True, ("home",), ("export",)),
+        Role("marketer", "Trade areas, target lists and campaigns, with consent.", True, True,
+             ("home",), ("export", "export_contacts")),
+        Role("planner", "Territories and rep workloads; sees no personal data.", False, True,
+             ("home",), ("export",)),
+        Role("manager", "One or more regions (and all inside them), with their customers.",
+             True, False, ("home",), ("export",)),
+    )
+}
+
+
+def role(name: str) -> Role:
+    try:
+        return ROLES[name]
+    except KeyError:
+        raise ValueError(f"Unknown role {name!r}; choose from {', '.join(ROLES)}.") from None
