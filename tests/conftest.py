@@ -109,3 +109,48 @@ def use_database(engine, monkeypatch):
     yield engine
     get_settings.cache_clear()
     reset_engines()
+
+
+@pytest.fixture
+def world(db, tmp_path):
+    """The small CRM world of tests/crm_world.py, loaded; emptied after the test."""
+    import crm_world
+
+    crm_world.build(db, tmp_path)
+    return db
+
+
+@pytest.fixture
+def people(world):
+    """One user per role on the world: a manager of the North state, one of county S1."""
+    from gcrm.access import users
+
+    users.add_user("ada", "admin", password="admin password 1", engine=world)
+    users.add_user("ana", "analyst", password="analyst password", engine=world)
+    users.add_user("mia", "marketer", password="marketer password", engine=world)
+    users.add_user("pat", "planner", password="planner password", engine=world)
+    users.add_user("nora", "manager", password="manager password", regions=["state:N"],
+                   engine=world)
+    users.add_user("sam", "manager", password="manager password", regions=["S1"],
+                   engine=world)
+    return world
+
+
+@pytest.fixture
+def as_user(people):
+    """Factory: an engine on the test database acting as a gcrm user (their PostgreSQL role)."""
+    from sqlalchemy import create_engine as make
+
+    engines = []
+
+    def engine_for(username: str) -> Engine:
+        from gcrm.access import users
+
+        user = users.get_user(username, engine=people)
+        engine = make(people.url, connect_args={"options": f"-c role={user.pg_role}"})
+        engines.append(engine)
+        return engine
+
+    yield engine_for
+    for engine in engines:
+        engine.dispose()

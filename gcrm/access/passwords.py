@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gcrm.errors import GcrmError
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 10
@@ -12,7 +14,7 @@ MIN_LENGTH = 10
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
-        raise ValueError(f"A password needs at least {MIN_LENGTH} characters.")
+        raise GcrmError(f"A password needs at least {MIN_LENGTH} characters.")
     return _hasher.hash(password)
 
 

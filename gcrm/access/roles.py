@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gcrm.errors import GcrmError
+
 
 @dataclass(frozen=True)
 class Role:
@@ -37,4 +39,4 @@ def role(name: str) -> Role:
     try:
         return ROLES[name]
     except KeyError:
-        raise ValueError(f"Unknown role {name!r}; choose from {', '.join(ROLES)}.") from None
+        raise GcrmError(f"Unknown role {name!r}; choose from {', '.join(ROLES)}.") from None

@@ -146,7 +146,7 @@ SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside
 
 UNASSIGNED = """
 SELECT ra.entity, ra.entity_id, ra.level, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat
-FROM region_assignments ra JOIN accounts t ON ra.entity = 'account' AND t.id = ra.entity_id
+FROM region_assignments ra JOIN account_profiles t ON ra.entity = 'account' AND t.id = ra.entity_id
 WHERE ra.region_id IS NULL AND (CAST(:level AS text) IS NULL OR ra.level = :level)
 ORDER BY ra.level, ra.entity_id
 """

@@ -86,7 +86,7 @@ READ_ALL = (
     "regions", "region_levels", "region_parts", "region_assignments", "sales",
     "service_cases", "reps", "sites", "trade_areas", "territory_scenarios", "territories",
     "territory_areas", "campaigns", "campaign_members", "load_runs", "user_regions",
-    "spatial_ref_sys",
+    "spatial_ref_sys", "alembic_version",
 )
 APP_USER_COLUMNS = "id, username, display_name, role, pg_role, disabled"
 

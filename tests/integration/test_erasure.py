@@ -1,0 +1,122 @@
+"""`gcrm privacy erase`: no trace of the person anywhere; every total unchanged."""
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from gcrm import audit, privacy
+from gcrm.errors import GcrmError
+from gcrm.geocoding.batch import geocode_records
+from gcrm.ingest.load import load_file
+
+# Desmond Lowry (A4, county S1): every way he appears in the world.
+TRACES = ["desmond", "lowry", "555 010 1004", "5550101004", "birch"]
+
+TEXT_COLUMNS = """
+SELECT c.table_name, c.column_name FROM information_schema.columns c
+JOIN information_schema.tables t USING (table_schema, table_name)
+WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+  AND c.data_type IN ('text', 'character varying', 'character', 'jsonb', 'json')
+"""
+TOTALS = """
+SELECT (SELECT sum(amount) FROM sales) AS revenue, (SELECT count(*) FROM sales) AS sales,
+       (SELECT count(*) FROM service_cases) AS cases,
+       (SELECT count(*) FROM interactions) AS interactions,
+       (SELECT count(*) FROM accounts WHERE status = 'churned') AS churned,
+       (SELECT string_agg(r.code || ':' || n, ',' ORDER BY r.code) FROM (
+            SELECT region_id, count(*) AS n FROM region_assignments GROUP BY region_id) x
+        JOIN regions r ON r.id = x.region_id) AS by_region
+"""
+
+
+def _traces(engine) -> list[tuple[str, str, str]]:
+    found = []
+    with engine.connect() as conn:
+        for table, column in conn.execute(text(TEXT_COLUMNS)).all():
+            for needle in TRACES:
+                hit = conn.execute(text(
+                    f'SELECT count(*) FROM "{table}" '
+                    f'WHERE strpos(lower(CAST("{column}" AS text)), :n) > 0'),
+                    {"n": needle}).scalar_one()
+                if hit:
+                    found.append((table, column, needle))
+    return found
+
+
+@pytest.fixture
+def desmond_everywhere(world, tmp_path):
+    """Put Desmond in the geocode cache, a rejected load row and a campaign response too."""
+    with world.begin() as conn:
+        geocode_records(conn, pd.DataFrame({"street": ["78 Birch Lane"], "city": ["Southville"],
+                                            "region": ["SS"], "postcode": ["22222"]}))
+        conn.execute(text("INSERT INTO campaigns (name, channel) VALUES ('Spring', 'email')"))
+        conn.execute(text(
+            "INSERT INTO campaign_members (campaign_id, account_id, response) "
+            "SELECT c.id, a.id, 'Desmond Lowry wrote back: stop mailing me' "
+            "FROM campaigns c, accounts a WHERE a.external_id = 'A4'"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,email,lat,lon\n"
+                   "A4,Desmond Lowry,desmond.lowry@mail.example,north,-78.6161\n")
+    assert load_file("accounts", bad, source="crm", engine=world).summary.rejected == 1
+    assert {t[0] for t in _traces(world)} >= {"accounts", "interactions", "geocode_cache",
+                                              "load_rejects", "campaign_members"}
+    return world
+
+
+def test_no_trace_remains_and_every_total_is_unchanged(desmond_everywhere):
+    db = desmond_everywhere
+    with db.connect() as conn:
+        before = dict(conn.execute(text(TOTALS)).mappings().one())
+    result = privacy.erase(source="crm", external_id="A4", engine=db)
+    assert result.changed["accounts"] == 1 and result.changed["geocode_cache"] == 1
+    assert result.changed["load_rejects"] == 1 and result.changed["interactions"] == 1
+    assert _traces(db) == []
+    with db.connect() as conn:
+        assert dict(conn.execute(text(TOTALS)).mappings().one()) == before
+        row = conn.execute(text(
+            "SELECT name, erased_at IS NOT NULL AS erased, consent_email, ST_X(geom) AS lon, "
+            "ST_Y(geom) AS lat FROM accounts WHERE external_id = 'A4'")).mappings().one()
+    assert row["name"] == "[erased]" and row["erased"] and not row["consent_email"]
+    # The point is generalised to the 0.01 degree grid (it was at -78.6161, 40.4237).
+    assert (row["lon"], row["lat"]) == (pytest.approx(-78.62), pytest.approx(40.42))
+    entry = audit.recent("privacy.erase", engine=db).iloc[0]
+    assert entry["target"] == f"account:{result.account_id}"
+    assert entry["details"]["changed"]["accounts"] == 1
+
+
+def test_loading_the_source_again_does_not_bring_the_person_back(world, tmp_path):
+    import crm_world
+
+    privacy.erase(source="crm", external_id="A4", engine=world)
+    again = tmp_path / "again.csv"
+    again.write_text(crm_world.ACCOUNTS)
+    load_file("accounts", again, source="crm", engine=world)
+    with world.connect() as conn:
+        name = conn.execute(text("SELECT name FROM accounts WHERE external_id = 'A4'")).scalar()
+    assert name == "[erased]"
+
+
+def test_erasing_twice_or_someone_unknown_changes_nothing(world):
+    first = privacy.erase(source="crm", external_id="A4", engine=world)
+    assert privacy.erase(first.account_id, engine=world).already
+    with pytest.raises(GcrmError, match="No account"):
+        privacy.erase(source="crm", external_id="nobody", engine=world)
+    assert len(audit.recent("privacy.erase", engine=world)) == 1
+
+
+def test_the_cli_asks_before_erasing(world, use_database):
+    from typer.testing import CliRunner
+
+    from gcrm.cli import app
+
+    runner = CliRunner()
+    no = runner.invoke(app, ["privacy", "erase", "--source", "crm", "--external-id", "A3"],
+                       input="n\n")
+    assert no.exit_code == 1
+    yes = runner.invoke(app, ["privacy", "erase", "--source", "crm", "--external-id", "A3",
+                              "--yes"])
+    assert yes.exit_code == 0, yes.output
+    assert "Erased account" in yes.output and "Cordelia" not in yes.output
+    with world.connect() as conn:
+        assert conn.execute(text(
+            "SELECT name FROM accounts WHERE external_id = 'A3'")).scalar() == "[erased]"

@@ -1,0 +1,53 @@
+"""Personal columns: readable by admin, manager and marketer; masked for everyone else,
+in query results and in the views the dashboards and exports read."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+PROFILE = """
+SELECT name, email, phone, street, unit, ST_X(geom) AS lon, ST_Y(geom) AS lat
+FROM account_profiles WHERE external_id = 'A1'
+"""
+
+
+def _profile(engine):
+    with engine.connect() as conn:
+        return dict(conn.execute(text(PROFILE)).mappings().one())
+
+
+@pytest.mark.parametrize("username", ["ada", "mia", "nora"])
+def test_roles_with_personal_data_access_read_it(as_user, username):
+    row = _profile(as_user(username))
+    assert row["name"] == "Annabel Northcott"
+    assert row["email"] == "annabel.northcott@mail.example"
+    assert row["street"] == "12 Elm Street"
+    assert (row["lon"], row["lat"]) == (-79.5, 41.5)
+
+
+@pytest.mark.parametrize("username", ["ana", "pat"])
+def test_analysts_and_planners_see_masked_values(as_user, username):
+    row = _profile(as_user(username))
+    assert row["name"] == "A*** N***"
+    assert row["email"] == "a***@mail.example"
+    assert row["phone"] == "***01"
+    assert row["street"] == "*** Elm Street"
+    # The point is generalised to a 0.01 degree grid, not hidden: maps still work.
+    assert abs(row["lon"] - -79.5) < 0.01 and abs(row["lat"] - 41.5) < 0.01
+
+
+@pytest.mark.parametrize("column", ["name", "email", "phone", "street", "geom"])
+def test_the_raw_personal_columns_are_refused_to_them(as_user, column):
+    with as_user("ana").connect() as conn, pytest.raises(ProgrammingError,
+                                                         match="permission denied"):
+        conn.execute(text(f"SELECT {column} FROM accounts"))
+
+
+def test_interaction_notes_are_hidden_without_personal_data_access(as_user):
+    query = "SELECT notes FROM interaction_history WHERE external_id = 'I1'"
+    with as_user("pat").connect() as conn:
+        assert conn.execute(text(query)).scalar_one() is None
+    with as_user("ada").connect() as conn:
+        assert "Annabel" in conn.execute(text(query)).scalar_one()
+    with as_user("pat").connect() as conn, pytest.raises(ProgrammingError):
+        conn.execute(text("SELECT notes FROM interactions"))

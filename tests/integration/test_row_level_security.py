@@ -1,0 +1,130 @@
+"""Managers see their regions only, whatever they run: raw SQL on their own database
+login, raw SQL through the application's connection, and every public gcrm function."""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
+
+from gcrm import audit, health, privacy, regions
+from gcrm.access import users
+from gcrm.errors import GcrmError
+from gcrm.ingest.load import load_file
+
+FACTS = """
+SELECT (SELECT count(*) FROM accounts) AS accounts,
+       (SELECT coalesce(sum(amount), 0) FROM sales) AS revenue,
+       (SELECT count(*) FROM service_cases) AS cases,
+       (SELECT count(*) FROM interactions) AS interactions,
+       (SELECT count(*) FROM account_profiles) AS profiles,
+       (SELECT string_agg(external_id, ',' ORDER BY external_id) FROM accounts) AS ids
+"""
+
+
+def _facts(engine):
+    with engine.connect() as conn:
+        return dict(conn.execute(text(FACTS)).mappings().one())
+
+
+def test_a_state_manager_sees_the_state_and_everything_inside_it(as_user):
+    facts = _facts(as_user("nora"))  # manager of state N (counties N1 and N2)
+    assert facts == {"accounts": 2, "revenue": 350, "cases": 1, "interactions": 1,
+                     "profiles": 2, "ids": "A1,A2"}
+
+
+def test_a_county_manager_sees_that_county_only(as_user):
+    facts = _facts(as_user("sam"))  # manager of county S1
+    assert facts == {"accounts": 2, "revenue": 1200, "cases": 2, "interactions": 2,
+                     "profiles": 2, "ids": "A3,A4"}
+
+
+def test_every_other_role_sees_every_region(as_user):
+    for username in ("ada", "ana", "mia", "pat"):  # admin, analyst, marketer, planner
+        with as_user(username).connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM account_profiles")).scalar_one() == 4
+            assert conn.execute(text("SELECT sum(amount) FROM sales")).scalar_one() == 1550
+
+
+def test_a_manager_on_their_own_database_login_cannot_escape(people):
+    password = users.sql_login("nora", engine=people)
+    user = users.get_user("nora", engine=people)
+    login = create_engine(people.url.set(username=user.pg_role, password=password))
+    try:
+        assert _facts(login)["ids"] == "A1,A2"
+        with login.connect() as conn:
+            for attempt in ("RESET ROLE", "SET ROLE NONE"):
+                conn.execute(text(attempt))
+                assert conn.execute(text("SELECT count(*) FROM sales")).scalar_one() == 3
+        prefix = user.pg_role.split("_u_")[0]
+        for statement in (f"SET ROLE {prefix}_admin", "SET ROLE gcrm",
+                          "UPDATE accounts SET status = 'customer'",
+                          "DELETE FROM sales", "UPDATE user_regions SET region_id = 0",
+                          "INSERT INTO user_regions VALUES (1, 1)",
+                          "SELECT password_hash FROM app_users",
+                          "SELECT * FROM geocode_cache"):
+            with login.connect() as conn, pytest.raises(ProgrammingError) as err:
+                conn.execute(text(statement))
+            assert "permission denied" in str(err.value)
+    finally:
+        login.dispose()
+
+
+def test_public_gcrm_functions_as_a_manager(as_user, tmp_path):
+    nora = as_user("nora")
+    # Reading: the region tree is shared; everything about accounts is scoped.
+    assert set(regions.levels(engine=nora)["name"]) == {"state", "county"}
+    assert regions.children("N", engine=nora)["code"].tolist() == ["N1", "N2"]
+    assert regions.ancestors("S1", engine=nora)["code"].tolist() == ["S"]
+    assert len(regions.frame("county", engine=nora)) == 3
+    assert regions.unassigned(engine=nora).empty
+    counts = health.database_health(nora).row_counts
+    assert (counts["accounts"], counts["sales"], counts["service_cases"]) == (2, 3, 1)
+    assert "geocode_cache" not in counts and "app_users" in counts
+    # Writing and the operator's tools are refused by the database.
+    refused = [
+        lambda: regions.assign(engine=nora),
+        lambda: privacy.erase(1, engine=nora),
+        lambda: privacy.contacts("email", engine=nora),
+        lambda: audit.recent(engine=nora),
+    ]
+    for call in refused:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            call()
+    path = tmp_path / "accounts.csv"
+    path.write_text("id,name\nZ9,Zed\n")
+    with pytest.raises((ProgrammingError, GcrmError), match="permission denied"):
+        load_file("accounts", path, source="crm", engine=nora)
+
+
+def test_gcrm_user_setting_makes_every_function_act_as_that_user(people, use_database,
+                                                                 monkeypatch):
+    from gcrm.config import get_settings
+    from gcrm.db.engine import reset_engines
+
+    monkeypatch.setenv("GCRM_USER", "sam")
+    get_settings.cache_clear()
+    reset_engines()
+    assert health.database_health().row_counts["accounts"] == 2
+    monkeypatch.delenv("GCRM_USER")
+    get_settings.cache_clear()
+    reset_engines()
+    assert health.database_health().row_counts["accounts"] == 4  # the operator
+
+
+def test_a_disabled_user_loses_every_right_at_once(people, as_user):
+    nora = as_user("nora")  # a connection opened before the change
+    users.disable("nora", engine=people)
+    with nora.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+        conn.execute(text("SELECT count(*) FROM account_profiles"))
+    assert users.authenticate("nora", "manager password", engine=people) is None
+
+
+def test_changing_a_managers_regions_changes_what_they_see(people, as_user):
+    users.set_regions("nora", ["S1", "county:N2"], engine=people)
+    assert _facts(as_user("nora"))["ids"] == "A2,A3,A4"
+    users.set_role("nora", "analyst", engine=people)
+    assert _facts_profiles(as_user("nora")) == 4
+
+
+def _facts_profiles(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM account_profiles")).scalar_one()
