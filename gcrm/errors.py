@@ -19,3 +19,7 @@ class UnknownUser(GcrmError):
 
 class PermissionDenied(GcrmError):
     """The user's role may not do this."""
+
+
+class InvalidInput(GcrmError):
+    """A value cannot be used as given (the message says why)."""

@@ -169,7 +169,8 @@ def authenticate(username: str, password: str, *, engine: Engine | None = None) 
             row = conn.execute(text(sql.USER), {"username": username}).mappings().first()
     if row is not None and not row["disabled"] and verify_password(row["password_hash"], password):
         ok_user = _user(row)
-    audit.record("sign_in" if ok_user else "sign_in.failed", (username or "")[:60],
+    shown = "".join(ch for ch in (username or "") if ch.isprintable())[:60]
+    audit.record("sign_in" if ok_user else "sign_in.failed", shown,
                  actor=username if ok_user else "anonymous", engine=_operator(engine))
     return ok_user
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from gcrm.config import Settings, get_settings
 from gcrm.db.cluster import LocalCluster
-from gcrm.errors import UnknownUser
+from gcrm.errors import InvalidInput, UnknownUser
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -60,6 +60,19 @@ _USER_ROLE = "SELECT pg_role, disabled FROM app_users WHERE username = :username
 
 def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+
+
+@event.listens_for(Engine, "before_cursor_execute")  # every engine, the tests' included
+def _refuse_nul(conn, cursor, statement, parameters, context, executemany) -> None:
+    """PostgreSQL text cannot hold NUL; say so in words instead of a driver error."""
+    batches = parameters if executemany else [parameters]
+    for params in batches or ():
+        values = params.values() if isinstance(params, dict) else (params or ())
+        for value in values:
+            items = value if isinstance(value, list | tuple) else (value,)
+            if any(isinstance(v, str) and "\x00" in v for v in items):
+                raise InvalidInput("A value contains a NUL character (\\x00), which text "
+                                   "cannot hold; remove it and try again.")
 
 
 @contextmanager
