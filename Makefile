@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 HOST ?= 0.0.0.0
+GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
 .PHONY: run test setup install db lint pytest stop demo help
 
@@ -21,6 +22,8 @@ run: setup
 	$(BIN)/gcrm demo --if-empty
 	@echo ""
 	@echo "gcrm dashboard: http://localhost:$(PORT)"
+	@echo "Sign in as admin, analyst, marketer, planner, manager or county_manager"
+	@echo "with the password in $(GCRM_HOME_DIR)/demo-password: $$(cat $(GCRM_HOME_DIR)/demo-password 2>/dev/null)"
 	@echo ""
 	$(BIN)/streamlit run dashboards/streamlit_app.py --server.port $(PORT) --server.address $(HOST)
 

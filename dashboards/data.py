@@ -1,17 +1,58 @@
-"""The one module of the dashboards that calls gcrm, with Streamlit caching around it."""
+"""The one module of the dashboards that calls gcrm, with Streamlit caching around it.
+
+Every read runs as the signed-in user (their PostgreSQL role), so row-level security and
+masking decide what a page can show; the pages never see another user's data.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from gcrm import audit
+from gcrm.access import user_engine as engine_for
+from gcrm.access import users
+from gcrm.access.roles import ROLES
 from gcrm.errors import GcrmError
 from gcrm.health import DatabaseHealth, database_health
 
 
+def sign_in(username: str, password: str) -> dict | None:
+    """The user as a plain dict when the password is right (audited either way)."""
+    user = users.authenticate(username.strip().lower(), password)
+    if user is None:
+        return None
+    return {"username": user.username, "label": user.label, "role": user.role,
+            "regions": list(user.regions)}
+
+
+def sign_out(username: str) -> None:
+    audit.record("sign_out", username, actor=username, engine=engine_for(username))
+
+
+def pages_for(role: str) -> tuple[str, ...]:
+    return ROLES[role].pages
+
+
+def role_description(role: str) -> str:
+    return ROLES[role].description
+
+
 @st.cache_data(ttl=30, show_spinner="Checking the database ...")
-def health() -> DatabaseHealth:
-    """Database versions, size, schema revision and rows per table (cached 30 s)."""
-    return database_health()
+def health(username: str) -> DatabaseHealth:
+    """Database versions, size, schema revision and the rows this user may see (30 s)."""
+    return database_health(engine_for(username))
 
 
-__all__ = ["GcrmError", "health"]
+def users_table() -> pd.DataFrame:
+    """Every user with role, regions and state (admins)."""
+    return users.list_users()
+
+
+def audit_log(username: str, limit: int = 500) -> pd.DataFrame:
+    """The newest audit entries, read as ``username`` (the database lets admins only)."""
+    return audit.recent(limit=limit, engine=engine_for(username))
+
+
+__all__ = ["GcrmError", "audit_log", "health", "pages_for", "sign_in", "sign_out",
+           "users_table"]

@@ -1,4 +1,4 @@
-"""gcrm dashboard entry point: page config and navigation.
+"""gcrm dashboard entry point: page config, sign-in, and the pages of the user's role.
 
 Run with ``make run`` (or ``streamlit run dashboards/streamlit_app.py``).
 """
@@ -7,15 +7,36 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboards import auth, data
+
 PAGES = Path(__file__).parent / "app_pages"
+
+# key -> (file, title, icon); a role's pages are listed in gcrm/access/roles.py.
+CATALOGUE = {
+    "home": ("home.py", "Home", ":material/home:"),
+    "users": ("users.py", "Users", ":material/group:"),
+    "audit": ("audit.py", "Audit log", ":material/policy:"),
+}
 
 
 def main() -> None:
     st.set_page_config(page_title="gcrm", page_icon=":world_map:", layout="wide")
-    navigation = st.navigation(
-        [st.Page(PAGES / "home.py", title="Home", icon=":material/home:", default=True)]
-    )
-    navigation.run()
+    user = auth.current_user()
+    if user is None:
+        st.navigation([st.Page(PAGES / "sign_in.py", title="Sign in",
+                               icon=":material/login:")]).run()
+        return
+    with st.sidebar:
+        st.markdown(f"**{user['label']}** · {user['role']}")
+        if user["regions"]:
+            st.caption("Regions: " + ", ".join(user["regions"]))
+        if st.button("Sign out", key="sign_out"):
+            auth.sign_out()
+            st.rerun()
+    pages = [st.Page(PAGES / CATALOGUE[key][0], title=CATALOGUE[key][1],
+                     icon=CATALOGUE[key][2], default=(key == "home"))
+             for key in data.pages_for(user["role"]) if key in CATALOGUE]
+    st.navigation(pages).run()
 
 
 main()

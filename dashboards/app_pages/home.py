@@ -3,17 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import auth, data
 
 
 def main() -> None:
+    user = auth.require("home")
     st.title("gcrm")
     st.caption(
         "Geographic CRM analytics: customers, prospects and trade areas in PostGIS, "
         "aggregated by region."
     )
     try:
-        health = data.health()
+        health = data.health(user["username"])
     except data.GcrmError as exc:
         st.error(f"The database is not available. {exc}")
         return
@@ -30,7 +31,7 @@ def main() -> None:
     rows = pd.DataFrame(
         {"table": list(health.row_counts), "rows": list(health.row_counts.values())}
     )
-    st.subheader("What is loaded")
+    st.subheader("What you can see")
     if rows["rows"].sum() == 0:
         st.info("The database is empty. Load your own files with `gcrm load`.")
     st.dataframe(rows, hide_index=True, width="content")

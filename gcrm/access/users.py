@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from gcrm import audit
 from gcrm.access import sql
 from gcrm.access.passwords import hash_password, verify_password
 from gcrm.access.roles import role as role_named
 from gcrm.db.engine import operator_engine
-from gcrm.errors import GcrmError, UnknownUser
+from gcrm.errors import DatabaseUnavailable, GcrmError, UnknownUser
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -162,11 +163,15 @@ def authenticate(username: str, password: str, *, engine: Engine | None = None) 
 
     Every attempt is audited (the password never is).
     """
-    ok_user = None
-    with _operator(engine).connect() as conn:
-        row = None
-        if USERNAME.match(username or ""):
-            row = conn.execute(text(sql.USER), {"username": username}).mappings().first()
+    ok_user, row = None, None
+    try:
+        with _operator(engine).connect() as conn:
+            if USERNAME.match(username or ""):
+                row = conn.execute(text(sql.USER), {"username": username}).mappings().first()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot reach the database ({exc.orig}). Start the local one with "
+            "`gcrm db start`, or check GCRM_DATABASE_URL.") from None
     if row is not None and not row["disabled"] and verify_password(row["password_hash"], password):
         ok_user = _user(row)
     shown = "".join(ch for ch in (username or "") if ch.isprintable())[:60]

@@ -10,6 +10,7 @@ from rich.console import Console
 from gcrm.cli.errors import reports_errors
 from gcrm.config import get_settings
 from gcrm.demo import build_demo
+from gcrm.demo.users import ensure_demo_users
 
 console = Console()
 
@@ -32,7 +33,11 @@ def demo(
                             if_empty=if_empty, step=lambda m: status.update(m + " ..."))
     if result.skipped:
         console.print("Accounts are already loaded: the demo was not loaded again.")
-        return
-    for what, n in result.loaded.items():
-        console.print(f"{what:>22}: {n:,}")
-    console.print(f"Files in {folder}")
+    else:
+        for what, n in result.loaded.items():
+            console.print(f"{what:>22}: {n:,}")
+        console.print(f"Files in {folder}")
+    password_file = get_settings().home / "demo-password"
+    created = ensure_demo_users(password_file)
+    if created:
+        console.print(f"Demo users: {', '.join(created)}; their password is in {password_file}.")

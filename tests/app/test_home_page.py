@@ -9,8 +9,9 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from gcrm.access import users
 from gcrm.db.migrate import head_revision
-from gcrm.db.models import Account
+from gcrm.db.models import Account, AppUser
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 
@@ -24,15 +25,21 @@ def two_accounts(use_database):
             for i in range(2)
         ])
         session.commit()
+    users.add_user("homeadmin", "admin", engine=use_database)
     yield use_database
     with Session(use_database) as session:
         session.execute(delete(Account).where(Account.source == "app-test"))
+        session.execute(delete(AppUser).where(AppUser.username == "homeadmin"))
         session.commit()
 
 
-def _run() -> AppTest:
+def _run(signed_in: bool = True) -> AppTest:
     st.cache_data.clear()
-    return AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30)
+    if signed_in:
+        at.session_state["user"] = {"username": "homeadmin", "label": "Admin", "role": "admin",
+                                    "regions": []}
+    return at.run()
 
 
 def test_home_shows_postgis_version_and_rows_loaded(two_accounts):
@@ -54,7 +61,10 @@ def test_home_without_a_database_says_so_instead_of_a_traceback(monkeypatch):
     get_settings.cache_clear()
     reset_engines()
     try:
-        at = _run()
+        at = _run(signed_in=False)
+        at.text_input(key="username").input("someone")
+        at.text_input(key="password").input("a password")
+        at = at.button[0].click().run()
     finally:
         get_settings.cache_clear()
         reset_engines()

@@ -84,3 +84,27 @@ def test_churned_customers_complain_more_and_are_less_satisfied(demo_db):
             "WHERE a.status <> 'prospect' GROUP BY a.status"))}
     assert rows["churned"].cases_per_account > 2 * rows["customer"].cases_per_account
     assert rows["churned"].satisfaction < rows["customer"].satisfaction - 1
+
+
+def test_demo_users_sign_in_and_managers_see_their_regions(demo_db, tmp_path):
+    from sqlalchemy import create_engine
+
+    from gcrm.access import users
+    from gcrm.demo.users import ensure_demo_users
+
+    engine, _ = demo_db
+    password_file = tmp_path / "demo-password"
+    created = ensure_demo_users(password_file, engine=engine)
+    assert created == ["admin", "analyst", "marketer", "planner", "manager", "county_manager"]
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert ensure_demo_users(password_file, engine=engine) == []  # idempotent
+    password = password_file.read_text().strip()
+    seen = {}
+    for username in ("admin", "manager", "county_manager"):
+        user = users.authenticate(username, password, engine=engine)
+        scoped = create_engine(engine.url, connect_args={"options": f"-c role={user.pg_role}"})
+        with scoped.connect() as conn:
+            seen[username] = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+        scoped.dispose()
+    assert seen["admin"] == seen["manager"] == 1500  # Delaware is the demo's only state
+    assert 0 < seen["county_manager"] < 1500

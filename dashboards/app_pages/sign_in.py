@@ -1,0 +1,26 @@
+"""Sign in: a local account (gcrm users add), checked against its Argon2 hash."""
+
+import streamlit as st
+
+from dashboards import auth, data
+
+
+def main() -> None:
+    st.title("gcrm")
+    st.caption("Sign in to see your regions, customers and prospects.")
+    with st.form("sign_in"):
+        username = st.text_input("Username", key="username")
+        password = st.text_input("Password", type="password", key="password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            signed_in = auth.sign_in(username, password)
+        except data.GcrmError as exc:
+            st.error(f"The database is not available. {exc}")
+            return
+        if signed_in:
+            st.rerun()
+        st.error("Wrong username or password (or the user is disabled).")
+
+
+main()
