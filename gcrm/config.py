@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Unprivileged system user that runs the managed server when gcrm runs as root.",
     )
     dashboard_port: int = Field(default=8501, ge=1024, le=65535)
+    encryption_key_file: Path | None = Field(
+        default=None,
+        description="File holding the key that encrypts interaction notes at rest (pgcrypto); "
+        "kept outside the database. `gcrm privacy new-key` writes one.",
+    )
     user: str | None = Field(
         default=None,
         description="Act as this gcrm user (their role, regions and masking apply); "

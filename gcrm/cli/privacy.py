@@ -9,6 +9,9 @@ from rich.console import Console
 
 from gcrm import privacy
 from gcrm.cli.errors import reports_errors
+from gcrm.config import get_settings
+from gcrm.errors import GcrmError
+from gcrm.privacy import encryption
 
 console = Console()
 privacy_app = typer.Typer(help="Erasure and consent-aware contact lists.", no_args_is_help=True)
@@ -50,3 +53,34 @@ def contacts(
     n = privacy.export_contacts(channel, out, statuses=split(status), segments=split(segment),
                                 regions=split(regions))
     console.print(f"{n:,} consenting contacts written to {out}.")
+
+
+@privacy_app.command("new-key")
+@reports_errors
+def new_key(path: Path = typer.Argument(..., help="Where to write the key (outside the "
+                                              "database, e.g. a secrets mount).")) -> None:
+    """Write a new random encryption key (mode 600)."""
+    encryption.new_key(path)
+    console.print(f"Key written to {path}. Set GCRM_ENCRYPTION_KEY_FILE={path} and run "
+                  "`gcrm privacy encrypt-notes`.")
+
+
+@privacy_app.command("encrypt-notes")
+@reports_errors
+def encrypt_notes() -> None:
+    """Encrypt the interaction notes still stored in clear text."""
+    n = encryption.encrypt_all()
+    console.print(f"{n:,} notes encrypted.")
+
+
+@privacy_app.command("rotate-key")
+@reports_errors
+def rotate_key(new_key_file: Path = typer.Option(..., help="The new key (gcrm privacy "
+                                                          "new-key).")) -> None:
+    """Re-encrypt every note with a new key, in one transaction."""
+    old = get_settings().encryption_key_file
+    if old is None:
+        raise GcrmError("GCRM_ENCRYPTION_KEY_FILE names no current key: nothing to rotate.")
+    n = encryption.rotate_key(old, new_key_file)
+    console.print(f"{n:,} notes re-encrypted. Now set GCRM_ENCRYPTION_KEY_FILE={new_key_file} "
+                  f"and destroy {old}.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from gcrm.config import Settings, get_settings
 from gcrm.db.cluster import LocalCluster
-from gcrm.errors import InvalidInput, UnknownUser
+from gcrm.errors import ConfigurationError, InvalidInput, UnknownUser
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -59,7 +60,30 @@ _USER_ROLE = "SELECT pg_role, disabled FROM app_users WHERE username = :username
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+    key_file = get_settings().encryption_key_file
+    if key_file is not None:
+        key = read_key(key_file)
+
+        @event.listens_for(engine, "connect")
+        def _set_key(dbapi_connection, _record) -> None:
+            # Session-wide, for this connection only; committed so a rollback keeps it.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('gcrm.key', %s, false)", (key,))
+            dbapi_connection.commit()
+
+    return engine
+
+
+def read_key(path) -> str:
+    """The encryption key from its file (see ``gcrm privacy new-key``)."""
+    try:
+        key = Path(path).read_text().strip()
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read the encryption key file {path}: {exc}.") from None
+    if len(key) < 16:
+        raise ConfigurationError(f"The encryption key in {path} is too short (16+ characters).")
+    return key
 
 
 @event.listens_for(Engine, "before_cursor_execute")  # every engine, the tests' included

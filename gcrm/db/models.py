@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -240,6 +241,8 @@ class Interaction(Base):
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The notes, encrypted with pgcrypto when a key is configured (notes is then NULL).
+    notes_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Region(Base):

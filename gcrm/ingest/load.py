@@ -111,6 +111,10 @@ def load_file(
         summary.updated = conn.execute(text(update_rows), params).rowcount
         summary.inserted = conn.execute(text(insert_rows), params).rowcount
         report("upsert", 1, 1)
+        if spec.table == "interactions":
+            from gcrm.privacy.encryption import encrypt_notes
+
+            encrypt_notes(conn)  # only when a key is configured
         summary.rejected = len(reasons)
         summary.unchanged = (summary.read - summary.rejected - summary.inserted
                              - summary.updated)

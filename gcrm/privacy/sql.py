@@ -26,7 +26,8 @@ KEEP_ASSIGNMENT = """
 UPDATE region_assignments SET assigned_at = now() WHERE entity = 'account' AND entity_id = :id
 """
 CLEAR_NOTES = """
-UPDATE interactions SET notes = NULL WHERE account_id = :id AND notes IS NOT NULL
+UPDATE interactions SET notes = NULL, notes_encrypted = NULL
+WHERE account_id = :id AND (notes IS NOT NULL OR notes_encrypted IS NOT NULL)
 """
 CLEAR_RESPONSES = """
 UPDATE campaign_members SET response = NULL WHERE account_id = :id AND response IS NOT NULL
@@ -56,4 +57,17 @@ ORDER BY account_id
 """
 REGION_IDS = """
 SELECT id, level, code FROM regions WHERE code = ANY(:codes)
+"""
+
+# --- notes encrypted at rest (the key is set on the connection as gcrm.key) -----------------
+HAS_KEY = "SELECT coalesce(current_setting('gcrm.key', true), '') <> ''"
+ENCRYPT_NOTES = """
+UPDATE interactions
+SET notes_encrypted = pgp_sym_encrypt(notes, current_setting('gcrm.key')), notes = NULL
+WHERE notes IS NOT NULL AND coalesce(current_setting('gcrm.key', true), '') <> ''
+"""
+REENCRYPT_NOTES = """
+UPDATE interactions
+SET notes_encrypted = pgp_sym_encrypt(pgp_sym_decrypt(notes_encrypted, :old), :new)
+WHERE notes_encrypted IS NOT NULL
 """
