@@ -11,7 +11,7 @@ PORT ?= 8501
 HOST ?= 0.0.0.0
 GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
-.PHONY: run test setup install db lint pytest stop demo help
+.PHONY: run test setup install browser db lint pytest stop demo help
 
 help:
 	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
@@ -27,7 +27,7 @@ run: setup
 	@echo ""
 	$(BIN)/streamlit run dashboards/streamlit_app.py --server.port $(PORT) --server.address $(HOST)
 
-test: setup lint pytest
+test: setup browser lint pytest
 
 setup: install db
 
@@ -46,6 +46,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+# The browser tests drive the system's Chromium (Playwright never downloads one).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing chromium with apt-get (for the browser tests) ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "The browser tests need Chromium: install the package chromium."; exit 1; fi; }
 
 db: install
 	$(BIN)/gcrm db start
