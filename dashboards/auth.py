@@ -36,3 +36,21 @@ def sign_out() -> None:
     user = st.session_state.pop(KEY, None)
     if user:
         data.sign_out(user["username"])
+
+
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section (Streamlit's st.login)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in_sso() -> bool | None:
+    """After st.login: map the provider's email to a gcrm user. None: not signed in there."""
+    if not getattr(st.user, "is_logged_in", False):
+        return None
+    user = data.sign_in_sso(st.user.get("email", ""))
+    if user is not None:
+        st.session_state[KEY] = user
+    return user is not None

@@ -19,11 +19,19 @@ from gcrm.health import DatabaseHealth, database_health
 
 def sign_in(username: str, password: str) -> dict | None:
     """The user as a plain dict when the password is right (audited either way)."""
-    user = users.authenticate(username.strip().lower(), password)
+    return _as_dict(users.authenticate(username.strip().lower(), password))
+
+
+def _as_dict(user) -> dict | None:
     if user is None:
         return None
     return {"username": user.username, "label": user.label, "role": user.role,
             "regions": list(user.regions)}
+
+
+def sign_in_sso(email: str) -> dict | None:
+    """The user whose email the identity provider vouched for (audited either way)."""
+    return _as_dict(users.authenticate_sso(email))
 
 
 def sign_out(username: str) -> None:

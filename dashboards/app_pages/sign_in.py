@@ -8,6 +8,15 @@ from dashboards import auth, data
 def main() -> None:
     st.title("gcrm")
     st.caption("Sign in to see your regions, customers and prospects.")
+    if auth.sso_configured():
+        signed_in = auth.sign_in_sso()
+        if signed_in:
+            st.rerun()
+        if signed_in is False:
+            st.error("Your single sign-on worked, but no enabled gcrm user has that email; "
+                     "ask an admin to add you (`gcrm users add --email`).")
+        st.button("Sign in with single sign-on", on_click=st.login)
+        st.divider()
     with st.form("sign_in"):
         username = st.text_input("Username", key="username")
         password = st.text_input("Password", type="password", key="password")

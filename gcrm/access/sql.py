@@ -17,6 +17,8 @@ GROUP BY u.id, r.rolcanlogin
 ORDER BY u.username
 """
 
+USER_BY_EMAIL = "SELECT username FROM app_users WHERE lower(email) = lower(:email)"
+
 INSERT_USER = """
 INSERT INTO app_users (username, display_name, email, role, pg_role, password_hash)
 VALUES (:username, :display_name, :email, :role, :pg_role, :password_hash)

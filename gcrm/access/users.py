@@ -180,6 +180,24 @@ def authenticate(username: str, password: str, *, engine: Engine | None = None) 
     return ok_user
 
 
+def authenticate_sso(email: str, *, engine: Engine | None = None) -> User | None:
+    """The enabled user with this email, after a single sign-on (OIDC) has proved it.
+
+    The identity provider checked the person; gcrm only maps the email to a user and
+    role. Audited like a password sign-in.
+    """
+    with _operator(engine).connect() as conn:
+        name = conn.execute(text(sql.USER_BY_EMAIL), {"email": (email or "").strip()}).scalar()
+    user = get_user(name, engine=engine) if name else None
+    if user is not None and user.disabled:
+        user = None
+    shown = "".join(ch for ch in (email or "") if ch.isprintable())[:80]
+    audit.record("sign_in" if user else "sign_in.failed", user.username if user else shown,
+                 {"method": "sso"}, actor=user.username if user else "anonymous",
+                 engine=_operator(engine))
+    return user
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 def _operator(engine: Engine | None) -> Engine:

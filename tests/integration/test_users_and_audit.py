@@ -80,3 +80,16 @@ def test_the_users_cli(world, use_database):
     assert users.authenticate("lena", "a long password", engine=world) is None
     bad = runner.invoke(app, ["users", "set-role", "lena", "owner"])
     assert bad.exit_code != 0 and "Unknown role 'owner'" in bad.output
+
+
+def test_single_sign_on_maps_the_providers_email_to_an_enabled_user(people):
+    users.add_user("olga", "analyst", email="Olga@Corp.example", engine=people)
+    assert users.authenticate_sso("olga@corp.example", engine=people).username == "olga"
+    assert users.authenticate_sso("stranger@corp.example", engine=people) is None
+    users.disable("olga", engine=people)
+    assert users.authenticate_sso("olga@corp.example", engine=people) is None
+    log = audit.recent(engine=people)
+    methods = log[log["action"].str.startswith("sign_in")]
+    assert methods[["action", "target"]].values.tolist()[:3] == [
+        ["sign_in.failed", "olga@corp.example"], ["sign_in.failed", "stranger@corp.example"],
+        ["sign_in", "olga"]]
