@@ -20,8 +20,9 @@ from gcrm import audit
 from gcrm.access import sql
 from gcrm.access.passwords import hash_password, verify_password
 from gcrm.access.roles import role as role_named
+from gcrm.config import get_settings
 from gcrm.db.engine import operator_engine
-from gcrm.errors import DatabaseUnavailable, GcrmError, UnknownUser
+from gcrm.errors import DatabaseUnavailable, GcrmError, PermissionDenied, UnknownUser
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -47,6 +48,7 @@ def add_user(username: str, role: str, *, password: str | None = None,
              email: str | None = None, actor: str | None = None,
              engine: Engine | None = None) -> User:
     """Create a user with a role (a manager with the regions they may see)."""
+    actor = _admin_actor(actor)
     _check_username(username)
     role_named(role)
     with _operator(engine).begin() as conn:
@@ -78,6 +80,7 @@ def get_user(username: str, *, engine: Engine | None = None) -> User:
 
 
 def list_users(*, engine: Engine | None = None) -> pd.DataFrame:
+    _admin_actor(None)
     with _operator(engine).connect() as conn:
         rows = conn.execute(text(sql.USER), {"username": None}).mappings().all()
     users = [_user(r) for r in rows]
@@ -89,6 +92,7 @@ def list_users(*, engine: Engine | None = None) -> pd.DataFrame:
 
 def set_role(username: str, role: str, *, actor: str | None = None,
              engine: Engine | None = None) -> User:
+    actor = _admin_actor(actor)
     role_named(role)
     user = get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
@@ -103,6 +107,7 @@ def set_role(username: str, role: str, *, actor: str | None = None,
 def set_regions(username: str, regions: Iterable[str], *, actor: str | None = None,
                 engine: Engine | None = None) -> User:
     """Replace a user's regions ("code" when unique across levels, else "level:code")."""
+    actor = _admin_actor(actor)
     user = get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
         user_id = conn.execute(text("SELECT id FROM app_users WHERE username = :u"),
@@ -115,6 +120,7 @@ def set_regions(username: str, regions: Iterable[str], *, actor: str | None = No
 
 def set_password(username: str, password: str, *, actor: str | None = None,
                  engine: Engine | None = None) -> None:
+    actor = _admin_actor(actor)
     get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
         conn.execute(text(sql.SET_PASSWORD),
@@ -124,6 +130,7 @@ def set_password(username: str, password: str, *, actor: str | None = None,
 
 def disable(username: str, *, actor: str | None = None, engine: Engine | None = None) -> User:
     """Sign-in refused, the database role loses every group and its SQL login."""
+    actor = _admin_actor(actor)
     user = get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
         conn.execute(text(sql.SET_DISABLED), {"username": username, "disabled": True})
@@ -134,6 +141,7 @@ def disable(username: str, *, actor: str | None = None, engine: Engine | None = 
 
 
 def enable(username: str, *, actor: str | None = None, engine: Engine | None = None) -> User:
+    actor = _admin_actor(actor)
     user = get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
         conn.execute(text(sql.SET_DISABLED), {"username": username, "disabled": False})
@@ -148,6 +156,7 @@ def sql_login(username: str, *, actor: str | None = None, engine: Engine | None 
     Row-level security and column privileges apply to that login exactly as they do in
     the dashboard, and the user cannot switch to anyone else.
     """
+    actor = _admin_actor(actor)
     user = get_user(username, engine=engine)
     if user.disabled:
         raise GcrmError(f"User {username!r} is disabled; enable them first.")
@@ -199,6 +208,20 @@ def authenticate_sso(email: str, *, engine: Engine | None = None) -> User | None
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+def _admin_actor(actor: str | None) -> str | None:
+    """User administration is the operator's, or an admin's when acting as a user."""
+    acting = get_settings().user
+    if acting is None:
+        return actor
+    with operator_engine().connect() as conn:
+        row = conn.execute(text(sql.USER), {"username": acting}).mappings().first()
+    if row is None or row["disabled"] or row["role"] != "admin":
+        role = row["role"] if row else "unknown"
+        raise PermissionDenied(f"Managing users needs the admin role; GCRM_USER={acting} is "
+                               f"{role}.")
+    return actor or acting
+
 
 def _operator(engine: Engine | None) -> Engine:
     return engine or operator_engine()

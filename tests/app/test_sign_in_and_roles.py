@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from gcrm import audit
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
-PASSWORDS = {"ada": "admin password 1", "ana": "analyst password",
-             "nora": "manager password", "sam": "manager password"}
+PASSWORDS = {"ada": "admin password 1", "ana": "analyst password", "mia": "marketer password",
+             "pat": "planner password", "nora": "manager password", "sam": "manager password"}
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_a_wrong_password_is_refused_and_audited(app, people):
 
 
 @pytest.mark.parametrize(("username", "accounts"), [("nora", 2), ("sam", 2), ("ana", 4),
-                                                     ("ada", 4)])
+                                                     ("mia", 4), ("pat", 4), ("ada", 4)])
 def test_after_sign_in_the_home_page_counts_what_the_user_may_see(app, username, accounts):
     at = _sign_in(app, username, PASSWORDS[username])
     assert not at.exception
@@ -71,13 +71,15 @@ def test_admin_pages_are_for_admins(app):
 
 
 @pytest.mark.parametrize("page", ["users.py", "audit.py"])
-def test_other_roles_neither_see_nor_open_admin_pages(app, page):
-    at = _sign_in(app, "ana", PASSWORDS["ana"])
+@pytest.mark.parametrize(("username", "role"), [("ana", "analyst"), ("mia", "marketer"),
+                                                ("pat", "planner"), ("nora", "manager")])
+def test_other_roles_neither_see_nor_open_admin_pages(app, page, username, role):
+    at = _sign_in(app, username, PASSWORDS[username])
     with pytest.raises(ValueError, match=r"Known pages: \['[^']*home.py'\]"):
         at.switch_page(f"app_pages/{page}")  # not in the analyst's navigation at all
     # And the page itself turns them away, should it be reached some other way.
     direct = AppTest.from_file(str(Path(APP).parent / "app_pages" / page), default_timeout=30)
     direct.session_state["user"] = at.session_state["user"]
     direct.run()
-    assert "not available to the analyst role" in direct.error[0].value
+    assert f"not available to the {role} role" in direct.error[0].value
     assert len(direct.dataframe) == 0

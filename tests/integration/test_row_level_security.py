@@ -128,3 +128,27 @@ def test_changing_a_managers_regions_changes_what_they_see(people, as_user):
 def _facts_profiles(engine):
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM account_profiles")).scalar_one()
+
+
+@pytest.mark.parametrize("command", [
+    ["privacy", "contacts", "--channel", "email", "--out", "x.csv"],
+    ["privacy", "erase", "--account", "1", "--yes"],
+    ["regions", "assign"],
+    ["users", "list"],
+])
+def test_the_command_line_as_a_manager_refuses_what_the_role_may_not_do(people, use_database,
+                                                                        monkeypatch, command):
+    from typer.testing import CliRunner
+
+    from gcrm.cli import app
+    from gcrm.config import get_settings
+    from gcrm.db.engine import reset_engines
+
+    monkeypatch.setenv("GCRM_USER", "nora")
+    get_settings.cache_clear()
+    reset_engines()
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert any(reason in result.output for reason in
+               ("not allowed", "permission denied", "needs the admin role"))
+    assert "Traceback" not in result.output
