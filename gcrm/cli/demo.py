@@ -36,6 +36,9 @@ def demo(
     else:
         for what, n in result.loaded.items():
             console.print(f"{what:>22}: {n:,}")
+        console.print("Time per step:")
+        for step, secs in result.seconds.items():
+            console.print(f"  {secs:>7.1f} s  {step}", highlight=False)
         console.print(f"Files in {folder}")
     password_file = get_settings().home / "demo-password"
     created = ensure_demo_users(password_file)

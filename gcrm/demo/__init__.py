@@ -8,6 +8,7 @@ for a seed. See docs/demo.md.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class DemoResult:
     files: dict[str, Path]
     loaded: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
 
 
 def write_demo_files(out: Path, *, seed: int = 42, accounts: int = 50_000,
@@ -48,11 +50,11 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
                engine: Engine | None = None, step: Step | None = None) -> DemoResult:
     """Write the demo files and load them; with ``if_empty`` do nothing when accounts exist."""
     engine = engine or get_engine()
-    say = step or (lambda message: None)
     if if_empty:
         with engine.connect() as conn:
             if conn.execute(text("SELECT EXISTS (SELECT 1 FROM accounts)")).scalar_one():
                 return DemoResult({}, skipped=True)
+    say = _Steps(step or (lambda message: None))
     say(f"Writing the demo world ({accounts:,} accounts, {', '.join(states)}) to {out}")
     files = write_demo_files(out, seed=seed, accounts=accounts, states=states)
     loaded: dict[str, int] = {}
@@ -77,4 +79,24 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     say(f"Building the H3 grid (resolutions {', '.join(map(str, GRID))}) and assigning")
     build_grid(GRID, engine=engine)
     assign(engine=engine)
-    return DemoResult(files, loaded)
+    say.finish()
+    return DemoResult(files, loaded, seconds=say.seconds)
+
+
+class _Steps:
+    """Announces each step of the demo and times it (wall seconds per step)."""
+
+    def __init__(self, report: Step) -> None:
+        self.report, self.seconds = report, {}
+        self._name: str | None = None
+        self._start = 0.0
+
+    def __call__(self, name: str) -> None:
+        self.finish()
+        self._name, self._start = name, time.perf_counter()
+        self.report(name)
+
+    def finish(self) -> None:
+        if self._name is not None:
+            self.seconds[self._name] = round(time.perf_counter() - self._start, 1)
+            self._name = None

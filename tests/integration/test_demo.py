@@ -108,3 +108,10 @@ def test_demo_users_sign_in_and_managers_see_their_regions(demo_db, tmp_path):
         scoped.dispose()
     assert seen["admin"] == seen["manager"] == 1500  # Delaware is the demo's only state
     assert 0 < seen["county_manager"] < 1500
+
+
+def test_demo_reports_the_time_of_each_step(demo_db):
+    _, result = demo_db
+    assert list(result.seconds)[0].startswith("Writing the demo world")
+    assert any(step == "Loading accounts" for step in result.seconds)
+    assert all(secs >= 0 for secs in result.seconds.values())
