@@ -106,9 +106,11 @@ def load_file(
         ref_reasons = _reference_rejects(conn, fields, ref_source)
         reasons = pd.concat([reasons, ref_reasons]).sort_index()
         report("upsert", 0, 1)
-        update_rows, insert_rows = sql.upsert(spec, fields)
         params = {"source": source, "ref_source": ref_source}
-        summary.updated = conn.execute(text(update_rows), params).rowcount
+        fresh = not conn.execute(text(sql.has_source(spec.table)), params).scalar_one()
+        update_rows, insert_rows = sql.upsert(spec, fields, fresh=fresh)
+        if update_rows is not None:
+            summary.updated = conn.execute(text(update_rows), params).rowcount
         summary.inserted = conn.execute(text(insert_rows), params).rowcount
         report("upsert", 1, 1)
         if spec.table == "interactions":

@@ -50,12 +50,16 @@ def delete_stage_lines() -> str:
     return f"DELETE FROM {STAGE} WHERE line = ANY(:lines)"
 
 
-def upsert(entity: Entity, fields: list[Field]) -> tuple[str, str]:
+def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple[str | None, str]:
     """Two set-based statements: UPDATE the rows whose values changed, then INSERT the new.
 
     Rows are matched on ``(source, external_id)``. Each statement's row count is what it
     did (updated, inserted); the rest are unchanged. Plain INSERT and UPDATE run about
-    twice as fast as INSERT ... ON CONFLICT on millions of rows.
+    twice as fast as INSERT ... ON CONFLICT on millions of rows. With ``fresh`` (the table
+    holds nothing of this source yet) there is nothing to update or to match: the UPDATE
+    is None and the INSERT skips the anti-join. Rows go in sorted by their first reference
+    (else their external id), so the indexes and foreign-key checks walk in order instead
+    of jumping around: about twice as fast on millions of rows.
     """
     names = {f.name for f in fields}
     has_point = entity.point is not None and {"lat", "lon"} <= names
@@ -121,10 +125,18 @@ def upsert(entity: Entity, fields: list[Field]) -> tuple[str, str]:
         f"WHERE t.source = n.source AND t.external_id = n.external_id AND ({where})"
         f"{keep_erased}"
     )
+    refs = [f.db_column for f in fields if f.kind == "ref"]
+    order = ", ".join(f"n.{c}" for c in [*refs[:1], "external_id"])
     insert = (
         f"INSERT INTO {entity.table} ({', '.join(columns)}) "
         f"SELECT {', '.join('n.' + c for c in columns)} FROM {new_rows} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {entity.table} t "
-        "WHERE t.source = n.source AND t.external_id = n.external_id)"
+        + ("" if fresh else
+           f"WHERE NOT EXISTS (SELECT 1 FROM {entity.table} t "
+           "WHERE t.source = n.source AND t.external_id = n.external_id) ")
+        + f"ORDER BY {order}"
     )
-    return update, insert
+    return (None if fresh else update), insert
+
+
+def has_source(table: str) -> str:
+    return f"SELECT EXISTS (SELECT 1 FROM {table} WHERE source = :source)"
