@@ -90,11 +90,9 @@ def session(engine) -> Iterator[Session]:
 def db(engine) -> Iterator[Engine]:
     """The test database for code that commits (loads, geocoding); emptied after the test."""
     yield engine
-    from gcrm.db.models import Base
+    from empty_tables import empty_all_tables
 
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_all_tables(engine)
 
 
 @pytest.fixture

@@ -25,11 +25,9 @@ def demo_db(engine, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     result = build_demo(out, seed=3, accounts=1500, states=("DE",), engine=engine)
     yield engine, result
-    from gcrm.db.models import Base
+    from empty_tables import empty_all_tables
 
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_all_tables(engine)
 
 
 def _one(engine, sql):

@@ -51,3 +51,29 @@ def test_interaction_notes_are_hidden_without_personal_data_access(as_user):
         assert "Annabel" in conn.execute(text(query)).scalar_one()
     with as_user("pat").connect() as conn, pytest.raises(ProgrammingError):
         conn.execute(text("SELECT notes FROM interactions"))
+
+
+def test_masks_cover_every_script_and_every_number_in_a_street(people):
+    with people.connect() as conn:
+        row = conn.execute(text(
+            "SELECT gcrm_mask_name('Zoë Ångström-Berg'), gcrm_mask_name('Łukasz Żółć'), "
+            "gcrm_mask_street('12B Main St Apt 4'), gcrm_mask_street('Rue 7, bâtiment 3')"
+        )).one()
+    assert tuple(row) == ("Z*** Å***", "Ł*** Ż***", "*** Main St Apt ***",
+                          "Rue *** bâtiment ***")
+
+
+def test_fine_grid_cells_of_accounts_are_hidden_without_personal_data_access(people,
+                                                                            as_user):
+    """A resolution-9 cell is ~0.1 km2, finer than the ~1 km grid masked points snap to."""
+    from gcrm import regions
+    from gcrm.regions.grid import build_grid
+
+    build_grid([7, 9], engine=people)
+    regions.assign(engine=people)
+    query = ("SELECT level, count(*) FROM region_assignments WHERE entity = 'account' "
+             "AND level LIKE 'h3%' GROUP BY level ORDER BY level")
+    with as_user("mia").connect() as conn:  # marketer: personal data
+        assert [tuple(r) for r in conn.execute(text(query))] == [("h3_7", 4), ("h3_9", 4)]
+    with as_user("ana").connect() as conn:  # analyst: no personal data
+        assert [tuple(r) for r in conn.execute(text(query))] == [("h3_7", 4)]

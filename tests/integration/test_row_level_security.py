@@ -68,6 +68,53 @@ def test_a_manager_on_their_own_database_login_cannot_escape(people):
         login.dispose()
 
 
+def test_a_manager_cannot_fake_their_role_with_lookalike_tables(people):
+    """Temporary tables come first on PostgreSQL's search path: a fake ``app_users`` must
+    change nothing. Users get no TEMP right at all; and were it granted back, the access
+    functions still read the real tables."""
+    password = users.sql_login("nora", engine=people)
+    user = users.get_user("nora", engine=people)
+    login = create_engine(people.url.set(username=user.pg_role, password=password))
+    fake = ("CREATE TEMP TABLE app_users AS SELECT 1::bigint AS id, 'nora'::text AS username, "
+            "'admin'::text AS role, current_user::text AS pg_role, false AS disabled")
+    try:
+        with login.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+            conn.execute(text(fake))
+        with people.begin() as conn:
+            conn.execute(text(f'GRANT TEMPORARY ON DATABASE "{people.url.database}" '
+                              f'TO "{user.pg_role}"'))
+        with login.connect() as conn:
+            conn.execute(text(fake))
+            conn.execute(text("CREATE TEMP TABLE user_regions AS "
+                              "SELECT 1::bigint AS user_id, id AS region_id FROM regions"))
+            conn.execute(text("CREATE TEMP TABLE pg_roles AS SELECT current_user::name AS "
+                              "rolname, true AS rolsuper, true AS rolbypassrls"))
+            conn.execute(text("SET search_path = pg_temp, pg_catalog, public"))
+            assert conn.execute(text("SELECT public.gcrm_current_role()")).scalar() == "manager"
+            ids = conn.execute(text("SELECT string_agg(external_id, ',' ORDER BY external_id) "
+                                    "FROM public.accounts")).scalar()
+            assert ids == "A1,A2"
+            profile = conn.execute(text("SELECT count(*), min(name) FROM "
+                                        "public.account_profiles")).one()
+            assert profile[0] == 2
+            conn.execute(text("INSERT INTO public.audit_log (id, actor, action) "
+                              "VALUES (999999, 'ada', 'forged')"))
+            conn.commit()
+        with people.connect() as conn:
+            row = conn.execute(text("SELECT id, actor FROM audit_log "
+                                    "WHERE action = 'forged'")).one()
+        assert row.actor == "nora" and row.id < 999999
+    finally:
+        login.dispose()
+
+
+def test_the_audit_log_cannot_be_emptied(people, as_user):
+    with people.connect() as conn, pytest.raises(ProgrammingError, match="append-only"):
+        conn.execute(text("TRUNCATE audit_log"))
+    with as_user("ada").connect() as conn, pytest.raises(ProgrammingError):
+        conn.execute(text("TRUNCATE audit_log"))
+
+
 def test_public_gcrm_functions_as_a_manager(as_user, tmp_path):
     nora = as_user("nora")
     # Reading: the region tree is shared; everything about accounts is scoped.
