@@ -37,6 +37,7 @@ class Field:
     column: str | None = None  # database column when it differs from name
     ref: str | None = None
     default: object = None  # value used when the cell is empty
+    personal: bool = False  # about a person: never stored again for an erased account
 
     @property
     def db_column(self) -> str:
@@ -199,7 +200,8 @@ ENTITIES: dict[str, Entity] = {
             Field("rep", "ref", ref="reps", column="rep_id",
                   synonyms=("rep", "rep_id", "agent", "agent_id", "owner")),
             Field("outcome", synonyms=("outcome", "result", "disposition")),
-            Field("notes", synonyms=("notes", "note", "comment", "comments", "summary")),
+            Field("notes", synonyms=("notes", "note", "comment", "comments", "summary"),
+                  personal=True),
         ),
     ),
     "reps": Entity(

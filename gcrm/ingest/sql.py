@@ -64,6 +64,8 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
     names = {f.name for f in fields}
     has_point = entity.point is not None and {"lat", "lon"} <= names
     columns, selects, joins = ["source", "external_id"], [":source", 's."external_id"'], []
+    account_alias = next((f"r_{f.name}" for f in fields if f.kind == "ref"
+                          and f.ref == "accounts"), None)
     for f in fields:
         if f.name in ("external_id", "lat", "lon"):
             continue
@@ -75,6 +77,9 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
                 f'AND {alias}.external_id = s."{f.name}"'
             )
             selects.append(f"{alias}.id")
+        elif f.personal and account_alias:
+            # An erased person stays erased: a reload brings no note about them back.
+            selects.append(f'CASE WHEN {account_alias}.erased_at IS NULL THEN s."{f.name}" END')
         else:
             selects.append(f's."{f.name}"')
     point_expr = (

@@ -91,9 +91,21 @@ def test_loading_the_source_again_does_not_bring_the_person_back(world, tmp_path
     again = tmp_path / "again.csv"
     again.write_text(crm_world.ACCOUNTS)
     load_file("accounts", again, source="crm", engine=world)
+    # The interactions again, plus a new one about him: the notes stay out, the rows count.
+    notes = tmp_path / "interactions.csv"
+    notes.write_text(crm_world.INTERACTIONS
+                     + "I4,A4,2026-03-05T10:00,phone,lost,Desmond Lowry called from Birch Lane\n")
+    result = load_file("interactions", notes, source="crm", engine=world)
+    assert result.summary.rejected == 0
     with world.connect() as conn:
         name = conn.execute(text("SELECT name FROM accounts WHERE external_id = 'A4'")).scalar()
-    assert name == "[erased]"
+        kept = conn.execute(text("SELECT count(*) FROM interactions i JOIN accounts a "
+                                 "ON a.id = i.account_id WHERE a.external_id = 'A4'")).scalar()
+        others = conn.execute(text("SELECT notes FROM interactions "
+                                   "WHERE external_id = 'I1'")).scalar()
+    assert name == "[erased]" and kept == 2
+    assert _traces(world) == []
+    assert others.startswith("Annabel")  # everybody else's notes load as before
 
 
 def test_erasing_twice_or_someone_unknown_changes_nothing(world):
