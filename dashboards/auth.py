@@ -10,7 +10,17 @@ KEY = "user"
 
 
 def current_user() -> dict | None:
-    return st.session_state.get(KEY)
+    """The signed-in user, read again on every run: a changed role or regions apply at
+    once, and a disabled user is signed out."""
+    user = st.session_state.get(KEY)
+    if user is None:
+        return None
+    fresh = data.current_user(user["username"])
+    if fresh is None:
+        st.session_state.pop(KEY, None)
+    else:
+        st.session_state[KEY] = fresh
+    return fresh
 
 
 def require(page: str) -> dict:
@@ -50,7 +60,11 @@ def sign_in_sso() -> bool | None:
     """After st.login: map the provider's email to a gcrm user. None: not signed in there."""
     if not getattr(st.user, "is_logged_in", False):
         return None
-    user = data.sign_in_sso(st.user.get("email", ""))
+    verified = bool(st.user.get("email_verified", False))
+    if not verified:
+        st.error("Your identity provider has not verified your email address, so gcrm "
+                 "cannot match it to a user. Verify it there, or sign in with a password.")
+    user = data.sign_in_sso(st.user.get("email", ""), verified)
     if user is not None:
         st.session_state[KEY] = user
     return user is not None

@@ -13,7 +13,7 @@ from gcrm import audit
 from gcrm.access import user_engine as engine_for
 from gcrm.access import users
 from gcrm.access.roles import ROLES
-from gcrm.errors import GcrmError
+from gcrm.errors import GcrmError, PermissionDenied, UnknownUser
 from gcrm.health import DatabaseHealth, database_health
 
 
@@ -29,9 +29,19 @@ def _as_dict(user) -> dict | None:
             "regions": list(user.regions)}
 
 
-def sign_in_sso(email: str) -> dict | None:
+def current_user(username: str) -> dict | None:
+    """The user as stored now (role and regions may have changed since sign-in); None when
+    they were disabled or removed."""
+    try:
+        user = users.get_user(username)
+    except UnknownUser:
+        return None
+    return None if user.disabled else _as_dict(user)
+
+
+def sign_in_sso(email: str, email_verified: bool) -> dict | None:
     """The user whose email the identity provider vouched for (audited either way)."""
-    return _as_dict(users.authenticate_sso(email))
+    return _as_dict(users.authenticate_sso(email, email_verified=email_verified))
 
 
 def sign_out(username: str) -> None:
@@ -52,8 +62,12 @@ def health(username: str) -> DatabaseHealth:
     return database_health(engine_for(username))
 
 
-def users_table() -> pd.DataFrame:
-    """Every user with role, regions and state (admins)."""
+def users_table(username: str) -> pd.DataFrame:
+    """Every user with role, regions and state; for admins only (checked now, not at
+    sign-in)."""
+    user = current_user(username)
+    if user is None or user["role"] != "admin":
+        raise PermissionDenied("The list of users is for admins only.")
     return users.list_users()
 
 
@@ -62,5 +76,5 @@ def audit_log(username: str, limit: int = 500) -> pd.DataFrame:
     return audit.recent(limit=limit, engine=engine_for(username))
 
 
-__all__ = ["GcrmError", "audit_log", "health", "pages_for", "sign_in", "sign_out",
-           "users_table"]
+__all__ = ["GcrmError", "audit_log", "current_user", "health", "pages_for", "sign_in",
+           "sign_out", "users_table"]

@@ -57,5 +57,5 @@ CREATE_ROLE = 'CREATE ROLE "{name}" NOLOGIN'
 GRANT = 'GRANT "{group}" TO "{name}"'
 REVOKE = 'REVOKE "{group}" FROM "{name}"'
 GRANT_TO_OPERATOR = 'GRANT "{name}" TO CURRENT_USER'
-LOGIN = """ALTER ROLE "{name}" LOGIN PASSWORD '{password}'"""
+LOGIN = """ALTER ROLE "{name}" LOGIN PASSWORD '{verifier}'"""  # a SCRAM verifier
 NOLOGIN = 'ALTER ROLE "{name}" NOLOGIN PASSWORD NULL'

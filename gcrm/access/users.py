@@ -24,6 +24,7 @@ from gcrm.config import get_settings
 from gcrm.db.engine import operator_engine
 from gcrm.errors import DatabaseUnavailable, GcrmError, PermissionDenied, UnknownUser
 
+SCRAM = re.compile(r"^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$")
 USERNAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -51,9 +52,14 @@ def add_user(username: str, role: str, *, password: str | None = None,
     actor = _admin_actor(actor)
     _check_username(username)
     role_named(role)
+    email = (email or "").strip() or None
     with _operator(engine).begin() as conn:
         if conn.execute(text(sql.USER), {"username": username}).first():
             raise GcrmError(f"User {username!r} exists; use set-role or set-regions to change it.")
+        taken = email and conn.execute(text(sql.USER_BY_EMAIL), {"email": email.strip()}).scalar()
+        if taken:
+            raise GcrmError(f"The email {email!r} belongs to user {taken!r} already; single "
+                            "sign-on needs each email on one user only.")
         pg_role = f"{conn.execute(text(sql.PREFIX)).scalar_one()}_u_{username}"
         user_id = conn.execute(text(sql.INSERT_USER), {
             "username": username, "display_name": display_name, "email": email, "role": role,
@@ -160,9 +166,16 @@ def sql_login(username: str, *, actor: str | None = None, engine: Engine | None 
     user = get_user(username, engine=engine)
     if user.disabled:
         raise GcrmError(f"User {username!r} is disabled; enable them first.")
-    password = secrets.token_urlsafe(24)  # [A-Za-z0-9_-] only: safe inside the literal
+    password = secrets.token_urlsafe(24)
     with _operator(engine).begin() as conn:
-        conn.execute(text(sql.LOGIN.format(name=_ident(user.pg_role), password=password)))
+        # The server receives only the SCRAM verifier, computed here, so the password
+        # never appears in a statement the server could log ([A-Za-z0-9+/=$:] only).
+        verifier = conn.connection.driver_connection.pgconn.encrypt_password(
+            password.encode(), user.pg_role.encode(), b"scram-sha-256").decode()
+        if not SCRAM.match(verifier):
+            raise GcrmError("Could not compute a SCRAM password verifier for the login.")
+        escaped = verifier.replace(":", r"\:")  # not bind parameters
+        conn.execute(text(sql.LOGIN.format(name=_ident(user.pg_role), verifier=escaped)))
         audit.record("user.sql_login", username, actor=actor, connection=conn)
     return password
 
@@ -189,20 +202,25 @@ def authenticate(username: str, password: str, *, engine: Engine | None = None) 
     return ok_user
 
 
-def authenticate_sso(email: str, *, engine: Engine | None = None) -> User | None:
+def authenticate_sso(email: str, *, email_verified: bool,
+                     engine: Engine | None = None) -> User | None:
     """The enabled user with this email, after a single sign-on (OIDC) has proved it.
 
     The identity provider checked the person; gcrm only maps the email to a user and
-    role. Audited like a password sign-in.
+    role, and only when the provider says it verified that email (``email_verified``
+    claim): an unverified address could be anybody's. Audited like a password sign-in.
     """
-    with _operator(engine).connect() as conn:
-        name = conn.execute(text(sql.USER_BY_EMAIL), {"email": (email or "").strip()}).scalar()
+    name = None
+    if email_verified:
+        with _operator(engine).connect() as conn:
+            name = conn.execute(text(sql.USER_BY_EMAIL),
+                                {"email": (email or "").strip()}).scalar()
     user = get_user(name, engine=engine) if name else None
     if user is not None and user.disabled:
         user = None
     shown = "".join(ch for ch in (email or "") if ch.isprintable())[:80]
     audit.record("sign_in" if user else "sign_in.failed", user.username if user else shown,
-                 {"method": "sso"}, actor=user.username if user else "anonymous",
+                 {"method": "sso", **({} if email_verified else {"reason": "email not verified"})}, actor=user.username if user else "anonymous",
                  engine=_operator(engine))
     return user
 

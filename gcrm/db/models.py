@@ -585,6 +585,8 @@ class AppUser(Base):
     __table_args__ = (
         CheckConstraint(_in("role", USER_ROLES), name="role_known"),
         CheckConstraint("username ~ '^[a-z][a-z0-9_]{0,39}$'", name="username_simple"),
+        # Single sign-on maps an email to one user only.
+        Index("uq_app_users_email", text("lower(email)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -83,3 +83,29 @@ def test_other_roles_neither_see_nor_open_admin_pages(app, page, username, role)
     direct.run()
     assert f"not available to the {role} role" in direct.error[0].value
     assert len(direct.dataframe) == 0
+
+
+def test_a_role_change_applies_at_once_to_a_signed_in_user(app, people):
+    from gcrm.access import users
+
+    at = _sign_in(app, "ada", PASSWORDS["ada"])
+    at.switch_page("app_pages/users.py").run()
+    assert len(at.dataframe) == 1
+    users.set_role("ada", "analyst", engine=people)  # demoted while signed in
+    at.run()  # her next click: the users page is gone, she is back on the home page
+    assert at.session_state["user"]["role"] == "analyst"
+    assert all("username" not in frame.value.columns for frame in at.dataframe)
+    assert "accounts" in _rows(at)
+    with pytest.raises(ValueError, match="Known pages"):
+        at.switch_page("app_pages/users.py")
+
+
+def test_a_disabled_user_is_signed_out_on_their_next_click(app, people):
+    from gcrm.access import users
+
+    at = _sign_in(app, "nora", PASSWORDS["nora"])
+    assert _rows(at)["accounts"] == 2
+    users.disable("nora", engine=people)
+    at.run()
+    assert "user" not in at.session_state
+    assert len(at.dataframe) == 0

@@ -1,8 +1,10 @@
 """Users, sign-in and the audit log."""
 
+from functools import partial
+
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from typer.testing import CliRunner
 
 from gcrm import audit
@@ -84,12 +86,46 @@ def test_the_users_cli(world, use_database):
 
 def test_single_sign_on_maps_the_providers_email_to_an_enabled_user(people):
     users.add_user("olga", "analyst", email="Olga@Corp.example", engine=people)
-    assert users.authenticate_sso("olga@corp.example", engine=people).username == "olga"
-    assert users.authenticate_sso("stranger@corp.example", engine=people) is None
+    sso = partial(users.authenticate_sso, engine=people)
+    assert sso("olga@corp.example", email_verified=True).username == "olga"
+    assert sso("olga@corp.example", email_verified=False) is None  # could be anybody
+    assert sso("stranger@corp.example", email_verified=True) is None
     users.disable("olga", engine=people)
-    assert users.authenticate_sso("olga@corp.example", engine=people) is None
+    assert sso("olga@corp.example", email_verified=True) is None
     log = audit.recent(engine=people)
     methods = log[log["action"].str.startswith("sign_in")]
-    assert methods[["action", "target"]].values.tolist()[:3] == [
+    assert methods[["action", "target"]].values.tolist()[:4] == [
         ["sign_in.failed", "olga@corp.example"], ["sign_in.failed", "stranger@corp.example"],
-        ["sign_in", "olga"]]
+        ["sign_in.failed", "olga@corp.example"], ["sign_in", "olga"]]
+    assert methods["details"].iloc[2]["reason"] == "email not verified"
+
+
+def test_one_email_belongs_to_one_user_only(people):
+    users.add_user("olga", "analyst", email="olga@corp.example", engine=people)
+    with pytest.raises(GcrmError, match="belongs to user 'olga'"):
+        users.add_user("oleg", "admin", email="OLGA@corp.example ", engine=people)
+    with people.begin() as conn, pytest.raises(IntegrityError):  # the database agrees
+        conn.execute(text("INSERT INTO app_users (username, email, role, pg_role) "
+                          "VALUES ('oleg', 'Olga@Corp.Example', 'admin', 'x')"))
+    assert users.list_users(engine=people)["username"].tolist().count("oleg") == 0
+
+
+def test_a_sql_login_sends_the_server_a_verifier_never_the_password(people):
+    from sqlalchemy import create_engine, event
+
+    sent = []
+    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    event.listen(people, "before_cursor_execute", listener)
+    try:
+        password = users.sql_login("ana", engine=people)
+    finally:
+        event.remove(people, "before_cursor_execute", listener)
+    assert not any(password in statement for statement in sent)
+    assert any("PASSWORD 'SCRAM-SHA-256$" in statement for statement in sent)
+    role = users.get_user("ana", engine=people).pg_role
+    login = create_engine(people.url.set(username=role, password=password))
+    try:  # and the password works
+        with login.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar() == role
+    finally:
+        login.dispose()

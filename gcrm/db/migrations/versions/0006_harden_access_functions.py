@@ -122,6 +122,9 @@ def upgrade() -> None:
     op.execute(f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
     op.execute(f'GRANT TEMPORARY ON DATABASE "{database}" TO CURRENT_USER')
 
+    # Single sign-on maps an email to one user: two users with one email would be a guess.
+    op.execute("CREATE UNIQUE INDEX uq_app_users_email ON app_users (lower(email))")
+
     prefix = bind.execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
     op.execute("ALTER TABLE region_assignments ENABLE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY coarse_cells ON region_assignments TO {prefix}_user USING "
@@ -134,6 +137,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     op.execute("DROP POLICY coarse_cells ON region_assignments")
     op.execute("ALTER TABLE region_assignments DISABLE ROW LEVEL SECURITY")
+    op.execute("DROP INDEX uq_app_users_email")
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     op.execute(f'GRANT TEMPORARY ON DATABASE "{database}" TO PUBLIC')
     op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
