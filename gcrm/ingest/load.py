@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, insert, text, update
 
 from gcrm.db.engine import get_engine
 from gcrm.db.models import LoadReject, LoadRun
-from gcrm.ingest import sql
+from gcrm.ingest import bulk, sql
 from gcrm.ingest.columns import resolve_columns
 from gcrm.ingest.entities import entity as get_entity
 from gcrm.ingest.readers import LINE, read_table
@@ -111,7 +111,11 @@ def load_file(
         update_rows, insert_rows = sql.upsert(spec, fields, fresh=fresh)
         if update_rows is not None:
             summary.updated = conn.execute(text(update_rows), params).rowcount
-        summary.inserted = conn.execute(text(insert_rows), params).rowcount
+        if bulk.worth_it(conn, spec.table, len(good)):
+            with bulk.indexes_built_after(conn, spec.table):
+                summary.inserted = conn.execute(text(insert_rows), params).rowcount
+        else:
+            summary.inserted = conn.execute(text(insert_rows), params).rowcount
         report("upsert", 1, 1)
         if spec.table == "interactions":
             from gcrm.privacy.encryption import encrypt_notes
