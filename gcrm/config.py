@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         description="Act as this gcrm user (their role, regions and masking apply); "
         "unset, the command line acts as the operator.",
     )
+    fiscal_year_start: int = Field(
+        default=1, ge=1, le=12,
+        description="First month of the fiscal year for cube quarters and years (1 = "
+        "January; 7 = July, so FY2026 runs July 2025 to June 2026).",
+    )
     geocoder_provider: str | None = Field(
         default=None, description="Optional online geocoder (a geopy provider, e.g. nominatim)."
     )

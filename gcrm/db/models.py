@@ -33,7 +33,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -585,8 +585,9 @@ class AppUser(Base):
     __table_args__ = (
         CheckConstraint(_in("role", USER_ROLES), name="role_known"),
         CheckConstraint("username ~ '^[a-z][a-z0-9_]{0,39}$'", name="username_simple"),
-        # Single sign-on maps an email to one user only.
-        Index("uq_app_users_email", text("lower(email)"), unique=True),
+        # Also a unique index on lower(email) (migration 0006): single sign-on maps an
+        # email to one user only. Not declared here: autogenerate cannot compare
+        # expression indexes.
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -612,3 +613,112 @@ class UserRegion(Base):
     region_id: Mapped[int] = mapped_column(
         ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+# --- the regional cube (gcrm/cube): month cells per region, rebuilt by `gcrm cube build` ---
+# Every cube table is keyed by (level, dim, member, region_id, month): ``dim`` names the
+# one dimension a cell is split by ('*' for none: the region's total) and ``member`` its
+# value ('*' with dim '*'; '(none)' for facts without a value). Quarters, years and fiscal
+# years are added up from months when queried. Derived data: no foreign keys.
+
+class CubeSales(Base):
+    """Sales per region, month and one split (segment, status, category or channel)."""
+
+    __tablename__ = "cube_sales"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    revenue: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    orders: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    buyers: Mapped[int] = mapped_column(BigInteger)  # distinct accounts with an order
+
+
+class CubeService(Base):
+    """Service cases per region, month (opened) and one split (segment or status)."""
+
+    __tablename__ = "cube_service"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cases: Mapped[int] = mapped_column(BigInteger)
+    complaints: Mapped[int] = mapped_column(BigInteger)
+    rated: Mapped[int] = mapped_column(BigInteger)  # cases with a satisfaction score
+    satisfaction_sum: Mapped[int] = mapped_column(BigInteger)
+    case_accounts: Mapped[int] = mapped_column(BigInteger)  # distinct accounts with a case
+
+
+class CubeCustomers(Base):
+    """Customers per region and month (split by segment): at the start and end of the
+    month, won and lost during it."""
+
+    __tablename__ = "cube_customers"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    customers_start: Mapped[int] = mapped_column(BigInteger)
+    customers_end: Mapped[int] = mapped_column(BigInteger)
+    new_customers: Mapped[int] = mapped_column(BigInteger)
+    churned_customers: Mapped[int] = mapped_column(BigInteger)
+
+
+class CubeAccounts(Base):
+    """Accounts per region as they are now (split by segment or status)."""
+
+    __tablename__ = "cube_accounts"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    accounts: Mapped[int] = mapped_column(BigInteger)
+    customers_now: Mapped[int] = mapped_column(BigInteger)
+    prospects: Mapped[int] = mapped_column(BigInteger)
+
+
+class RegionVisibility(Base):
+    """Region ``region_id`` holds only accounts inside region ``scope_id`` (or is it): a
+    manager of the scope may see its cube cells. Rebuilt with the cube."""
+
+    __tablename__ = "region_visibility"
+
+    scope_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class CubeBuild(Base):
+    """One run of `gcrm cube build`: when, what and how long."""
+
+    __tablename__ = "cube_builds"
+    __table_args__ = (CheckConstraint("kind IN ('full', 'incremental')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = _created()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float | None] = mapped_column(Float)
+    months: Mapped[list[dt.date] | None] = mapped_column(ARRAY(Date))  # rebuilt; NULL: all
+    first_month: Mapped[dt.date | None] = mapped_column(Date)
+    last_month: Mapped[dt.date | None] = mapped_column(Date)
+    source_rows: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    cells: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CubeDirtyMonth(Base):
+    """Months whose facts changed since the last build (kept by triggers on the facts;
+    month '-infinity' means everything, after a TRUNCATE)."""
+
+    __tablename__ = "cube_dirty_months"
+
+    family: Mapped[str] = mapped_column(Text, primary_key=True)  # sales | service
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)

@@ -1,0 +1,221 @@
+"""`gcrm cube build [--incremental]`: facts out of PostGIS, grouping sets in DuckDB, cells
+back into the cube tables, all in one transaction with a record of the build.
+
+Full: every month, region level and split. Incremental: only the months whose sales or
+cases changed since the last build (kept by triggers in ``cube_dirty_months``); when
+accounts, their regions or the region levels changed, or a changed month lies outside
+the months the cube covers, an incremental build says why and does a full one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import Connection, Engine, text
+
+from gcrm.cube import compute, sql
+from gcrm.db.engine import get_engine
+from gcrm.ingest import bulk
+
+Progress = Callable[[str], None]
+
+COLUMNS = {
+    "cube_sales": "level, dim, member, region_id, month, revenue, orders, quantity, buyers",
+    "cube_service": "level, dim, member, region_id, month, cases, complaints, rated, "
+                    "satisfaction_sum, case_accounts",
+    "cube_customers": "level, dim, member, region_id, month, customers_start, customers_end, "
+                      "new_customers, churned_customers",
+    "cube_accounts": "level, dim, member, region_id, accounts, customers_now, prospects",
+    "region_visibility": "scope_id, region_id",
+}
+TYPES = {
+    "accounts": {"id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
+                 "customer_since": "DATE", "churned_at": "DATE"},
+    "assignments": {"account_id": "BIGINT", "level": "VARCHAR", "region_id": "BIGINT"},
+    "sales": {"account_id": "BIGINT", "month": "DATE", "amount": "DECIMAL(14,2)",
+              "quantity": "BIGINT", "category": "VARCHAR", "channel": "VARCHAR"},
+    "service": {"account_id": "BIGINT", "month": "DATE", "complaint": "BOOLEAN",
+                "satisfaction": "INTEGER"},
+}
+
+
+@dataclass
+class BuildResult:
+    kind: str  # full | incremental
+    seconds: float
+    months: list[dt.date] | None  # rebuilt months; None: all
+    cells: dict[str, int] = field(default_factory=dict)
+    source_rows: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # wall seconds per step
+
+
+def build(*, incremental: bool = False, engine: Engine | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    """Build the cube (``incremental``: only what changed since the last build)."""
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    with (engine or get_engine()).begin() as conn:
+        plan = _plan(conn, incremental)
+        build_id = conn.execute(text(sql.START_BUILD), {"kind": plan.kind}).scalar_one()
+        with tempfile.TemporaryDirectory(prefix="gcrm-cube-") as tmp:
+            result = _run(conn, plan, Path(tmp), say)
+        result.seconds = round(time.perf_counter() - started, 2)
+        conn.execute(text(sql.FINISH_BUILD), {
+            "id": build_id, "months": result.months, "first_month": plan.first,
+            "last_month": plan.last, "source_rows": json.dumps(result.source_rows),
+            "cells": json.dumps(result.cells), "note": result.note})
+    return result
+
+
+@dataclass
+class _Plan:
+    kind: str
+    months: list[dt.date] | None = None  # None: all
+    first: dt.date | None = None
+    last: dt.date | None = None
+    note: str | None = None
+    dirty: dict[str, list[dt.date]] = field(default_factory=dict)
+
+
+def _plan(conn: Connection, incremental: bool) -> _Plan:
+    """Full or incremental, and why."""
+    if not incremental:
+        return _Plan("full")
+    last = conn.execute(text(sql.LAST_BUILD)).mappings().first()
+    if last is None:
+        return _Plan("full", note="no earlier build: built in full")
+    dirty: dict[str, list[dt.date]] = {}
+    for family, month in conn.execute(text(sql.DIRTY)):
+        dirty.setdefault(family, []).append(month)
+    if any(m == dt.date.min or str(m) == "-infinity" for ms in dirty.values() for m in ms):
+        return _Plan("full", note="facts were emptied (TRUNCATE): built in full")
+    changed = conn.execute(text(sql.CHANGED_SINCE), {"since": last["started_at"]}).one()
+    reasons = [name for name in ("accounts", "assignments", "regions") if getattr(changed, name)]
+    if changed.account_rows != last["source_rows"].get("accounts"):
+        reasons.append("accounts")
+    if reasons:
+        what = ", ".join(sorted(set(reasons)))
+        return _Plan("full", note=f"{what} changed since the last build: built in full")
+    months = sorted({m for ms in dirty.values() for m in ms})
+    outside = [m for m in months if not last["first_month"] <= m <= last["last_month"]]
+    if outside:
+        return _Plan("full", note=f"new months outside the cube ({outside[0]:%Y-%m}...): "
+                                  "built in full")
+    return _Plan("incremental", months=months, first=last["first_month"],
+                 last=last["last_month"], dirty=dirty)
+
+
+def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult:
+    steps: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[name] = round(now - clock, 2)
+        clock = now
+
+    result = BuildResult(plan.kind, 0.0, plan.months, note=plan.note, steps=steps)
+    result.source_rows = dict(conn.execute(text(sql.SOURCE_ROWS)).mappings().one())
+    if plan.kind == "incremental" and not plan.months:
+        result.note = "nothing changed since the last build"
+        return result
+    db = duckdb.connect()
+    say("Reading the facts out of PostGIS")
+    _extract(conn, db, tmp, plan.months)
+    db.execute("CREATE TABLE levels AS SELECT * FROM levels_df",)
+    step("read facts")
+    if plan.kind == "full":
+        plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
+    say("Computing the cells (DuckDB)")
+    tables = {
+        "cube_sales": compute.sales_cells(True) + " UNION ALL " + compute.sales_cells(False),
+        "cube_service": (compute.service_cells(True) + " UNION ALL "
+                         + compute.service_cells(False)),
+    }
+    if plan.kind == "full":
+        if plan.first is not None:
+            tables["cube_customers"] = compute.customer_cells(plan.first, plan.last)
+        tables["cube_accounts"] = compute.ACCOUNT_CELLS
+        tables["region_visibility"] = compute.VISIBILITY
+    files = {}
+    for table, query in tables.items():
+        files[table] = tmp / f"{table}.csv"
+        db.execute(f"COPY ({query}) TO '{files[table]}' (FORMAT csv, HEADER false)")
+    db.close()
+    step("compute cells")
+    say("Writing the cube tables")
+    for table in tables:
+        if plan.kind == "full":
+            conn.execute(text(f"TRUNCATE {table}"))
+        else:
+            conn.execute(text(sql.DELETE_MONTHS.format(table=table)), {"months": plan.months})
+        rows = _count_lines(files[table])
+        if bulk.worth_it(conn, table, rows):
+            with bulk.indexes_built_after(conn, table):
+                _copy_in(conn, table, files[table])
+        else:
+            _copy_in(conn, table, files[table])
+        result.cells[table] = rows
+    if plan.kind == "full":
+        conn.execute(text(sql.CLEAR_ALL_DIRTY))
+    else:
+        for family, months in plan.dirty.items():
+            conn.execute(text(sql.CLEAR_DIRTY), {"family": family, "months": months})
+    step("write cells")
+    return result
+
+
+def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
+             months: list[dt.date] | None) -> None:
+    """COPY each input out of PostGIS as CSV and into DuckDB (an incremental build reads
+    only the changed months' facts and the accounts they belong to)."""
+    import pandas as pd
+
+    levels_df = pd.DataFrame(conn.execute(text(sql.LEVELS)).all(), columns=["name", "kind"])
+    db.register("levels_df", levels_df)
+    literal = ("ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in months) + "]::date[]"
+               if months else None)
+    queries = {}
+    for name in ("sales", "service"):
+        where = sql.EXTRACT_WHERE[name].format(months=literal) if literal else ""
+        queries[name] = sql.EXTRACT[name].format(where=where)
+    if literal:
+        involved = (f"(SELECT account_id FROM ({queries['sales']}) s UNION "
+                    f"SELECT account_id FROM ({queries['service']}) c)")
+        queries["accounts"] = f"{sql.EXTRACT['accounts']} WHERE id IN {involved}"
+        queries["assignments"] = f"{sql.EXTRACT['assignments']} AND entity_id IN {involved}"
+    else:
+        queries["accounts"] = sql.EXTRACT["accounts"]
+        queries["assignments"] = sql.EXTRACT["assignments"]
+    raw = conn.connection.driver_connection
+    for name, query in queries.items():
+        path = tmp / f"{name}.csv"
+        copy_out = f"COPY ({query}) TO STDOUT (FORMAT csv)"
+        with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(copy_out) as copy:
+            for block in copy:
+                out.write(block)
+        columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES[name].items())
+        db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, "
+                   f"columns = {{{columns}}})")
+
+
+def _copy_in(conn: Connection, table: str, path: Path) -> None:
+    raw = conn.connection.driver_connection
+    copy_in = sql.COPY_IN.format(table=table, columns=COLUMNS[table])
+    with raw.cursor() as cursor, path.open("rb") as source, cursor.copy(copy_in) as copy:
+        while chunk := source.read(1 << 20):
+            copy.write(chunk)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))

@@ -1,0 +1,111 @@
+"""The cube's dimensions and measures, each defined once: name, formula, description.
+
+A measure's formula is arithmetic over *parts*, the sums (or first/last/maximum) the
+cube tables hold per region and month. Every ratio is computed from its parts at the
+level and period asked for, never averaged from finer ratios.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The splits a cell can have besides region and time ('*' = no split). Which family of
+# facts supports which split:
+SPLITS = {
+    "sales": ("segment", "status", "category", "channel"),
+    "service": ("segment", "status"),
+    "customers": ("segment",),
+    "accounts": ("segment", "status"),
+}
+DIMENSIONS = ("segment", "status", "category", "channel")
+TIME = ("year", "quarter", "month")
+
+# How a part adds up over the months of a period.
+#   sum: flows (revenue, cases); first/last: stocks at the start/end of the period;
+#   max: distinct counts, where the largest month is a lower bound of the period's count
+#   (used only to suppress small cells).
+PARTS = {
+    "revenue": ("sales", "sum"),
+    "orders": ("sales", "sum"),
+    "quantity": ("sales", "sum"),
+    "buyers": ("sales", "max"),
+    "cases": ("service", "sum"),
+    "complaints": ("service", "sum"),
+    "rated": ("service", "sum"),
+    "satisfaction_sum": ("service", "sum"),
+    "case_accounts": ("service", "max"),
+    "customers_start": ("customers", "first"),
+    "customers_end": ("customers", "last"),
+    "new_customers": ("customers", "sum"),
+    "churned_customers": ("customers", "sum"),
+    "accounts": ("accounts", "now"),
+    "customers_now": ("accounts", "now"),
+    "prospects": ("accounts", "now"),
+    "households": ("region", "attribute"),
+    "population": ("region", "attribute"),
+    "median_resolution_hours": ("cases_raw", "median"),
+}
+# The count of people a cell of each family is built from (for --min-count).
+CONTRIBUTORS = {"sales": "buyers", "service": "case_accounts", "customers": "customers_end",
+                "accounts": "accounts"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    formula: str  # over PARTS; pandas.eval syntax
+    unit: str
+    description: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(p for p in PARTS if _mentions(self.formula, p))
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(PARTS[p][0] for p in self.parts
+                                   if PARTS[p][0] not in ("region", "cases_raw")))
+
+    @property
+    def additive(self) -> bool:
+        """A plain count or sum: can be shared out among child regions."""
+        return self.formula in PARTS and PARTS[self.formula][1] in ("sum", "last", "now")
+
+
+MEASURES = {m.name: m for m in (
+    Measure("accounts", "accounts", "accounts",
+            "Accounts of every status, as they are now (whatever the period)."),
+    Measure("customers", "customers_end", "customers",
+            "Customers at the end of the period: became a customer on or before its last "
+            "day and had not churned by then."),
+    Measure("prospects", "prospects", "accounts",
+            "Prospects as they are now (whatever the period)."),
+    Measure("new_customers", "new_customers", "customers",
+            "Accounts that became customers during the period (customer_since)."),
+    Measure("churned_customers", "churned_customers", "customers",
+            "Customers lost during the period (churned_at)."),
+    Measure("churn_rate", "churned_customers / customers_start", "share",
+            "Customers lost during the period over customers at its start."),
+    Measure("revenue", "revenue", "currency", "Sum of order amounts."),
+    Measure("orders", "orders", "orders", "Number of order lines."),
+    Measure("average_order_value", "revenue / orders", "currency",
+            "Revenue over orders."),
+    Measure("revenue_per_customer", "revenue / customers_end", "currency",
+            "Revenue over customers at the end of the period."),
+    Measure("service_cases", "cases", "cases", "Service cases opened in the period."),
+    Measure("complaints", "complaints", "cases", "Service cases of type complaint."),
+    Measure("average_satisfaction", "satisfaction_sum / rated", "score 1-5",
+            "Mean satisfaction score of the cases that have one."),
+    Measure("median_resolution_hours", "median_resolution_hours", "hours",
+            "Median hours from opening to closing, over the closed cases opened in the "
+            "period (computed from the cases themselves, exactly, at query time)."),
+    Measure("penetration", "customers_end / households", "share",
+            "Customers at the end of the period over the region's households."),
+    Measure("revenue_per_capita", "revenue / population", "currency",
+            "Revenue over the region's population."),
+)}
+
+
+def _mentions(formula: str, part: str) -> bool:
+    return re.search(rf"\b{part}\b", formula) is not None

@@ -1,0 +1,326 @@
+"""`gcrm.cube.query`: measures by region (one level) x time x one split, from the cube.
+
+Reads month cells (as the caller: a manager's row-level security holds), adds them up to
+the period and time grain asked for, and computes every measure from its parts there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from gcrm.config import get_settings
+from gcrm.cube import periods, sql
+from gcrm.cube.definitions import CONTRIBUTORS, DIMENSIONS, MEASURES, PARTS, SPLITS, TIME
+from gcrm.db.engine import get_engine
+from gcrm.errors import InvalidInput
+
+TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_customers",
+          "accounts": "cube_accounts"}
+AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last"}
+
+
+def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "state",
+          where: dict | None = None, period=None, compare: str | None = None,
+          share_of_parent: bool = False, geometry: bool = False,
+          min_count: int | None = None, fiscal_year_start: int | None = None,
+          engine: Engine | None = None) -> pd.DataFrame:
+    """Measures per region of ``level`` (and per ``by``: year, quarter, month, and at most
+    one of segment, status, category, channel).
+
+    where: ``{level name: code or codes}`` keeps regions inside those regions;
+    ``{dimension: value or values}`` keeps those members.
+    period: None (every month), '2026', 'FY2026', '2026-Q1', '2026-03' or a pair of months.
+    compare='previous_period': adds ``<measure>_previous`` and ``<measure>_change``.
+    share_of_parent: adds ``<measure>_share`` (of the parent region) for counts and sums.
+    geometry: returns a GeoDataFrame with each region's polygon.
+    min_count: blanks measures of rows built from fewer than this many people and marks
+    them ``suppressed``.
+    """
+    request = _Request.make(measures, by, level, where, period, compare, fiscal_year_start)
+    with (engine or get_engine()).connect() as conn:
+        request.check_level(conn)
+        frame = _measures(conn, request, request.months)
+        if compare is not None:
+            frame = _compare(conn, request, frame)
+        if share_of_parent:
+            frame = _share_of_parent(conn, request, frame)
+        if min_count is not None:
+            frame = _suppress(frame, request, min_count)
+        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+        if geometry:
+            shapes = gpd.GeoDataFrame.from_postgis(
+                text("SELECT id AS region_id, geom FROM regions WHERE level = :level"), conn,
+                params={"level": level}, geom_col="geom")
+            frame = gpd.GeoDataFrame(frame.merge(shapes, on="region_id", how="left"),
+                                     geometry="geom", crs=shapes.crs)
+    return frame
+
+
+def drill_down(code: str, measures: Sequence[str], *, level: str, child_level: str,
+               **options) -> pd.DataFrame:
+    """The children (regions of ``child_level``) of region ``code`` of ``level``."""
+    where = dict(options.pop("where", None) or {})
+    where[level] = code
+    return query(measures, level=child_level, where=where, **options)
+
+
+def roll_up(code: str, measures: Sequence[str], *, level: str, parent_level: str,
+            engine: Engine | None = None, **options) -> pd.DataFrame:
+    """The parent (at ``parent_level``) of region ``code`` of ``level``."""
+    with (engine or get_engine()).connect() as conn:
+        parent = conn.execute(text(
+            "SELECT p.code FROM regions r JOIN regions p ON p.id = r.parent_id "
+            "WHERE r.level = :level AND r.code = :code AND p.level = :parent"),
+            {"level": level, "code": code, "parent": parent_level}).scalar()
+    if parent is None:
+        raise InvalidInput(f"Region {code!r} of level {level!r} has no parent at "
+                           f"{parent_level!r}.")
+    where = dict(options.pop("where", None) or {})
+    where[parent_level] = parent
+    return query(measures, level=parent_level, where=where, engine=engine, **options)
+
+
+# --- the request -----------------------------------------------------------------------------
+
+class _Request:
+    """A checked query: measures, the parts they need, time keys, the one split."""
+
+    @classmethod
+    def make(cls, measures, by, level, where, period, compare, fiscal_year_start) -> _Request:
+        self = cls()
+        self.measures = [m.strip() for m in ([measures] if isinstance(measures, str)
+                                               else measures)]
+        unknown = [m for m in self.measures if m not in MEASURES]
+        if not self.measures or unknown:
+            raise InvalidInput(f"Unknown measure {', '.join(unknown) or '(none given)'}; "
+                               f"choose from {', '.join(MEASURES)}.")
+        self.by = [b.strip() for b in ([by] if isinstance(by, str) else by)]
+        bad = [b for b in self.by if b not in (*TIME, *DIMENSIONS, "region")]
+        if bad:
+            raise InvalidInput(f"Cannot group by {', '.join(bad)}; choose from "
+                               f"{', '.join((*TIME, *DIMENSIONS))}.")
+        self.time = [t for t in TIME if t in self.by]
+        self.level = level
+        self.where = {k.strip(): ([v] if isinstance(v, (str, int)) else list(v))
+                      for k, v in (where or {}).items()}
+        dims = {d for d in self.by if d in DIMENSIONS} | {k for k in self.where
+                                                          if k in DIMENSIONS}
+        if len(dims) > 1:
+            raise InvalidInput(
+                f"The cube splits by one of {', '.join(DIMENSIONS)} at a time; this asks for "
+                f"{' and '.join(sorted(dims))}. Query one split at a time.")
+        self.dim = dims.pop() if dims else "*"
+        self.members = ([str(v) for v in self.where[self.dim]]
+                        if self.dim in self.where else None)
+        self.parts = list(dict.fromkeys(p for m in self.measures
+                                        for p in MEASURES[m].parts))
+        self.families = list(dict.fromkeys(PARTS[p][0] for p in self.parts))
+        for measure in self.measures:
+            for family in MEASURES[measure].families:
+                if self.dim != "*" and self.dim not in SPLITS[family]:
+                    raise InvalidInput(
+                        f"{measure} cannot be split by {self.dim}; it can by "
+                        f"{', '.join(SPLITS[family])}.")
+        self.fiscal_start = fiscal_year_start or get_settings().fiscal_year_start
+        self.period = period
+        self.months = periods.month_range(period, self.fiscal_start)
+        if compare not in (None, "previous_period"):
+            raise InvalidInput(f"Unknown comparison {compare!r}; use 'previous_period'.")
+        if compare and self.time:
+            raise InvalidInput("compare='previous_period' compares whole periods; leave "
+                               "year, quarter and month out of `by`.")
+        if compare and self.months is None:
+            raise InvalidInput("compare='previous_period' needs a period, e.g. '2026-Q1'.")
+        return self
+
+    def check_level(self, conn: Connection) -> None:
+        known = set(conn.execute(text(sql.KNOWN_LEVELS)).scalars())
+        if self.level not in known:
+            raise InvalidInput(f"Unknown level {self.level!r}; loaded levels: "
+                               f"{', '.join(sorted(known)) or 'none'}.")
+        geo = [k for k in self.where if k not in DIMENSIONS]
+        unknown = [k for k in geo if k not in known]
+        if unknown:
+            raise InvalidInput(f"Cannot filter by {', '.join(unknown)}: not a dimension "
+                               f"({', '.join(DIMENSIONS)}) nor a loaded level "
+                               f"({', '.join(sorted(known))}).")
+        self.regions = None
+        for within in geo:
+            codes = [str(c) for c in self.where[within]]
+            found = set(conn.execute(text(sql.CODES_AT), {"level": within, "codes": codes})
+                        .scalars())
+            missing = [c for c in codes if c not in found]
+            if missing:
+                raise InvalidInput(f"No {within} with code {', '.join(missing)}.")
+            ids = set(conn.execute(text(sql.REGIONS_WITHIN), {
+                "level": self.level, "within": within, "codes": codes}).scalars())
+            self.regions = ids if self.regions is None else self.regions & ids
+        if self.regions is not None:
+            self.regions = sorted(self.regions)
+
+    @property
+    def keys(self) -> list[str]:
+        return ["region_id", *self.time, *([self.dim] if self.dim != "*" else [])]
+
+
+# --- reading and adding up -------------------------------------------------------------------
+
+def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
+    keys = request.keys
+    frame = None
+    for family in request.families:
+        if family in ("region", "cases_raw"):
+            continue
+        part = _family(conn, request, family, months)
+        frame = part if frame is None else frame.merge(part, on=keys, how="outer")
+    if "cases_raw" in request.families:
+        part = _median_resolution(conn, request, months)
+        frame = part if frame is None else frame.merge(part, on=keys, how="outer")
+    regions = pd.DataFrame(conn.execute(text(sql.REGION_INFO), {"level": request.level})
+                           .mappings().all(),
+                           columns=["region_id", "code", "name", "parent_id", "population",
+                                    "households"])
+    if frame is None:  # only region attributes
+        frame = regions[["region_id"]].copy()
+        if request.regions is not None:
+            frame = frame[frame["region_id"].isin(request.regions)]
+    frame = frame.merge(regions, on="region_id", how="left")
+    for part in ("population", "households"):
+        frame[part] = frame[part].astype("float64")
+    out = frame[["region_id", "code", "name", *keys[1:]]].copy()
+    out.insert(0, "level", request.level)
+    for name in request.measures:
+        out[name] = _evaluate(frame, MEASURES[name].formula)
+    for family in request.families:
+        if family in CONTRIBUTORS:
+            out[f"_{family}_people"] = frame[CONTRIBUTORS[family]].to_numpy()
+    out["_parent_id"] = frame["parent_id"].to_numpy()
+    sort = ["code", *keys[1:]]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def _family(conn: Connection, request: _Request, family: str, months) -> pd.DataFrame:
+    parts = [p for p, (fam, _) in PARTS.items() if fam == family]
+    if family in CONTRIBUTORS and CONTRIBUTORS[family] not in parts:
+        parts.append(CONTRIBUTORS[family])
+    monthly = family != "accounts"
+    query = sql.CELLS.format(
+        table=TABLES[family], parts=", ".join(parts), month="month," if monthly else "",
+        months=sql.CELL_MONTHS if monthly and months else "")
+    params = {"level": request.level, "dim": request.dim, "members": request.members,
+              "regions": request.regions}
+    if months:
+        params.update(first=months[0], last=months[1])
+    cells = pd.DataFrame(conn.execute(text(query), params).mappings().all(),
+                         columns=["region_id", *(["month"] if monthly else []), "member",
+                                  *parts])
+    for part in parts:
+        cells[part] = pd.to_numeric(cells[part], errors="coerce").astype("float64")
+    if request.dim != "*":
+        cells = cells.rename(columns={"member": request.dim})
+    else:
+        cells = cells.drop(columns="member")
+    keys = request.keys
+    if not monthly:
+        return cells[["region_id", *([request.dim] if request.dim != "*" else []), *parts]]
+    cells["month"] = pd.to_datetime(cells["month"])
+    cells = cells.sort_values("month", kind="stable")
+    time = periods.labels(cells["month"], request.fiscal_start)
+    for key in request.time:
+        cells[key] = time[key]
+    rules = {p: AGGREGATE[PARTS[p][1]] for p in parts}
+    if cells.empty:
+        return cells[[*keys, *parts]]
+    return cells.groupby(keys, sort=False, dropna=False).agg(rules).reset_index()
+
+
+def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFrame:
+    labels = periods.label_sql("(c.opened_at AT TIME ZONE 'UTC')", request.fiscal_start)
+    keys = "".join(f"{labels[t]} AS {t}, " for t in request.time)
+    member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
+              "status": "a.status"}[request.dim]
+    group = ", ".join(["ra.region_id", *[labels[t] for t in request.time],
+                       *([member] if request.dim != "*" else [])])
+    query = sql.MEDIAN_RESOLUTION.format(
+        keys=keys, member=member, group=group,
+        join_accounts="JOIN accounts a ON a.id = c.account_id" if request.dim != "*" else "")
+    after = None
+    if months:
+        last = months[1]
+        after = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    rows = conn.execute(text(query), {
+        "level": request.level, "regions": request.regions,
+        "first": months[0] if months else None, "after": after}).mappings().all()
+    frame = pd.DataFrame(rows, columns=["region_id", *request.time, "member",
+                                        "median_resolution_hours"])
+    if request.members is not None:
+        frame = frame[frame["member"].isin(request.members)]
+    frame["median_resolution_hours"] = frame["median_resolution_hours"].astype("float64")
+    if request.dim != "*":
+        return frame.rename(columns={"member": request.dim})
+    return frame.drop(columns="member")
+
+
+def _evaluate(frame: pd.DataFrame, formula: str) -> pd.Series:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = frame.eval(formula, engine="python")
+    return value.replace([np.inf, -np.inf], np.nan).astype("float64")
+
+
+# --- comparisons, shares, suppression ---------------------------------------------------------
+
+def _compare(conn: Connection, request: _Request, frame: pd.DataFrame) -> pd.DataFrame:
+    before = _measures(conn, request, periods.previous(*request.months))
+    keys = request.keys
+    before = before[[*keys, *request.measures]].rename(
+        columns={m: f"{m}_previous" for m in request.measures})
+    frame = frame.merge(before, on=keys, how="left")
+    for m in request.measures:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = (frame[m] - frame[f"{m}_previous"]) / frame[f"{m}_previous"].abs()
+        frame[f"{m}_change"] = change.replace([np.inf, -np.inf], np.nan)
+    return frame
+
+
+def _share_of_parent(conn: Connection, request: _Request, frame: pd.DataFrame) -> pd.DataFrame:
+    shares = [m for m in request.measures if MEASURES[m].additive]
+    if not shares:
+        raise InvalidInput("Shares of the parent region are for counts and sums ("
+                           + ", ".join(m for m in MEASURES if MEASURES[m].additive) + ").")
+    parent_level = conn.execute(text(
+        "SELECT parent_level FROM region_levels WHERE name = :level"),
+        {"level": request.level}).scalar()
+    if parent_level is None:
+        raise InvalidInput(f"Level {request.level!r} has no parent level.")
+    parents = _Request.make(shares, request.by, parent_level, None, request.period, None,
+                            request.fiscal_start)
+    parents.dim, parents.members = request.dim, request.members
+    parents.regions = sorted(set(frame["_parent_id"].dropna().astype(int)))
+    upper = _measures(conn, parents, request.months)
+    upper = upper[["region_id", *parents.keys[1:], *shares]].rename(
+        columns={"region_id": "_parent_id", **{m: f"_{m}_parent" for m in shares}})
+    frame = frame.merge(upper, on=["_parent_id", *request.keys[1:]], how="left")
+    for m in shares:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame[f"{m}_share"] = (frame[m] / frame[f"_{m}_parent"]).replace(
+                [np.inf, -np.inf], np.nan)
+    return frame
+
+
+def _suppress(frame: pd.DataFrame, request: _Request, k: int) -> pd.DataFrame:
+    people = [c for c in frame.columns if c.startswith("_") and c.endswith("_people")]
+    small = np.zeros(len(frame), dtype=bool)
+    for column in people:
+        small |= frame[column].fillna(0).to_numpy() < k
+    frame["suppressed"] = small
+    values = [c for c in frame.columns if c in request.measures
+              or any(c == f"{m}_{s}" for m in request.measures
+                     for s in ("previous", "change", "share"))]
+    frame.loc[small, values] = np.nan
+    return frame

@@ -1,0 +1,110 @@
+"""The cube's SQL on the PostGIS side, in one place: what a build reads out of the facts,
+how it writes cells back, and what queries read."""
+
+# --- reading the facts out (COPY ... TO STDOUT, CSV) --------------------------------------
+# Months are first days; :months (a date[]) limits an incremental build, NULL reads all.
+EXTRACT = {
+    "accounts": """
+        SELECT id, coalesce(segment, '(none)'), status, customer_since, churned_at
+        FROM accounts""",
+    "assignments": """
+        SELECT entity_id, level, region_id FROM region_assignments
+        WHERE entity = 'account' AND region_id IS NOT NULL""",
+    "sales": """
+        SELECT account_id, date_trunc('month', order_date)::date, amount, quantity,
+               coalesce(product_category, '(none)'), coalesce(channel, '(none)')
+        FROM sales {where}""",
+    "service": """
+        SELECT account_id, date_trunc('month', opened_at AT TIME ZONE 'UTC')::date,
+               case_type = 'complaint', satisfaction
+        FROM service_cases {where}""",
+}
+EXTRACT_WHERE = {
+    "sales": "WHERE date_trunc('month', order_date)::date = ANY({months})",
+    "service": "WHERE date_trunc('month', opened_at AT TIME ZONE 'UTC')::date = ANY({months})",
+}
+LEVELS = "SELECT name, kind FROM region_levels ORDER BY depth, name"
+
+# --- the build's bookkeeping ----------------------------------------------------------------
+START_BUILD = """
+INSERT INTO cube_builds (kind, started_at) VALUES (:kind, clock_timestamp()) RETURNING id
+"""
+FINISH_BUILD = """
+UPDATE cube_builds SET finished_at = clock_timestamp(),
+    seconds = extract(epoch FROM clock_timestamp() - started_at),
+    months = :months, first_month = :first_month, last_month = :last_month,
+    source_rows = CAST(:source_rows AS jsonb), cells = CAST(:cells AS jsonb), note = :note
+WHERE id = :id
+"""
+LAST_BUILD = """
+SELECT id, kind, started_at, finished_at, seconds, first_month, last_month, source_rows,
+       cells, note
+FROM cube_builds WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
+"""
+DIRTY = "SELECT family, month FROM cube_dirty_months ORDER BY family, month"
+CLEAR_DIRTY = "DELETE FROM cube_dirty_months WHERE family = :family AND month = ANY(:months)"
+CLEAR_ALL_DIRTY = "DELETE FROM cube_dirty_months"
+# What makes an incremental build impossible: accounts, regions or assignments changed.
+CHANGED_SINCE = """
+SELECT (SELECT max(updated_at) FROM accounts) > :since AS accounts,
+       (SELECT max(assigned_at) FROM region_assignments WHERE entity = 'account') > :since
+           AS assignments,
+       (SELECT max(loaded_at) FROM region_levels) > :since AS regions,
+       (SELECT count(*) FROM accounts) AS account_rows
+"""
+SOURCE_ROWS = """
+SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM sales) AS sales,
+       (SELECT count(*) FROM service_cases) AS service_cases
+"""
+CUBE_TABLES = ("cube_sales", "cube_service", "cube_customers", "cube_accounts",
+               "region_visibility")
+DELETE_MONTHS = "DELETE FROM {table} WHERE month = ANY(:months)"
+COPY_IN = "COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+
+# --- queries ---------------------------------------------------------------------------------
+# One family's cells of one level and split; every filter optional (NULL: all).
+CELLS = """
+SELECT region_id, {month} member, {parts}
+FROM {table}
+WHERE level = :level AND dim = :dim
+  AND (CAST(:members AS text[]) IS NULL OR member = ANY(:members))
+  AND (CAST(:regions AS bigint[]) IS NULL OR region_id = ANY(:regions))
+  {months}
+"""
+CELL_MONTHS = "AND month BETWEEN :first AND :last"
+# Regions of :level inside any of :codes at :within (by the region tree, or because every
+# account of the region lies inside: how H3 cells fall under states).
+REGIONS_WITHIN = """
+WITH RECURSIVE scope AS (
+    SELECT id FROM regions WHERE level = :within AND code = ANY(:codes)
+), tree AS (
+    SELECT id FROM scope
+    UNION ALL
+    SELECT r.id FROM regions r JOIN tree t ON r.parent_id = t.id
+)
+SELECT id FROM regions
+WHERE level = :level AND (id IN (SELECT id FROM tree) OR id IN (
+    SELECT v.region_id FROM region_visibility v WHERE v.scope_id IN (SELECT id FROM scope)))
+"""
+REGION_INFO = """
+SELECT r.id AS region_id, r.code, r.name, r.parent_id, r.population, r.households
+FROM regions r WHERE r.level = :level
+"""
+KNOWN_LEVELS = "SELECT name FROM region_levels"
+CODES_AT = "SELECT code FROM regions WHERE level = :level AND code = ANY(:codes)"
+# Median hours to close, from the cases themselves (exact, whatever the period).
+MEDIAN_RESOLUTION = """
+SELECT ra.region_id, {keys} {member} AS member,
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY extract(epoch FROM c.closed_at - c.opened_at) / 3600.0)
+           AS median_resolution_hours
+FROM service_cases c
+JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = c.account_id
+     AND ra.level = :level
+{join_accounts}
+WHERE c.closed_at IS NOT NULL
+  AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
+  AND (CAST(:first AS date) IS NULL OR (c.opened_at AT TIME ZONE 'UTC') >= :first)
+  AND (CAST(:after AS date) IS NULL OR (c.opened_at AT TIME ZONE 'UTC') < :after)
+GROUP BY {group}
+"""
