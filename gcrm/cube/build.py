@@ -25,6 +25,10 @@ from gcrm.db.engine import get_engine
 from gcrm.ingest import bulk
 
 Progress = Callable[[str], None]
+# Changes to these mean a full build (marked by triggers, migration 0007).
+WHOLE = {"accounts": "accounts", "assignments": "region assignments",
+         "regions": "regions"}
+DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond this; the whole build stays under 8 GiB
 
 COLUMNS = {
     "cube_sales": "level, dim, member, region_id, month, revenue, orders, quantity, buyers",
@@ -95,15 +99,12 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
     dirty: dict[str, list[dt.date]] = {}
     for family, month in conn.execute(text(sql.DIRTY)):
         dirty.setdefault(family, []).append(month)
-    if any(m == dt.date.min or str(m) == "-infinity" for ms in dirty.values() for m in ms):
-        return _Plan("full", note="facts were emptied (TRUNCATE): built in full")
-    changed = conn.execute(text(sql.CHANGED_SINCE), {"since": last["started_at"]}).one()
-    reasons = [name for name in ("accounts", "assignments", "regions") if getattr(changed, name)]
-    if changed.account_rows != last["source_rows"].get("accounts"):
-        reasons.append("accounts")
-    if reasons:
-        what = ", ".join(sorted(set(reasons)))
+    changed = sorted(f for f in dirty if f in WHOLE)
+    if changed:
+        what = ", ".join(WHOLE[f] for f in changed)
         return _Plan("full", note=f"{what} changed since the last build: built in full")
+    if any(m is None for ms in dirty.values() for m in ms):
+        return _Plan("full", note="facts were emptied (TRUNCATE): built in full")
     months = sorted({m for ms in dirty.values() for m in ms})
     outside = [m for m in months if not last["first_month"] <= m <= last["last_month"]]
     if outside:
@@ -128,19 +129,20 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     if plan.kind == "incremental" and not plan.months:
         result.note = "nothing changed since the last build"
         return result
-    db = duckdb.connect()
+    db = duckdb.connect(config={"threads": 2, "memory_limit": DUCKDB_MEMORY,
+                                "temp_directory": str(tmp / "spill")})
+    db.execute("SET enable_progress_bar = false")
     say("Reading the facts out of PostGIS")
     _extract(conn, db, tmp, plan.months)
-    db.execute("CREATE TABLE levels AS SELECT * FROM levels_df",)
+    db.execute("CREATE TABLE levels AS SELECT * FROM levels_df")
+    levels = [tuple(r) for r in db.execute("SELECT name, kind FROM levels").fetchall()]
+    db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
     step("read facts")
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
     say("Computing the cells (DuckDB)")
-    tables = {
-        "cube_sales": compute.sales_cells(True) + " UNION ALL " + compute.sales_cells(False),
-        "cube_service": (compute.service_cells(True) + " UNION ALL "
-                         + compute.service_cells(False)),
-    }
+    tables = {"cube_sales": compute.sales_cells(levels),
+              "cube_service": compute.service_cells(levels)}
     if plan.kind == "full":
         if plan.first is not None:
             tables["cube_customers"] = compute.customer_cells(plan.first, plan.last)

@@ -19,47 +19,76 @@ import datetime as dt
 
 from gcrm.cube.definitions import SPLITS
 
-
-def _grouping(dims: tuple[str, ...]) -> tuple[str, str, str]:
-    """(dim expression, member expression, GROUPING SETS body) for one-at-a-time splits."""
-    dim = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dims) + " ELSE '*' END"
-    member = f"coalesce({', '.join(dims)}, '*')"
-    sets = ", ".join(["(level, region_id, month)"]
-                     + [f"(level, region_id, month, {d})" for d in dims])
-    return dim, member, sets
+Levels = list[tuple[str, str]]  # (name, kind) in a fixed order: column l0, l1, ...
 
 
-def sales_cells(boundary_only: bool) -> str:
-    dims = SPLITS["sales"] if boundary_only else ()
-    dim, member, sets = _grouping(dims) if dims else ("'*'", "'*'", "(level, region_id, month)")
-    kind = "boundary" if boundary_only else "h3"
+def places(levels: Levels) -> str:
+    """One row per account with its region at every level (columns l0, l1, ...)."""
+    columns = ", ".join(f"max(region_id) FILTER (WHERE level = '{name}') AS l{i}"
+                        for i, (name, _) in enumerate(levels))
+    return f"SELECT account_id, {columns} FROM assignments GROUP BY account_id"
+
+
+def _cells(levels: Levels, per_account: str, parts: str, people: str,
+           splits: tuple[str, ...], grid_too: bool, totals: bool = True) -> str:
+    """Cells of every level from rows that are one per account and month (and member):
+    sums add up, and counting rows counts distinct people, with no DISTINCT needed.
+    ``totals``: also the unsplit cells (grid levels get only those)."""
+    sets, level_case, region = [], [], []
+    for i, (name, kind) in enumerate(levels):
+        if kind == "h3" and not grid_too:
+            continue
+        if totals:
+            sets.append(f"(l{i}, month)")
+        if kind != "h3":
+            sets += [f"(l{i}, month, {d})" for d in splits]
+        level_case.append(f"WHEN GROUPING(l{i}) = 0 THEN '{name}'")
+        region.append(f"l{i}")
+    if not sets:
+        return ""
+    dim = ("CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in splits)
+           + " ELSE '*' END") if splits else "'*'"
+    member = f"coalesce({', '.join(splits)}, '*')" if splits else "'*'"
+    columns = ", ".join(f"pl.l{i}" for i in range(len(levels)))
     return f"""
-    SELECT level, {dim} AS dim, {member} AS member, region_id, month,
-           sum(amount) AS revenue, count(*) AS orders, sum(quantity) AS quantity,
-           count(DISTINCT account_id) AS buyers
-    FROM (SELECT r.level, r.region_id, s.month, a.segment, a.status, s.category, s.channel,
-                 s.amount, s.quantity, s.account_id
-          FROM sales s JOIN accounts a ON a.id = s.account_id
-          JOIN assignments r ON r.account_id = s.account_id
-          JOIN levels l ON l.name = r.level AND l.kind {'<>' if kind == 'boundary' else '='} 'h3')
-    GROUP BY GROUPING SETS ({sets})"""
+    SELECT * FROM (
+        SELECT CASE {' '.join(level_case)} END AS level, {dim} AS dim, {member} AS member,
+               coalesce({', '.join(region)}) AS region_id, month, {parts}, {people}
+        FROM (SELECT p.*, a.segment, a.status, {columns}
+              FROM ({per_account}) p JOIN accounts a ON a.id = p.account_id
+              JOIN places pl ON pl.account_id = p.account_id)
+        GROUP BY GROUPING SETS ({', '.join(sets)}))
+    WHERE region_id IS NOT NULL"""
 
 
-def service_cells(boundary_only: bool) -> str:
-    dims = SPLITS["service"] if boundary_only else ()
-    dim, member, sets = _grouping(dims) if dims else ("'*'", "'*'", "(level, region_id, month)")
-    op = "<>" if boundary_only else "="
-    return f"""
-    SELECT level, {dim} AS dim, {member} AS member, region_id, month,
-           count(*) AS cases, count(*) FILTER (WHERE complaint) AS complaints,
-           count(satisfaction) AS rated, coalesce(sum(satisfaction), 0) AS satisfaction_sum,
-           count(DISTINCT account_id) AS case_accounts
-    FROM (SELECT r.level, r.region_id, c.month, a.segment, a.status, c.complaint,
-                 c.satisfaction, c.account_id
-          FROM service c JOIN accounts a ON a.id = c.account_id
-          JOIN assignments r ON r.account_id = c.account_id
-          JOIN levels l ON l.name = r.level AND l.kind {op} 'h3')
-    GROUP BY GROUPING SETS ({sets})"""
+_SALES_PARTS = ("sum(revenue)::DECIMAL(18,2) AS revenue, sum(orders) AS orders, "
+                "sum(quantity) AS quantity")
+
+
+def sales_cells(levels: Levels) -> str:
+    """Revenue, orders, quantity and buyers per level, region, month and one split."""
+    base = ("SELECT account_id, month{extra}, sum(amount) AS revenue, count(*) AS orders, "
+            "sum(quantity) AS quantity FROM sales GROUP BY ALL")
+    parts = [
+        _cells(levels, base.format(extra=""), _SALES_PARTS, "count(*) AS buyers",
+               ("segment", "status"), grid_too=True),
+        _cells(levels, base.format(extra=", category"), _SALES_PARTS, "count(*) AS buyers",
+               ("category",), grid_too=False, totals=False),
+        _cells(levels, base.format(extra=", channel"), _SALES_PARTS, "count(*) AS buyers",
+               ("channel",), grid_too=False, totals=False),
+    ]
+    return " UNION ALL ".join(p for p in parts if p)
+
+
+def service_cells(levels: Levels) -> str:
+    """Cases, complaints, satisfaction and people with a case, per level, region, month."""
+    base = ("SELECT account_id, month, count(*) AS cases, "
+            "count(*) FILTER (WHERE complaint) AS complaints, count(satisfaction) AS rated, "
+            "coalesce(sum(satisfaction), 0) AS satisfaction_sum FROM service GROUP BY ALL")
+    parts = ("sum(cases) AS cases, sum(complaints) AS complaints, sum(rated) AS rated, "
+             "sum(satisfaction_sum) AS satisfaction_sum")
+    return _cells(levels, base, parts, "count(*) AS case_accounts", SPLITS["service"],
+                  grid_too=True)
 
 
 def customer_cells(first: dt.date, last: dt.date) -> str:

@@ -41,17 +41,13 @@ SELECT id, kind, started_at, finished_at, seconds, first_month, last_month, sour
        cells, note
 FROM cube_builds WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
 """
-DIRTY = "SELECT family, month FROM cube_dirty_months ORDER BY family, month"
+# '-infinity' (everything) comes back as NULL.
+DIRTY = """
+SELECT family, CASE WHEN month = '-infinity' THEN NULL ELSE month END
+FROM cube_dirty_months ORDER BY family, month
+"""
 CLEAR_DIRTY = "DELETE FROM cube_dirty_months WHERE family = :family AND month = ANY(:months)"
 CLEAR_ALL_DIRTY = "DELETE FROM cube_dirty_months"
-# What makes an incremental build impossible: accounts, regions or assignments changed.
-CHANGED_SINCE = """
-SELECT (SELECT max(updated_at) FROM accounts) > :since AS accounts,
-       (SELECT max(assigned_at) FROM region_assignments WHERE entity = 'account') > :since
-           AS assignments,
-       (SELECT max(loaded_at) FROM region_levels) > :since AS regions,
-       (SELECT count(*) FROM accounts) AS account_rows
-"""
 SOURCE_ROWS = """
 SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM sales) AS sales,
        (SELECT count(*) FROM service_cases) AS service_cases

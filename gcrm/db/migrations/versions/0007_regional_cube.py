@@ -115,6 +115,8 @@ def downgrade() -> None:
 
 FACTS = {"sales": "order_date", "service_cases": "opened_at"}
 FAMILY = {"sales": "sales", "service_cases": "service"}
+WHOLE = {"accounts": "accounts", "region_assignments": "assignments", "regions": "regions",
+         "region_levels": "regions"}
 CUBE_TABLES = ("cube_sales", "cube_service", "cube_customers", "cube_accounts")
 
 
@@ -154,6 +156,18 @@ def _cube_sql() -> list[str]:
             f"CREATE TRIGGER cube_dirty_truncate AFTER TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION gcrm_cube_dirty_{family}()",
         ]
+    # Accounts, their regions and the region levels: any change means a full build.
+    out.append("""CREATE FUNCTION gcrm_cube_dirty_all() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+        BEGIN
+          INSERT INTO public.cube_dirty_months VALUES (TG_ARGV[0], '-infinity')
+          ON CONFLICT DO NOTHING;
+          RETURN NULL;
+        END $$""")
+    for table, family in WHOLE.items():
+        out.append(f"CREATE TRIGGER cube_dirty AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                   f"ON {table} FOR EACH STATEMENT "
+                   f"EXECUTE FUNCTION gcrm_cube_dirty_all('{family}')")
     # Everyone reads the cube; a manager sees the cells of regions that hold only accounts
     # inside their own regions (region_visibility, computed with the cube).
     visible = (
@@ -174,4 +188,6 @@ _DOWNGRADE = [
     *[f"DROP TRIGGER cube_dirty_{event} ON {table}" for table in FACTS
       for event in ("insert", "update", "delete", "truncate")],
     *[f"DROP FUNCTION gcrm_cube_dirty_{family}()" for family in FAMILY.values()],
+    *[f"DROP TRIGGER cube_dirty ON {table}" for table in WHOLE],
+    "DROP FUNCTION gcrm_cube_dirty_all()",
 ]
