@@ -219,8 +219,10 @@ def authenticate_sso(email: str, *, email_verified: bool,
     if user is not None and user.disabled:
         user = None
     shown = "".join(ch for ch in (email or "") if ch.isprintable())[:80]
+    details = {"method": "sso"} if email_verified else {"method": "sso",
+                                                         "reason": "email not verified"}
     audit.record("sign_in" if user else "sign_in.failed", user.username if user else shown,
-                 {"method": "sso", **({} if email_verified else {"reason": "email not verified"})}, actor=user.username if user else "anonymous",
+                 details, actor=user.username if user else "anonymous",
                  engine=_operator(engine))
     return user
 

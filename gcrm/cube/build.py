@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from gcrm.cube import compute, sql
 from gcrm.db.engine import get_engine
 from gcrm.ingest import bulk
+from gcrm.regions.grid import FINE_LEVELS
 
 Progress = Callable[[str], None]
 # Changes to these mean a full build (marked by triggers, migration 0007).
@@ -183,6 +184,7 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
     import pandas as pd
 
     levels_df = pd.DataFrame(conn.execute(text(sql.LEVELS)).all(), columns=["name", "kind"])
+    levels_df = levels_df[~levels_df["name"].str.match(FINE_LEVELS)]  # personal data
     db.register("levels_df", levels_df)
     literal = ("ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in months) + "]::date[]"
                if months else None)

@@ -7,6 +7,7 @@ the period and time grain asked for, and computes every measure from its parts t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
@@ -19,6 +20,7 @@ from gcrm.cube import periods, sql
 from gcrm.cube.definitions import CONTRIBUTORS, DIMENSIONS, MEASURES, PARTS, SPLITS, TIME
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
+from gcrm.regions.grid import FINE_LEVELS
 
 TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_customers",
           "accounts": "cube_accounts"}
@@ -144,6 +146,9 @@ class _Request:
         if self.level not in known:
             raise InvalidInput(f"Unknown level {self.level!r}; loaded levels: "
                                f"{', '.join(sorted(known)) or 'none'}.")
+        if re.match(FINE_LEVELS, self.level):
+            raise InvalidInput(f"The cube stops at H3 resolution 7: {self.level} cells are "
+                               "small enough to point at single people.")
         geo = [k for k in self.where if k not in DIMENSIONS]
         unknown = [k for k in geo if k not in known]
         if unknown:

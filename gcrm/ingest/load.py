@@ -134,9 +134,11 @@ def load_file(
             from gcrm.regions.assign import assign
 
             assign([POINT_ENTITY[spec.name]], connection=conn)  # incremental, every level
-        summary.run_id = _record_run(conn, summary, table.frame, reasons)
+        frame, reasons = _without_erased_people(conn, spec, mapping, table.frame, reasons,
+                                                source, ref_source)
+        summary.run_id = _record_run(conn, summary, frame, reasons)
 
-    rejects = _rejects_frame(table.frame, reasons)
+    rejects = _rejects_frame(frame, reasons)
     if rejects_path is not None:
         rejects.to_csv(rejects_path, index=False)
     return LoadResult(summary, rejects)
@@ -166,6 +168,29 @@ def _reference_rejects(conn: Connection, fields, ref_source: str) -> pd.Series:
     missing = missing.groupby(level=0).agg("; ".join)
     conn.execute(text(sql.delete_stage_lines()), {"lines": [int(i) for i in missing.index]})
     return missing
+
+
+def _without_erased_people(conn: Connection, spec, mapping: dict[str, str],
+                           frame: pd.DataFrame, reasons: pd.Series, source: str,
+                           ref_source: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Rejected rows about an erased person are not kept (in load_rejects or the rejects
+    file): only their line and reason, so the erasure holds whatever a reload brings."""
+    field = "external_id" if spec.table == "accounts" else "account"
+    column = mapping.get(field) if field in spec.field_names else None
+    if column is None or not len(reasons):
+        return frame, reasons
+    ids = frame.loc[reasons.index, column].dropna().astype(str).str.strip()
+    erased = set(conn.execute(text(sql.ERASED_AMONG), {
+        "source": source if spec.table == "accounts" else ref_source,
+        "ids": sorted(set(ids))}).scalars())
+    lines = ids.index[ids.isin(erased)]
+    if len(lines) == 0:
+        return frame, reasons
+    frame = frame.copy()
+    frame.loc[lines, [c for c in frame.columns if c != "_geometry_type"]] = None
+    reasons = reasons.copy()
+    reasons.loc[lines] = reasons.loc[lines] + " (row not kept: it is about an erased person)"
+    return frame, reasons
 
 
 def _broken(broken: list[tuple[int, str]]) -> pd.Series:

@@ -145,3 +145,10 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
 
 def has_source(table: str) -> str:
     return f"SELECT EXISTS (SELECT 1 FROM {table} WHERE source = :source)"
+
+
+# Which of these external ids are accounts that were erased.
+ERASED_AMONG = """
+SELECT external_id FROM accounts
+WHERE source = :source AND external_id = ANY(:ids) AND erased_at IS NOT NULL
+"""

@@ -19,6 +19,7 @@ from gcrm import audit
 from gcrm.db.engine import get_engine
 from gcrm.errors import GcrmError
 from gcrm.privacy import sql
+from gcrm.regions.grid import FINE_LEVELS
 from spatial.geocoding import parse_addresses
 
 
@@ -47,6 +48,7 @@ def erase(account_id: int | None = None, *, source: str | None = None,
         params = {"id": row["id"]}
         changed = {"accounts": conn.execute(text(sql.ANONYMISE_ACCOUNT), params).rowcount}
         conn.execute(text(sql.KEEP_ASSIGNMENT), params)
+        conn.execute(text(sql.FORGET_FINE_CELLS), {**params, "fine": FINE_LEVELS})
         changed["interactions"] = conn.execute(text(sql.CLEAR_NOTES), params).rowcount
         changed["campaign_members"] = conn.execute(text(sql.CLEAR_RESPONSES), params).rowcount
         changed["geocode_cache"] = conn.execute(

@@ -25,6 +25,11 @@ WHERE id = :id
 KEEP_ASSIGNMENT = """
 UPDATE region_assignments SET assigned_at = now() WHERE entity = 'account' AND entity_id = :id
 """
+# ... but not in grid cells finer than the ~1 km the point was generalised to.
+FORGET_FINE_CELLS = """
+DELETE FROM region_assignments
+WHERE entity = 'account' AND entity_id = :id AND level ~ :fine
+"""
 CLEAR_NOTES = """
 UPDATE interactions SET notes = NULL, notes_encrypted = NULL
 WHERE account_id = :id AND (notes IS NOT NULL OR notes_encrypted IS NOT NULL)

@@ -54,7 +54,7 @@ def _assign(conn: Connection, entities, levels, incremental) -> dict:
         if entity == "account" and incremental:
             conn.execute(text(sql.FORGET_MOVED_ACCOUNTS))
         else:
-            conn.execute(text(sql.FORGET_ENTITY), {"entity": entity})
+            conn.execute(text(sql.FORGET_ENTITY), {"entity": entity, "levels": levels})
         for level in levels:
             written, outside = _assign_level(conn, entity, level)
             counts[level]["outside"] += outside

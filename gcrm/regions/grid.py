@@ -12,6 +12,12 @@ from gcrm.errors import GcrmError
 from gcrm.regions.load import load_regions
 from spatial.tessellate import h3_hierarchy
 
+# H3 levels finer than resolution 7 (cells of a few hundred metres): closer than the
+# ~1 km a masked or erased point is generalised to, so they count as personal data
+# (migration 0006 hides them from roles without personal-data access) and the cube
+# leaves them out.
+FINE_LEVELS = r"^h3_([89]|1[0-5])$"
+
 POINTS = """
 SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM accounts WHERE geom IS NOT NULL
 UNION ALL SELECT ST_X(geom), ST_Y(geom) FROM sites

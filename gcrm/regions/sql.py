@@ -89,7 +89,14 @@ DELETE FROM region_assignments ra USING accounts a
 WHERE ra.entity = 'account' AND ra.entity_id = a.id AND a.updated_at > ra.assigned_at
 """
 
-FORGET_ENTITY = "DELETE FROM region_assignments WHERE entity = :entity"
+# Erased accounts keep the regions they had (their point was generalised; reassigning it
+# could move them and change figures that must not change).
+FORGET_ENTITY = """
+DELETE FROM region_assignments
+WHERE entity = :entity AND level = ANY(:levels)
+  AND NOT (entity = 'account' AND entity_id IN (
+      SELECT id FROM accounts WHERE erased_at IS NOT NULL))
+"""
 
 # One pass per level, in two steps. First the hits: which region part holds each point.
 # A full pass is driven from the (subdivided) regions through the GiST index on the points,

@@ -108,6 +108,44 @@ def test_loading_the_source_again_does_not_bring_the_person_back(world, tmp_path
     assert others.startswith("Annabel")  # everybody else's notes load as before
 
 
+def test_a_rejected_row_about_an_erased_person_is_not_kept(world, tmp_path):
+    privacy.erase(source="crm", external_id="A4", engine=world)
+    bad = tmp_path / "reload.csv"
+    bad.write_text("id,name,email,phone,street,customer_since\n"
+                   "A4,Desmond Lowry,desmond.lowry@mail.example,+1 555 010 1004,"
+                   "78 Birch Lane,not-a-date\n")
+    result = load_file("accounts", bad, source="crm", rejects_path=tmp_path / "rejects.csv",
+                       engine=world)
+    assert result.summary.rejected == 1
+    assert "erased person" in result.rejects["reason"].iloc[0]
+    assert _traces(world) == []
+    assert "desmond" not in (tmp_path / "rejects.csv").read_text().lower()
+
+
+def test_erasure_drops_fine_grid_cells_and_a_full_reassignment_keeps_the_rest(world):
+    from gcrm import regions
+    from gcrm.regions.grid import build_grid
+
+    build_grid([7, 9], engine=world)
+    regions.assign(engine=world)
+    query = ("SELECT ra.level, ra.region_id FROM region_assignments ra JOIN accounts a "
+             "ON a.id = ra.entity_id WHERE ra.entity = 'account' AND a.external_id = 'A4' "
+             "ORDER BY 1")
+    with world.connect() as conn:
+        before = [tuple(r) for r in conn.execute(text(query))]
+    assert "h3_9" in {level for level, _ in before}
+    privacy.erase(source="crm", external_id="A4", engine=world)
+    with world.connect() as conn:
+        after = [tuple(r) for r in conn.execute(text(query))]
+    assert after == [r for r in before if r[0] != "h3_9"]
+    regions.assign(incremental=False, engine=world, levels=["state", "county", "h3_7"])
+    with world.connect() as conn:
+        assert [tuple(r) for r in conn.execute(text(query))] == after
+        # ... and everybody else's assignments at the other levels stay too.
+        assert conn.execute(text("SELECT count(*) FROM region_assignments "
+                                 "WHERE entity = 'account' AND level = 'h3_9'")).scalar() == 3
+
+
 def test_erasing_twice_or_someone_unknown_changes_nothing(world):
     first = privacy.erase(source="crm", external_id="A4", engine=world)
     assert privacy.erase(first.account_id, engine=world).already

@@ -36,11 +36,15 @@ def test_analysts_and_planners_see_masked_values(as_user, username):
     assert abs(row["lon"] - -79.5) < 0.01 and abs(row["lat"] - 41.5) < 0.01
 
 
-@pytest.mark.parametrize("column", ["name", "email", "phone", "street", "geom"])
-def test_the_raw_personal_columns_are_refused_to_them(as_user, column):
+@pytest.mark.parametrize(("table", "column"), [
+    ("accounts", "name"), ("accounts", "email"), ("accounts", "phone"), ("accounts", "street"),
+    ("accounts", "district"), ("accounts", "geom"), ("reps", "email"), ("reps", "home_geom"),
+    ("campaign_members", "response"), ("interactions", "notes"),
+])
+def test_the_raw_personal_columns_are_refused_to_them(as_user, table, column):
     with as_user("ana").connect() as conn, pytest.raises(ProgrammingError,
                                                          match="permission denied"):
-        conn.execute(text(f"SELECT {column} FROM accounts"))
+        conn.execute(text(f"SELECT {column} FROM {table}"))
 
 
 def test_interaction_notes_are_hidden_without_personal_data_access(as_user):
@@ -77,3 +81,17 @@ def test_fine_grid_cells_of_accounts_are_hidden_without_personal_data_access(peo
         assert [tuple(r) for r in conn.execute(text(query))] == [("h3_7", 4), ("h3_9", 4)]
     with as_user("ana").connect() as conn:  # analyst: no personal data
         assert [tuple(r) for r in conn.execute(text(query))] == [("h3_7", 4)]
+        # Nor the cells' outlines: a fine cell exists only where somebody is.
+        for table in ("regions", "region_parts"):
+            levels = conn.execute(text(f"SELECT DISTINCT level FROM {table} "
+                                       "WHERE level LIKE 'h3%' ORDER BY 1")).scalars().all()
+            assert levels == ["h3_7"]
+    with as_user("mia").connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM regions WHERE level = 'h3_9'")
+                            ).scalar() > 0
+    # And the cube stops at resolution 7, for everyone.
+    from gcrm import cube
+    from gcrm.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="stops at H3 resolution 7"):
+        cube.query(["revenue"], level="h3_9", engine=people)

@@ -104,6 +104,14 @@ def test_a_manager_cannot_fake_their_role_with_lookalike_tables(people):
             row = conn.execute(text("SELECT id, actor FROM audit_log "
                                     "WHERE action = 'forged'")).one()
         assert row.actor == "nora" and row.id < 999999
+        # Switching to her own group: she sees nothing and cannot write in the log.
+        prefix = user.pg_role.split("_u_")[0]
+        with login.connect() as conn:
+            conn.execute(text(f"SET ROLE {prefix}_manager"))
+            assert conn.execute(text("SELECT count(*) FROM public.accounts")).scalar() == 0
+            with pytest.raises(ProgrammingError, match="as themselves"):
+                conn.execute(text("INSERT INTO public.audit_log (action, actor) "
+                                  "VALUES ('user.set_role', 'ada')"))
     finally:
         login.dispose()
 

@@ -5,8 +5,10 @@ tables come first on the search path) and so choose their own role, escaping row
 security and masking, or forge the audit actor. Every access function now names its
 tables with their schema and runs with a fixed search_path; users lose TEMP on the
 database; the audit log also refuses TRUNCATE and takes its ids from its own sequence;
-masks cover non-ASCII names and every number in a street; fine H3 cells of accounts
-(finer than resolution 7) are hidden from roles without personal-data access.
+masks cover non-ASCII names and every number in a street; fine H3 cells (finer than
+resolution 7: their outlines and which accounts lie in them) are hidden from roles
+without personal-data access; an account's district, a rep's email and home and campaign
+responses become personal columns; audit entries are written by users as themselves only.
 
 Revision ID: 0006
 Revises: 0005
@@ -74,9 +76,14 @@ AUDIT_GUARD = """CREATE OR REPLACE FUNCTION gcrm_audit_guard() RETURNS trigger L
       IF TG_OP = 'INSERT' THEN
         IF NOT public.gcrm_is_operator() THEN
           -- A user's entry: their own name, the time now, the next id; whatever they sent.
+          -- Only as themselves: not after SET ROLE to a group they belong to.
           NEW.id := pg_catalog.nextval('public.audit_log_id_seq'::pg_catalog.regclass);
-          NEW.actor := coalesce((SELECT u.username FROM public.app_users u
-                                 WHERE u.pg_role = current_user), current_user);
+          NEW.actor := (SELECT u.username FROM public.app_users u
+                        WHERE u.pg_role = current_user);
+          IF NEW.actor IS NULL THEN
+            RAISE EXCEPTION 'audit entries are written by a user as themselves, not as %',
+                current_user USING ERRCODE = 'insufficient_privilege';
+          END IF;
           NEW.at := pg_catalog.now();
         END IF;
         RETURN NEW;
@@ -88,6 +95,7 @@ AUDIT_GUARD = """CREATE OR REPLACE FUNCTION gcrm_audit_guard() RETURNS trigger L
 # An account's cell at H3 resolution 8 or finer is a few hundred metres across: closer
 # than the ~1 km a masked point is snapped to, so only personal-data roles see it.
 FINE_CELLS = "^h3_([89]|1[0-5])$"
+MORE_PERSONAL = {"reps": ("email", "home_geom"), "campaign_members": ("response",)}
 
 
 def upgrade() -> None:
@@ -126,18 +134,70 @@ def upgrade() -> None:
     op.execute("CREATE UNIQUE INDEX uq_app_users_email ON app_users (lower(email))")
 
     prefix = bind.execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
+    user, pii = f"{prefix}_user", f"{prefix}_pii"
     op.execute("ALTER TABLE region_assignments ENABLE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY coarse_cells ON region_assignments TO {prefix}_user USING "
+    op.execute(f"CREATE POLICY coarse_cells ON region_assignments TO {user} USING "
                f"((SELECT public.gcrm_sees_pii()) OR entity <> 'account' "
                f"OR level !~ '{FINE_CELLS}')")
+    # Fine cells exist only where somebody is: their outlines locate people as well.
+    for table in ("regions", "region_parts"):
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY coarse_cells ON {table} TO {user} USING "
+                   f"((SELECT public.gcrm_sees_pii()) OR level !~ '{FINE_CELLS}')")
+
+    # More personal columns: an account's district, a rep's email and home, what a person
+    # answered a campaign. Only the personal-data group reads them.
+    op.execute(f"REVOKE SELECT (district) ON accounts FROM {user}")
+    for table, personal in MORE_PERSONAL.items():
+        columns = [r[0] for r in bind.execute(sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = :t ORDER BY ordinal_position"), {"t": table})]
+        op.execute(f"REVOKE SELECT ON {table} FROM {user}")
+        op.execute(f"GRANT SELECT ({', '.join(c for c in columns if c not in personal)}) "
+                   f"ON {table} TO {user}")
+        op.execute(f"GRANT SELECT ON {table} TO {pii}")
+    op.execute(_account_profiles(bind))
+    # Nobody but the owner creates objects in the schema (PostgreSQL 15's default, made
+    # explicit for servers that started older).
+    op.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+
+
+def _account_profiles(bind) -> str:
+    """account_profiles (migration 0004) with the district hidden like the unit."""
+    columns = [r[0] for r in bind.execute(sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'account_profiles' ORDER BY ordinal_position"))]
+    masked = {
+        "name": "CASE WHEN p.pii THEN a.name ELSE gcrm_mask_name(a.name) END",
+        "email": "CASE WHEN p.pii THEN a.email ELSE gcrm_mask_email(a.email) END",
+        "phone": "CASE WHEN p.pii THEN a.phone ELSE gcrm_mask_phone(a.phone) END",
+        "street": "CASE WHEN p.pii THEN a.street ELSE gcrm_mask_street(a.street) END",
+        "unit": "CASE WHEN p.pii THEN a.unit END",
+        "district": "CASE WHEN p.pii THEN a.district END",
+        "geom": "CASE WHEN p.pii THEN a.geom ELSE ST_SnapToGrid(a.geom, 0.01) END",
+    }
+    select = ", ".join(f"{masked.get(c, 'a.' + c)} AS {c}" for c in columns)
+    return (
+        f"CREATE OR REPLACE VIEW account_profiles WITH (security_barrier) AS SELECT {select} "
+        "FROM accounts a CROSS JOIN LATERAL (SELECT gcrm_sees_pii() AS pii) p WHERE "
+        "((SELECT gcrm_sees_all_accounts()) OR a.id IN (SELECT ra.entity_id FROM "
+        "region_assignments ra WHERE ra.entity = 'account' AND ra.region_id = ANY "
+        "((SELECT gcrm_scope_region_ids())::bigint[])))")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     bind = op.get_bind()
+    prefix = bind.execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
+    op.execute(f"GRANT SELECT (district) ON accounts TO {prefix}_user")
+    for table in MORE_PERSONAL:
+        op.execute(f"GRANT SELECT ON {table} TO {prefix}_user")
+    for table in ("regions", "region_parts"):
+        op.execute(f"DROP POLICY IF EXISTS coarse_cells ON {table}")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.execute("DROP POLICY coarse_cells ON region_assignments")
     op.execute("ALTER TABLE region_assignments DISABLE ROW LEVEL SECURITY")
-    op.execute("DROP INDEX uq_app_users_email")
+    op.execute("DROP INDEX IF EXISTS uq_app_users_email")
     database = bind.execute(sa.text("SELECT current_database()")).scalar_one()
     op.execute(f'GRANT TEMPORARY ON DATABASE "{database}" TO PUBLIC')
     op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
