@@ -16,11 +16,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # Tables that PostGIS and its companions create; they are not ours to migrate.
 _FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer"}
+# Expression indexes made in migrations, which autogenerate cannot compare with a model.
+_EXPRESSION_INDEXES = {"uq_app_users_email"}
 
 
 def include_object(obj, name, obj_type, reflected, compare_to) -> bool:
     """What Alembic compares: our tables, not those of installed extensions."""
     if obj_type == "table" and name in _FOREIGN_TABLES:
+        return False
+    if obj_type == "index" and name in _EXPRESSION_INDEXES:
         return False
     return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 

@@ -179,7 +179,7 @@ def _without_erased_people(conn: Connection, spec, mapping: dict[str, str],
     column = mapping.get(field) if field in spec.field_names else None
     if column is None or not len(reasons):
         return frame, reasons
-    ids = frame.loc[reasons.index, column].dropna().astype(str).str.strip()
+    ids = frame.reindex(reasons.index)[column].dropna().astype(str).str.strip()
     erased = set(conn.execute(text(sql.ERASED_AMONG), {
         "source": source if spec.table == "accounts" else ref_source,
         "ids": sorted(set(ids))}).scalars())
