@@ -150,6 +150,26 @@ def test_public_gcrm_functions_as_a_manager(as_user, tmp_path):
         load_file("accounts", path, source="crm", engine=nora)
 
 
+def test_the_cube_shows_a_manager_only_cells_made_of_their_accounts(people, as_user):
+    from gcrm import cube
+
+    cube.build(engine=people)
+    operator = cube.query(["revenue", "accounts"], level="county", engine=people)
+    assert operator["code"].tolist() == ["N1", "N2", "S1"]
+    nora = cube.query(["revenue", "accounts"], level="county", engine=as_user("nora"))
+    assert nora["code"].tolist() == ["N1", "N2"] and nora["revenue"].sum() == 350
+    # State S holds only county S1's accounts, so its total is his accounts' total: shown.
+    # State N is not.
+    sam = cube.query(["revenue"], level="state", engine=as_user("sam"))
+    assert sam["code"].tolist() == ["S"] and sam["revenue"].sum() == 1200
+    sam = cube.query(["revenue"], level="county", engine=as_user("sam"))
+    assert sam["code"].tolist() == ["S1"] and sam["revenue"].sum() == 1200
+    with as_user("sam").connect() as conn:  # and raw SQL on the cube tables agrees
+        codes = conn.execute(text("SELECT DISTINCT r.code FROM cube_sales c JOIN regions r "
+                                  "ON r.id = c.region_id ORDER BY 1")).scalars().all()
+    assert "N1" not in codes and "N" not in codes
+
+
 def test_gcrm_user_setting_makes_every_function_act_as_that_user(people, use_database,
                                                                  monkeypatch):
     from gcrm.config import get_settings
