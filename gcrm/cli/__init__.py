@@ -2,6 +2,7 @@
 
 import typer
 
+from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
@@ -25,3 +26,4 @@ app.add_typer(context_app, name="context")
 app.command()(demo)
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(cube_app, name="cube")

@@ -46,6 +46,9 @@ def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "stat
     """
     request = _Request.make(measures, by, level, where, period, compare, fiscal_year_start)
     with (engine or get_engine()).connect() as conn:
+        if conn.execute(text(sql.LAST_BUILD)).first() is None:
+            raise InvalidInput("The cube has not been built yet: run `gcrm cube build` "
+                               "(the operator does, after loading data).")
         request.check_level(conn)
         frame = _measures(conn, request, request.months)
         if compare is not None:
@@ -201,7 +204,8 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
     out = frame[["region_id", "code", "name", *keys[1:]]].copy()
     out.insert(0, "level", request.level)
     for name in request.measures:
-        out[name] = _evaluate(frame, MEASURES[name].formula)
+        value = _evaluate(frame, MEASURES[name].formula)
+        out[name] = value.round(2) if MEASURES[name].unit == "currency" else value
     for family in request.families:
         if family in CONTRIBUTORS:
             out[f"_{family}_people"] = frame[CONTRIBUTORS[family]].to_numpy()
