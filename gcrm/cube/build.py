@@ -3,8 +3,9 @@ back into the cube tables, all in one transaction with a record of the build.
 
 Full: every month, region level and split. Incremental: only the months whose sales or
 cases changed since the last build (kept by triggers in ``cube_dirty_months``); when
-accounts, their regions or the region levels changed, or a changed month lies outside
-the months the cube covers, an incremental build says why and does a full one.
+accounts, their regions or the region levels changed, or a changed month lies before the
+months the cube covers, an incremental build says why and does a full one. Months after
+the last one extend the cube.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class _Plan:
     last: dt.date | None = None
     note: str | None = None
     dirty: dict[str, list[dt.date]] = field(default_factory=dict)
+    carry_from: dt.date | None = None  # extend customers from this month to ``last``
 
 
 def _plan(conn: Connection, incremental: bool) -> _Plan:
@@ -107,12 +109,15 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
     if any(m is None for ms in dirty.values() for m in ms):
         return _Plan("full", note="facts were emptied (TRUNCATE): built in full")
     months = sorted({m for ms in dirty.values() for m in ms})
-    outside = [m for m in months if not last["first_month"] <= m <= last["last_month"]]
-    if outside:
-        return _Plan("full", note=f"new months outside the cube ({outside[0]:%Y-%m}...): "
+    before = [m for m in months if m < last["first_month"]]
+    if before:
+        return _Plan("full", note=f"facts before the cube's first month ({before[0]:%Y-%m}): "
                                   "built in full")
+    # Months after the last one extend the cube: accounts did not change, so nobody was won
+    # or lost in them, and each region's customers carry over from the last month.
     return _Plan("incremental", months=months, first=last["first_month"],
-                 last=last["last_month"], dirty=dirty)
+                 last=max([last["last_month"], *months]), dirty=dirty,
+                 carry_from=last["last_month"])
 
 
 def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult:
@@ -168,6 +173,9 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
         else:
             _copy_in(conn, table, files[table])
         result.cells[table] = rows
+    if plan.carry_from is not None and plan.last > plan.carry_from:
+        result.cells["cube_customers"] = conn.execute(text(sql.CARRY_CUSTOMERS), {
+            "since": plan.carry_from, "until": plan.last}).rowcount
     if plan.kind == "full":
         conn.execute(text(sql.CLEAR_ALL_DIRTY))
     else:
@@ -207,6 +215,10 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(copy_out) as copy:
             for block in copy:
                 out.write(block)
+        if path.stat().st_size == 0:  # e.g. no case in the changed months
+            db.execute(f"CREATE TABLE {name} ("
+                       + ", ".join(f"{c} {t}" for c, t in TYPES[name].items()) + ")")
+            continue
         columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES[name].items())
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, "
                    f"columns = {{{columns}}})")

@@ -205,7 +205,8 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
     out.insert(0, "level", request.level)
     for name in request.measures:
         value = _evaluate(frame, MEASURES[name].formula)
-        out[name] = value.round(2) if MEASURES[name].unit == "currency" else value
+        money = MEASURES[name].unit == "currency" and MEASURES[name].additive
+        out[name] = value.round(2) if money else value  # sums of cents, without float noise
     for family in request.families:
         if family in CONTRIBUTORS:
             out[f"_{family}_people"] = frame[CONTRIBUTORS[family]].to_numpy()

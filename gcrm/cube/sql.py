@@ -54,6 +54,18 @@ SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM sales)
 """
 CUBE_TABLES = ("cube_sales", "cube_service", "cube_customers", "cube_accounts",
                "region_visibility")
+# New months after the cube's last: customers carry over (nobody won or lost: the accounts
+# did not change, or the build would be a full one).
+CARRY_CUSTOMERS = """
+INSERT INTO cube_customers (level, dim, member, region_id, month, customers_start,
+                            customers_end, new_customers, churned_customers)
+SELECT c.level, c.dim, c.member, c.region_id, m.month::date, c.customers_end, c.customers_end,
+       0, 0
+FROM cube_customers c
+CROSS JOIN generate_series(CAST(:since AS date) + interval '1 month', CAST(:until AS date),
+                           interval '1 month') m(month)
+WHERE c.month = :since
+"""
 DELETE_MONTHS = "DELETE FROM {table} WHERE month = ANY(:months)"
 COPY_IN = "COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, text
 
+from gcrm.cube import build as build_cube
 from gcrm.db.engine import get_engine
 from gcrm.demo.geography import build_geography
 from gcrm.demo.world import write_world
@@ -79,6 +80,8 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     say(f"Building the H3 grid (resolutions {', '.join(map(str, GRID))}) and assigning")
     build_grid(GRID, engine=engine)
     assign(engine=engine)
+    say("Building the regional cube")
+    build_cube(engine=engine)
     say.finish()
     return DemoResult(files, loaded, seconds=say.seconds)
 

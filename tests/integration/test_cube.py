@@ -248,6 +248,27 @@ def test_an_incremental_build_after_a_new_load_equals_a_full_build(world, tmp_pa
     assert incremental.cells["cube_sales"] < full.cells["cube_sales"] / 5
 
 
+def test_a_new_month_after_the_last_extends_the_cube_like_a_full_build(world, tmp_path):
+    from gcrm.ingest.load import load_file
+
+    with world.connect() as conn:
+        ids = conn.execute(text("SELECT external_id FROM accounts ORDER BY id LIMIT 30"))
+        ids = [r[0] for r in ids]
+        last = conn.execute(text("SELECT max(last_month) FROM cube_builds")).scalar()
+    later = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    path = tmp_path / "next_month.csv"
+    path.write_text("id,account_id,order_date,amount,category,channel\n" + "".join(
+        f"X{i},{a},{later + dt.timedelta(days=i % 25)},{20 + i}.50,home,store\n"
+        for i, a in enumerate(ids)))
+    load_file("sales", path, source="demo", engine=world)
+    incremental = cube.build(incremental=True, engine=world)
+    assert incremental.kind == "incremental" and incremental.months == [later]
+    after_incremental = _tables(world)
+    assert cube.build(engine=world).kind == "full"
+    for table, frame in _tables(world).items():
+        pd.testing.assert_frame_equal(after_incremental[table], frame)
+
+
 def test_an_incremental_build_says_why_it_built_everything(world):
     with world.begin() as conn:
         conn.execute(text("UPDATE accounts SET segment = 'premium' WHERE id = "
