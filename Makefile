@@ -20,6 +20,7 @@ help:
 
 run: setup
 	$(BIN)/gcrm demo --if-empty
+	$(BIN)/gcrm cube build --incremental
 	@echo ""
 	@echo "gcrm dashboard: http://localhost:$(PORT)"
 	@echo "Sign in as admin, analyst, marketer, planner, manager or county_manager"
