@@ -26,6 +26,7 @@ import datetime as dt
 import resource
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -65,9 +66,20 @@ def timed(fn, repeat: int) -> tuple[float, float, float, object]:
 
 
 def read_facts(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with engine.connect() as conn:
-        sales = pd.read_sql(text(FACTS), conn)
-        places = pd.read_sql(text(PLACES), conn)
+    """The facts out of PostGIS the fast way (COPY to CSV, read with pyarrow), as any
+    careful notebook would: pd.read_sql of 10M rows takes minutes."""
+    frames = []
+    with engine.connect() as conn, tempfile.TemporaryDirectory() as tmp:
+        raw = conn.connection.driver_connection
+        for name, query in (("sales", FACTS), ("places", PLACES)):
+            path = Path(tmp) / f"{name}.csv"
+            with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(
+                    f"COPY ({query}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+                for block in copy:
+                    out.write(block)
+            frames.append(pd.read_csv(path, engine="pyarrow"))
+    sales, places = frames
+    sales["month"] = pd.to_datetime(sales["month"])
     for column in ("category", "channel", "segment", "status", "level"):
         for frame in (sales, places):
             if column in frame:

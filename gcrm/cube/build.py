@@ -194,20 +194,21 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
     levels_df = pd.DataFrame(conn.execute(text(sql.LEVELS)).all(), columns=["name", "kind"])
     levels_df = levels_df[~levels_df["name"].str.match(FINE_LEVELS)]  # personal data
     db.register("levels_df", levels_df)
-    literal = ("ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in months) + "]::date[]"
-               if months else None)
-    queries = {}
-    for name in ("sales", "service"):
-        where = sql.EXTRACT_WHERE[name].format(months=literal) if literal else ""
-        queries[name] = sql.EXTRACT[name].format(where=where)
-    if literal:
-        involved = (f"(SELECT account_id FROM ({queries['sales']}) s UNION "
-                    f"SELECT account_id FROM ({queries['service']}) c)")
-        queries["accounts"] = f"{sql.EXTRACT['accounts']} WHERE id IN {involved}"
-        queries["assignments"] = f"{sql.EXTRACT['assignments']} AND entity_id IN {involved}"
-    else:
-        queries["accounts"] = sql.EXTRACT["accounts"]
-        queries["assignments"] = sql.EXTRACT["assignments"]
+    queries = {name: sql.EXTRACT[name].format(where="") for name in ("sales", "service")}
+    queries["accounts"] = sql.EXTRACT["accounts"]
+    queries["assignments"] = sql.EXTRACT["assignments"]
+    if months:
+        where = {name: sql.EXTRACT_WHERE[name].format(ranges=" OR ".join(
+            sql.MONTH_RANGE_ON[name].format(first=m.isoformat(), next=_next_month(m).isoformat())
+            for m in months)) for name in ("sales", "service")}
+        queries["sales"] = sql.EXTRACT["sales"].format(where=where["sales"])
+        queries["service"] = sql.EXTRACT["service"].format(where=where["service"])
+        conn.execute(text(sql.INVOLVED.format(sales_where=where["sales"],
+                                              service_where=where["service"])))
+        for statement in sql.INVOLVED_READY.split(";"):
+            conn.execute(text(statement))
+        for name in ("accounts", "assignments"):
+            queries[name] = sql.EXTRACT_INVOLVED[name].format(**{name: queries[name]})
     raw = conn.connection.driver_connection
     for name, query in queries.items():
         path = tmp / f"{name}.csv"
@@ -222,6 +223,10 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES[name].items())
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, "
                    f"columns = {{{columns}}})")
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def _copy_in(conn: Connection, table: str, path: Path) -> None:

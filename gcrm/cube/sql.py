@@ -19,9 +19,28 @@ EXTRACT = {
                case_type = 'complaint', satisfaction
         FROM service_cases {where}""",
 }
+# An incremental build reads only the changed months, as ranges the date indexes serve
+# ({ranges}: one "(col >= first day AND col < next first day)" per month, OR-ed).
 EXTRACT_WHERE = {
-    "sales": "WHERE date_trunc('month', order_date)::date = ANY({months})",
-    "service": "WHERE date_trunc('month', opened_at AT TIME ZONE 'UTC')::date = ANY({months})",
+    "sales": "WHERE {ranges}",
+    "service": "WHERE {ranges}",
+}
+MONTH_RANGE_ON = {
+    "sales": "(order_date >= DATE '{first}' AND order_date < DATE '{next}')",
+    "service": "(opened_at >= TIMESTAMP '{first}' AT TIME ZONE 'UTC' "
+               "AND opened_at < TIMESTAMP '{next}' AT TIME ZONE 'UTC')",
+}
+# ... and only the accounts with a fact in them, kept for the build's transaction.
+INVOLVED = """
+CREATE TEMPORARY TABLE cube_involved ON COMMIT DROP AS
+SELECT account_id AS id FROM sales {sales_where}
+UNION
+SELECT account_id FROM service_cases {service_where}
+"""
+INVOLVED_READY = "ALTER TABLE cube_involved ADD PRIMARY KEY (id); ANALYZE cube_involved"
+EXTRACT_INVOLVED = {
+    "accounts": "{accounts} WHERE id IN (SELECT id FROM cube_involved)",
+    "assignments": "{assignments} AND entity_id IN (SELECT id FROM cube_involved)",
 }
 LEVELS = "SELECT name, kind FROM region_levels ORDER BY depth, name"
 
