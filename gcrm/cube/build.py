@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ COLUMNS = {
                       "new_customers, churned_customers",
     "cube_accounts": "level, dim, member, region_id, accounts, customers_now, prospects",
     "region_visibility": "scope_id, region_id",
+    "cube_places": "account_id, segment, status, region_ids",
 }
 TYPES = {
     "accounts": {"id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
@@ -49,6 +51,8 @@ TYPES = {
               "quantity": "BIGINT", "category": "VARCHAR", "channel": "VARCHAR"},
     "service": {"account_id": "BIGINT", "month": "DATE", "complaint": "BOOLEAN",
                 "satisfaction": "INTEGER"},
+    "places_read": {"account_id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
+                    "region_ids": "VARCHAR"},
 }
 
 
@@ -139,10 +143,8 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
                                 "temp_directory": str(tmp / "spill")})
     db.execute("SET enable_progress_bar = false")
     say("Reading the facts out of PostGIS")
-    _extract(conn, db, tmp, plan.months)
-    db.execute("CREATE TABLE levels AS SELECT * FROM levels_df")
-    levels = [tuple(r) for r in db.execute("SELECT name, kind FROM levels").fetchall()]
-    db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
+    levels = _levels(conn, db)
+    _extract(conn, db, tmp, plan.months, levels)
     step("read facts")
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
@@ -154,6 +156,7 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
             tables["cube_customers"] = compute.customer_cells(plan.first, plan.last)
         tables["cube_accounts"] = compute.ACCOUNT_CELLS
         tables["region_visibility"] = compute.VISIBILITY
+        tables["cube_places"] = compute.places_out(levels)
     files = {}
     for table, query in tables.items():
         files[table] = tmp / f"{table}.csv"
@@ -185,44 +188,60 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     return result
 
 
-def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
-             months: list[dt.date] | None) -> None:
-    """COPY each input out of PostGIS as CSV and into DuckDB (an incremental build reads
-    only the changed months' facts and the accounts they belong to)."""
-    import pandas as pd
+def _levels(conn: Connection, db: duckdb.DuckDBPyConnection) -> compute.Levels:
+    """The cube's region levels, in a fixed order (fine H3 levels are personal data)."""
+    levels = [(name, kind) for name, kind in conn.execute(text(sql.LEVELS))
+              if not re.match(FINE_LEVELS, name)]
+    db.execute("CREATE TABLE levels (name VARCHAR, kind VARCHAR)")
+    if levels:
+        db.executemany("INSERT INTO levels VALUES (?, ?)", levels)
+    return levels
 
-    levels_df = pd.DataFrame(conn.execute(text(sql.LEVELS)).all(), columns=["name", "kind"])
-    levels_df = levels_df[~levels_df["name"].str.match(FINE_LEVELS)]  # personal data
-    db.register("levels_df", levels_df)
+
+def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
+             months: list[dt.date] | None, levels: compute.Levels) -> None:
+    """COPY the inputs out of PostGIS as CSV and into DuckDB. A full build reads every
+    fact, account and assignment; an incremental one only the changed months' facts and,
+    from cube_places, the accounts they belong to."""
     queries = {name: sql.EXTRACT[name].format(where="") for name in ("sales", "service")}
-    queries["accounts"] = sql.EXTRACT["accounts"]
-    queries["assignments"] = sql.EXTRACT["assignments"]
-    if months:
+    if not months:
+        queries["accounts"] = sql.EXTRACT["accounts"]
+        queries["assignments"] = sql.EXTRACT["assignments"]
+    else:
         where = {name: sql.EXTRACT_WHERE[name].format(ranges=" OR ".join(
             sql.MONTH_RANGE_ON[name].format(first=m.isoformat(), next=_next_month(m).isoformat())
             for m in months)) for name in ("sales", "service")}
-        queries["sales"] = sql.EXTRACT["sales"].format(where=where["sales"])
-        queries["service"] = sql.EXTRACT["service"].format(where=where["service"])
+        queries = {name: sql.EXTRACT[name].format(where=where[name])
+                   for name in ("sales", "service")}
         conn.execute(text(sql.INVOLVED.format(sales_where=where["sales"],
                                               service_where=where["service"])))
-        for statement in sql.INVOLVED_READY.split(";"):
-            conn.execute(text(statement))
-        for name in ("accounts", "assignments"):
-            queries[name] = sql.EXTRACT_INVOLVED[name].format(**{name: queries[name]})
-    raw = conn.connection.driver_connection
+        queries["places_read"] = sql.INVOLVED_PLACES
     for name, query in queries.items():
-        path = tmp / f"{name}.csv"
-        copy_out = f"COPY ({query}) TO STDOUT (FORMAT csv)"
-        with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(copy_out) as copy:
-            for block in copy:
-                out.write(block)
-        if path.stat().st_size == 0:  # e.g. no case in the changed months
-            db.execute(f"CREATE TABLE {name} ("
-                       + ", ".join(f"{c} {t}" for c, t in TYPES[name].items()) + ")")
-            continue
-        columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES[name].items())
-        db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, "
-                   f"columns = {{{columns}}})")
+        _copy_out(conn, db, tmp, name, query)
+    if months:
+        accounts, places = compute.places_in(levels)
+        db.execute(f"CREATE TABLE accounts AS {accounts}")
+        db.execute(f"CREATE TABLE places AS {places}")
+    else:
+        db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
+
+
+def _copy_out(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path, name: str,
+              query: str) -> None:
+    """One query's rows, COPY-ed out of PostGIS as CSV, as DuckDB table ``name``."""
+    path = tmp / f"{name}.csv"
+    raw = conn.connection.driver_connection
+    copy_out = f"COPY ({query}) TO STDOUT (FORMAT csv)"
+    with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(copy_out) as copy:
+        for block in copy:
+            out.write(block)
+    if path.stat().st_size == 0:  # e.g. no case in the changed months
+        db.execute(f"CREATE TABLE {name} ("
+                   + ", ".join(f"{c} {t}" for c, t in TYPES[name].items()) + ")")
+        return
+    columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES[name].items())
+    db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, "
+               f"columns = {{{columns}}})")
 
 
 def _next_month(month: dt.date) -> dt.date:

@@ -29,6 +29,24 @@ def places(levels: Levels) -> str:
     return f"SELECT account_id, {columns} FROM assignments GROUP BY account_id"
 
 
+def places_out(levels: Levels) -> str:
+    """``places`` with each account's splits, for cube_places (PostgreSQL array text)."""
+    ids = ", ".join(f"p.l{i}" for i in range(len(levels)))
+    return (f"SELECT p.account_id, a.segment, a.status, '{{' || array_to_string("
+            f"list_transform([{ids}], lambda x: coalesce(CAST(x AS VARCHAR), 'NULL')), ',')"
+            f" || '}}' FROM places p JOIN accounts a ON a.id = p.account_id")
+
+
+def places_in(levels: Levels) -> tuple[str, str]:
+    """``accounts`` and ``places`` from rows of cube_places (``places_read``)."""
+    columns = ", ".join(f"ids[{i + 1}] AS l{i}" for i in range(len(levels)))
+    return ("SELECT account_id AS id, segment, status, NULL::DATE AS customer_since, "
+            "NULL::DATE AS churned_at FROM places_read",
+            f"SELECT account_id, {columns} FROM (SELECT account_id, list_transform("
+            f"string_split(trim(region_ids, '{{}}'), ','), lambda x: TRY_CAST(x AS BIGINT))"
+            f" AS ids FROM places_read)")
+
+
 def _cells(levels: Levels, per_account: str, parts: str, people: str,
            splits: tuple[str, ...], grid_too: bool, totals: bool = True) -> str:
     """Cells of every level from rows that are one per account and month (and member):

@@ -30,18 +30,17 @@ MONTH_RANGE_ON = {
     "service": "(opened_at >= TIMESTAMP '{first}' AT TIME ZONE 'UTC' "
                "AND opened_at < TIMESTAMP '{next}' AT TIME ZONE 'UTC')",
 }
-# ... and only the accounts with a fact in them, kept for the build's transaction.
+# ... and only the accounts with a fact in them, with their splits and regions as the last
+# full build wrote them (nothing about accounts changed since, or the build is a full one).
 INVOLVED = """
 CREATE TEMPORARY TABLE cube_involved ON COMMIT DROP AS
 SELECT account_id AS id FROM sales {sales_where}
 UNION
 SELECT account_id FROM service_cases {service_where}
 """
-INVOLVED_READY = "ALTER TABLE cube_involved ADD PRIMARY KEY (id); ANALYZE cube_involved"
-EXTRACT_INVOLVED = {
-    "accounts": "{accounts} WHERE id IN (SELECT id FROM cube_involved)",
-    "assignments": "{assignments} AND entity_id IN (SELECT id FROM cube_involved)",
-}
+INVOLVED_PLACES = """
+SELECT p.account_id, p.segment, p.status, p.region_ids
+FROM cube_places p JOIN cube_involved i ON i.id = p.account_id"""
 LEVELS = "SELECT name, kind FROM region_levels ORDER BY depth, name"
 
 # --- the build's bookkeeping ----------------------------------------------------------------
@@ -71,8 +70,6 @@ SOURCE_ROWS = """
 SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM sales) AS sales,
        (SELECT count(*) FROM service_cases) AS service_cases
 """
-CUBE_TABLES = ("cube_sales", "cube_service", "cube_customers", "cube_accounts",
-               "region_visibility")
 # New months after the cube's last: customers carry over (nobody won or lost: the accounts
 # did not change, or the build would be a full one).
 CARRY_CUSTOMERS = """

@@ -685,6 +685,19 @@ class CubeAccounts(Base):
     prospects: Mapped[int] = mapped_column(BigInteger)
 
 
+class CubePlaces(Base):
+    """Each account's segment, status and region at every cube level (in the order of
+    ``gcrm.cube.build``'s levels), as the last full build saw them: what an incremental
+    build reads instead of every assignment. Only the build reads it (no grants)."""
+
+    __tablename__ = "cube_places"
+
+    account_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    segment: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    region_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+
+
 class RegionVisibility(Base):
     """Region ``region_id`` holds only accounts inside region ``scope_id`` (or is it): a
     manager of the scope may see its cube cells. Rebuilt with the cube."""
