@@ -237,8 +237,17 @@ def test_an_incremental_build_after_a_new_load_equals_a_full_build(world, tmp_pa
         f"N{i},{a},{day + dt.timedelta(days=i % 20)},{10 + i}.25,garden,web\n"
         for i, a in enumerate(ids)))
     assert load_file("sales", path, source="demo", engine=world).summary.inserted == 40
+    # Cases at the very edges of the month (UTC) belong to it, and only to it.
+    end = (day + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    cases = tmp_path / "new_cases.csv"
+    cases.write_text("id,account_id,opened_at,case_type,satisfaction\n"
+                     f"NC1,{ids[0]},{day}T00:00:00Z,complaint,2\n"
+                     f"NC2,{ids[1]},{end}T23:59:59Z,request,5\n"
+                     f"NC3,{ids[2]},{end}T23:30:00-05:00,repair,4\n")  # next month in UTC
+    assert load_file("cases", cases, source="demo", engine=world).summary.inserted == 3
     incremental = cube.build(incremental=True, engine=world)
-    assert incremental.kind == "incremental" and incremental.months == [day]
+    next_month = (day + dt.timedelta(days=32)).replace(day=1)
+    assert incremental.kind == "incremental" and incremental.months == [day, next_month]
     after_incremental = _tables(world)
     full = cube.build(engine=world)
     assert full.kind == "full"
