@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Engine, insert, text, update
 
 from gcrm.db.engine import get_engine
@@ -23,7 +25,7 @@ from gcrm.ingest.entities import entity as get_entity
 from gcrm.ingest.readers import LINE, read_table
 from gcrm.ingest.validate import validate_rows
 
-COPY_CHUNK = 50_000
+COPY_CHUNK = 200_000
 POINT_ENTITY = {"accounts": "account", "sites": "site", "reps": "rep"}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -151,10 +153,22 @@ def _copy(conn: Connection, good: pd.DataFrame, fields, report: Progress) -> Non
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(sql.copy_stage(fields)) as copy:
         for start in range(0, total, COPY_CHUNK):
-            chunk = good.iloc[start : start + COPY_CHUNK][names]
-            copy.write(chunk.to_csv(header=False, index=True, lineterminator="\n"))
+            copy.write(_csv(good.iloc[start : start + COPY_CHUNK][names]))
             report("copy", min(start + COPY_CHUNK, total), total)
     report("copy", total, total)
+
+
+def _csv(chunk: pd.DataFrame) -> bytes:
+    """The line number, then the fields, as CSV PostgreSQL reads (empty = NULL): written
+    by Arrow (several times faster than pandas), by pandas for what Arrow cannot type."""
+    try:
+        table = pa.Table.from_pandas(chunk, preserve_index=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return chunk.to_csv(header=False, index=True, lineterminator="\n").encode()
+    table = table.select([table.column_names[-1], *chunk.columns])  # the index first
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return out.getvalue().to_pybytes()
 
 
 def _reference_rejects(conn: Connection, fields, ref_source: str) -> pd.Series:

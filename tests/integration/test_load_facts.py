@@ -21,7 +21,7 @@ def test_sales_rows_are_checked_and_the_good_ones_load(db, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(
         "order_id,customer_id,order_date,amount,qty,category,channel\n"
-        "O1,A1,2026-01-05,19.99,1,books,web\n"
+        "O1,A1,2026-01-05,$ 19.99,1,books,web\n"
         "O2,A2,2026-01-06,\"1,250.00\",2,garden,store\n"
         "O3,A1,2026-01-07,abc,1,books,web\n"
         "O4,ZZ,2026-01-07,5.00,1,books,web\n"
