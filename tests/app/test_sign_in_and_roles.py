@@ -75,8 +75,9 @@ def test_admin_pages_are_for_admins(app):
                                                 ("pat", "planner"), ("nora", "manager")])
 def test_other_roles_neither_see_nor_open_admin_pages(app, page, username, role):
     at = _sign_in(app, username, PASSWORDS[username])
-    with pytest.raises(ValueError, match=r"Known pages: \['[^']*home.py'\]"):
-        at.switch_page(f"app_pages/{page}")  # not in the analyst's navigation at all
+    with pytest.raises(ValueError, match="Known pages") as refused:
+        at.switch_page(f"app_pages/{page}")  # not in their navigation at all
+    assert "home.py" in str(refused.value) and page not in str(refused.value)
     # And the page itself turns them away, should it be reached some other way.
     direct = AppTest.from_file(str(Path(APP).parent / "app_pages" / page), default_timeout=30)
     direct.session_state["user"] = at.session_state["user"]
