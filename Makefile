@@ -11,7 +11,7 @@ PORT ?= 8501
 HOST ?= 0.0.0.0
 GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
-.PHONY: run test setup install browser db lint pytest stop demo help
+.PHONY: run test setup install assets browser db lint pytest stop demo help
 
 help:
 	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
@@ -30,7 +30,7 @@ run: setup
 
 test: setup browser lint pytest
 
-setup: install db
+setup: install assets db
 
 install: $(STAMP)
 
@@ -47,6 +47,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+# The maps' Leaflet, jQuery and Bootstrap, from npm, served by the dashboard itself
+# (dashboards/static/vendor -> /app/static/vendor/): no CDN is ever asked.
+VENDOR := dashboards/static/vendor
+ASSETS_STAMP := $(VENDOR)/.installed-stamp
+NPM_MODULES := dashboards/assets/node_modules
+
+assets: $(ASSETS_STAMP)
+
+$(ASSETS_STAMP): dashboards/assets/package.json dashboards/assets/package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing npm with apt-get (for the map assets) ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		else echo "The map assets come from npm: install the package npm."; exit 1; fi; }
+	cd dashboards/assets && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r $(NPM_MODULES)/leaflet/dist $(VENDOR)/leaflet
+	cp $(NPM_MODULES)/jquery/dist/jquery.min.js $(VENDOR)/
+	cp $(NPM_MODULES)/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp $(NPM_MODULES)/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
+	@touch $@
 
 # The browser tests drive the system's Chromium (Playwright never downloads one).
 browser:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gcrm import audit
+from gcrm import audit, cube, regions
 from gcrm.access import user_engine as engine_for
 from gcrm.access import users
 from gcrm.access.roles import ROLES
+from gcrm.config import get_settings
 from gcrm.errors import GcrmError, PermissionDenied, UnknownUser
 from gcrm.health import DatabaseHealth, database_health
 
@@ -76,5 +77,84 @@ def audit_log(username: str, limit: int = 500) -> pd.DataFrame:
     return audit.recent(limit=limit, engine=engine_for(username))
 
 
-__all__ = ["GcrmError", "audit_log", "current_user", "health", "pages_for", "sign_in",
-           "sign_out", "users_table"]
+# --- overview and cube explorer: the regional cube -------------------------------------------
+
+KPI_MEASURES = ("revenue", "customers", "prospects", "churn_rate", "complaints",
+                "average_satisfaction")
+
+
+def measure_catalogue() -> pd.DataFrame:
+    """Every cube measure: name, unit, description (what the pickers offer)."""
+    return pd.DataFrame([(m.name, m.unit, m.description) for m in cube.MEASURES.values()],
+                        columns=["name", "unit", "description"])
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def region_levels(username: str) -> pd.DataFrame:
+    """The loaded region levels (name, parent_level, depth, kind, regions), top first."""
+    return regions.levels(engine=engine_for(username))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def cube_periods(username: str) -> list[str]:
+    """The periods the cube covers, newest first: years, quarters and months ('2026',
+    '2026-Q3', '2026-10'); empty when the cube was never built."""
+    build = cube.last_build(engine=engine_for(username))
+    if build is None or build["first_month"] is None:
+        return []
+    months = pd.period_range(build["first_month"], build["last_month"], freq="M")
+    quarters = list(dict.fromkeys(f"{m.year}-Q{m.quarter}" for m in months))
+    years = list(dict.fromkeys(str(m.year) for m in months))
+    return [*reversed(years), *reversed(quarters), *(str(m) for m in reversed(months))]
+
+
+@st.cache_data(ttl=300, show_spinner="Reading the cube ...")
+def region_measures(username: str, measures: tuple[str, ...], level: str,
+                    where: tuple[tuple[str, tuple[str, ...]], ...] = (), period: str | None = None,
+                    compare: bool = False, geometry: bool = False, by: tuple[str, ...] = ()
+                    ) -> pd.DataFrame:
+    """``gcrm.cube.query`` as the user (row-level security holds); with ``geometry`` a
+    GeoDataFrame whose outlines are simplified for the browser (about 1/2000 of the map's
+    extent: invisible on screen, ten times less to send)."""
+    frame = cube.query(list(measures), level=level, where={k: list(v) for k, v in where},
+                       period=period, by=list(by),
+                       compare="previous_period" if compare else None, geometry=geometry,
+                       engine=engine_for(username))
+    if geometry and len(frame):
+        frame = frame[~frame.geometry.isna()].copy()
+        west, south, east, north = frame.total_bounds
+        frame["geom"] = frame.geometry.simplify(max(east - west, north - south) / 2000,
+                                                preserve_topology=True)
+        frame = frame.rename_geometry("geometry")
+    return frame
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def region_chain(username: str, level: str, code: str) -> pd.DataFrame:
+    """The region and its ancestors, top first: level, code, name."""
+    chain = regions.ancestors(code, level=level, engine=engine_for(username))
+    itself = regions_of(username, level, (code,)).assign(level=level)
+    return pd.concat([chain[["level", "code", "name"]], itself[["level", "code", "name"]]],
+                     ignore_index=True)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def regions_of(username: str, level: str, codes: tuple[str, ...] | None = None
+               ) -> pd.DataFrame:
+    """Regions of ``level`` (all, or those ``codes``): code, name."""
+    frame = regions.frame(level, engine=engine_for(username))
+    frame = pd.DataFrame(frame[["code", "name"]])
+    if codes is not None:
+        frame = frame[frame["code"].isin(codes)]
+    return frame.sort_values("code").reset_index(drop=True)
+
+
+def map_tiles() -> tuple[str | None, str | None]:
+    """The base tiles configured (URL template, attribution); (None, None): none."""
+    settings = get_settings()
+    return settings.map_tiles, settings.map_attribution
+
+
+__all__ = ["KPI_MEASURES", "GcrmError", "audit_log", "cube_periods", "current_user", "health",
+           "map_tiles", "measure_catalogue", "pages_for", "region_chain", "region_levels",
+           "region_measures", "regions_of", "sign_in", "sign_out", "users_table"]

@@ -14,6 +14,7 @@ PAGES = Path(__file__).parent / "app_pages"
 # key -> (file, title, icon); a role's pages are listed in gcrm/access/roles.py.
 CATALOGUE = {
     "home": ("home.py", "Home", ":material/home:"),
+    "overview": ("overview.py", "Overview", ":material/map:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),
 }

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     )
     geocoder_user_agent: str | None = None
     geocoder_min_delay: float = Field(default=1.0, ge=0)
+    map_tiles: str | None = Field(
+        default=None,
+        description="Base tiles for the dashboard's maps, an XYZ URL template such as "
+        "https://tile.example.org/{z}/{x}/{y}.png (your own tile server when offline). "
+        "None: maps show region outlines and data without a base map.",
+    )
+    map_attribution: str | None = Field(
+        default=None, description="The attribution the tile provider asks for.")
 
     @field_validator("home")
     @classmethod

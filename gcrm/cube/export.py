@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from gcrm import audit
 from gcrm.config import get_settings
-from gcrm.cube import sql
+from gcrm.cube.builds import last_build
 from gcrm.cube.definitions import MEASURES
 from gcrm.cube.query import query
 from gcrm.db.engine import get_engine
@@ -85,8 +85,7 @@ def _format_of(path: Path) -> str:
 
 def _metadata(engine, frame, measures, level, by, where, period, min_count, fiscal_start,
               fmt) -> dict:
-    with engine.connect() as conn:
-        build = conn.execute(text(sql.LAST_BUILD)).mappings().first()
+    build = last_build(engine=engine)
     return {
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "format": fmt,

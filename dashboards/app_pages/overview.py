@@ -1,0 +1,180 @@
+"""Overview: how a region is doing. KPI cards with their change, a choropleth of any
+measure (click a region to drill into it, the breadcrumb goes back up), the top and
+bottom regions, and the measure over time. The URL holds region, measure, period and
+classification, so a view can be shared as a link."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, components, data, maps
+
+SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)",
+           "equal_interval": "Equal intervals"}
+
+
+def main() -> None:
+    user = auth.require("overview")
+    name = user["username"]
+    st.title("Overview")
+    try:
+        periods = data.cube_periods(name)
+        levels = data.region_levels(name)
+    except data.GcrmError as exc:
+        st.error(str(exc))
+        return
+    if not periods:
+        st.info("The regional cube has not been built yet. The operator builds it with "
+                "`gcrm cube build` after loading data (`make run` does it for the demo).")
+        return
+    boundary = levels[levels["kind"] == "boundary"].sort_values("depth")
+    if boundary.empty:
+        st.info("No region levels are loaded yet: `gcrm regions load` (see docs/regions.md).")
+        return
+    catalogue = data.measure_catalogue()
+    measure, period, scheme = _controls(catalogue, periods)
+    current = _current_region(user, boundary)
+    _breadcrumb(name, current)
+    try:
+        _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme)
+    except data.GcrmError as exc:
+        st.warning(str(exc))
+
+
+def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, str]:
+    params = st.query_params
+    names = list(catalogue["name"])
+    left, middle, right = st.columns([2, 1, 1])
+    measure = left.selectbox(
+        "Measure", names, index=_index(names, params.get("measure"), "revenue"),
+        format_func=lambda m: m.replace("_", " ").capitalize(),
+        help="; ".join(f"{n}: {d}" for n, d in zip(catalogue["name"],
+                                                    catalogue["description"], strict=True)))
+    period = middle.selectbox("Period", periods,
+                              index=_index(periods, params.get("period"), _default(periods)))
+    scheme = right.selectbox("Classes", list(SCHEMES), format_func=SCHEMES.get,
+                             index=_index(list(SCHEMES), params.get("scheme"), "quantiles"))
+    params.update(measure=measure, period=period, scheme=scheme)
+    return measure, period, scheme
+
+
+def _default(periods: list[str]) -> str:
+    """The latest quarter (periods list years, then quarters, then months, newest first)."""
+    quarters = [p for p in periods if "-Q" in p]
+    return quarters[1] if len(quarters) > 1 else periods[0]
+
+
+def _index(options: list[str], wanted: str | None, default: str) -> int:
+    for choice in (wanted, default):
+        if choice in options:
+            return options.index(choice)
+    return 0
+
+
+def _roots(user: dict) -> list[tuple[str, str]]:
+    """A manager's own regions (level, code): where their view starts."""
+    return [tuple(r.split(":", 1)) for r in user["regions"]]
+
+
+def _current_region(user: dict, boundary: pd.DataFrame) -> tuple[str, str] | None:
+    """The region in the URL (``region=level:code``); else the user's only root region,
+    or the only top-level region; None: the top level, all of it."""
+    wanted = st.query_params.get("region")
+    if wanted and ":" in wanted:
+        level, code = wanted.split(":", 1)
+        if level in set(boundary["name"]):
+            return level, code
+    roots = _roots(user)
+    if len(roots) == 1:
+        return roots[0]
+    top = boundary.iloc[0]
+    if not roots and int(top["regions"]) == 1:
+        only = data.regions_of(user["username"], top["name"])
+        return top["name"], only["code"].iloc[0]
+    return None
+
+
+def _breadcrumb(name: str, current: tuple[str, str] | None) -> None:
+    chain = data.region_chain(name, *current) if current else pd.DataFrame()
+    with st.container(horizontal=True):
+        if st.button("All regions", key="crumb-top", disabled=current is None):
+            st.query_params.pop("region", None)
+            st.rerun()
+        for i, row in enumerate(chain.itertuples()):
+            if st.button(f"› {row.name}", key=f"crumb-{row.level}-{row.code}",
+                         disabled=i == len(chain) - 1):
+                st.query_params["region"] = f"{row.level}:{row.code}"
+                st.rerun()
+
+
+def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFrame,
+          catalogue: pd.DataFrame, measure: str, period: str, scheme: str) -> None:
+    unit = catalogue.set_index("name")["unit"][measure]
+    if current is not None:
+        level, code = current
+        kpis = data.region_measures(name, data.KPI_MEASURES, level, ((level, (code,)),),
+                                    period, compare=True)
+        if kpis.empty:
+            st.info("Nothing you may see in this region for this period.")
+        else:
+            components.kpi_cards(kpis.iloc[0], catalogue, data.KPI_MEASURES)
+    children = boundary[boundary["parent_level"] == (current[0] if current else None)]
+    if current is None and roots:  # a manager of several regions: those regions
+        shown = roots[0][0]
+        where = ((shown, tuple(code for level, code in roots if level == shown)),)
+    elif current is None:
+        shown, where = boundary.iloc[0]["name"], ()
+    elif children.empty:  # the finest level: the region itself, among its siblings
+        shown, where = current[0], ((current[0], (current[1],)),)
+    else:
+        shown, where = children.iloc[0]["name"], ((current[0], (current[1],)),)
+    frame = data.region_measures(name, (measure,), shown, where, period, geometry=True)
+    left, right = st.columns([3, 2])
+    with left:
+        if frame.empty:
+            st.info("No regions with data you may see here for this period.")
+        else:
+            tiles, attribution = data.map_tiles()
+            m, _ = maps.choropleth(frame, measure, label=measure.replace("_", " "),
+                                   unit=unit, scheme=scheme, tiles=tiles,
+                                   attribution=attribution)
+            st.caption(f"{measure.replace('_', ' ').capitalize()} by {shown}, {period}. "
+                       "Click a region to look inside it.")
+            click = components.map_view(m, key=f"overview-{shown}-{where}-{measure}-{period}")
+            has_children = not boundary[boundary["parent_level"] == shown].empty
+            if click is not None and has_children:
+                st.query_params["region"] = f"{shown}:{click.code}"
+                st.rerun()
+    with right:
+        _ranking(frame, measure, unit)
+        if current is not None:
+            _series(name, current, measure, unit)
+
+
+def _ranking(frame: pd.DataFrame, measure: str, unit: str) -> None:
+    known = frame.dropna(subset=[measure])
+    if known.empty:
+        return
+    table = pd.DataFrame(known[["name", "code", measure]]).sort_values(measure,
+                                                                       ascending=False)
+    table[measure] = [maps.format_value(v, unit) for v in table[measure]]
+    n = min(5, len(table))
+    st.markdown("**Top regions**")
+    st.dataframe(table.head(n), hide_index=True, width="stretch")
+    if len(table) > n:
+        st.markdown("**Bottom regions**")
+        st.dataframe(table.tail(n).iloc[::-1], hide_index=True, width="stretch")
+
+
+def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> None:
+    level, code = current
+    series = data.region_measures(name, (measure,), level, ((level, (code,)),),
+                                  by=("month",))
+    if series.empty:
+        return
+    st.markdown(f"**{measure.replace('_', ' ').capitalize()} by month** ({unit})")
+    st.line_chart(series.set_index("month")[measure])
+
+
+main()

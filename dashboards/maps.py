@@ -1,0 +1,205 @@
+"""Pure Folium map builders: data in, ``folium.Map`` out (no ``st.*``), so their HTML can
+be checked without a browser.
+
+Every map loads Leaflet, jQuery and Bootstrap from the app itself (``/app/static/vendor``,
+installed from npm by ``make assets``), never from a CDN: maps draw with no internet.
+Base tiles are optional (``tiles`` URL template); without them a map still shows the
+region outlines and the data.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement, Template
+
+VENDOR = "/app/static/vendor"
+LOCAL_JS = {
+    "leaflet": f"{VENDOR}/leaflet/leaflet.js",
+    "jquery": f"{VENDOR}/jquery.min.js",
+    "bootstrap": f"{VENDOR}/bootstrap.bundle.min.js",
+}
+LOCAL_CSS = {
+    "leaflet_css": f"{VENDOR}/leaflet/leaflet.css",
+    "bootstrap_css": f"{VENDOR}/bootstrap.min.css",
+}
+# Folium's defaults for icon fonts and awesome markers: these maps use none of them.
+UNUSED = {"awesome_markers", "glyphicons_css", "awesome_markers_font_css",
+          "awesome_markers_css", "awesome_rotate_css"}
+# ColorBrewer YlGnBu: sequential and safe for colour-blind readers (and in greyscale).
+PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494", "#081d58")
+NO_DATA = "#d9d9d9"
+UNIT_LABELS = {"currency": "$", "share": "%"}
+SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "NaturalBreaks",
+           "equal_interval": "EqualInterval"}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of values into colours: upper bounds and their colours."""
+
+    bounds: tuple[float, ...]
+    colors: tuple[str, ...]
+    scheme: str
+
+    def color(self, value: float | None) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return NO_DATA
+        for bound, color in zip(self.bounds, self.colors, strict=True):
+            if value <= bound:
+                return color
+        return self.colors[-1]
+
+
+def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+    """Classes of ``values`` by mapclassify (quantiles, natural breaks, equal interval).
+
+    >>> classify(pd.Series([1, 2, 3, 4, 100]), k=2).bounds
+    (3.0, 100.0)
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"Unknown classification {scheme!r}; choose from "
+                         f"{', '.join(SCHEMES)}.")
+    import mapclassify
+
+    known = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    distinct = np.unique(known)
+    if len(distinct) == 0:
+        return Classes((), (), scheme)
+    k = max(1, min(k, len(distinct), len(PALETTE)))
+    if k == 1:
+        return Classes((float(distinct[-1]),), (PALETTE[2],), scheme)
+    bins = getattr(mapclassify, SCHEMES[scheme])(known, k=k).bins
+    bounds = tuple(dict.fromkeys(float(b) for b in bins))  # repeated bounds: one class
+    return Classes(bounds, _spread(len(bounds)), scheme)
+
+
+def _spread(n: int) -> tuple[str, ...]:
+    """``n`` colours spread over the palette (light to dark)."""
+    picks = np.linspace(0, len(PALETTE) - 1, n).round().astype(int)
+    return tuple(PALETTE[i] for i in picks)
+
+
+def base_map(bounds: tuple[float, float, float, float] | None = None, *,
+             tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+    """An empty map fitted to ``bounds`` (west, south, east, north), local assets only."""
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=6,
+                   location=(0, 0))
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=attribution or "map tiles", name="base").add_to(m)
+    if bounds is not None and all(np.isfinite(bounds)):
+        west, south, east, north = bounds
+        m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
+               scheme: str = "quantiles", k: int = 5, tiles: str | None = None,
+               attribution: str | None = None) -> tuple[folium.Map, Classes]:
+    """Regions coloured by ``measure`` with a legend; each region carries its ``code`` and
+    ``name`` (a click returns them). ``gdf``: region_id, code, name, ``measure``, geometry
+    (EPSG:4326)."""
+    classes = classify(gdf[measure], scheme=scheme, k=k)
+    shapes = gdf[["code", "name", measure, gdf.geometry.name]].copy()
+    shapes["value"] = [format_value(v, unit) for v in shapes[measure]]
+    shapes["fill"] = [classes.color(v) for v in shapes[measure]]
+    shapes = shapes.drop(columns=[measure])
+    m = base_map(tuple(gdf.total_bounds) if len(gdf) else None, tiles=tiles,
+                 attribution=attribution)
+    folium.GeoJson(
+        json.loads(shapes.to_json()),
+        name=label,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555555",
+                                  "weight": 0.8, "fillOpacity": 0.75},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["name", "code", "value"],
+                                      aliases=["Region", "Code", label]),
+    ).add_to(m)
+    legend(classes, title=f"{label} ({UNIT_LABELS.get(unit, unit)})", unit=unit).add_to(m)
+    return offline(m), classes
+
+
+def legend(classes: Classes, *, title: str, unit: str) -> MacroElement:
+    """A Leaflet control listing each class's colour and range (and 'no data')."""
+    rows, low = [], None
+    for bound, color in zip(classes.bounds, classes.colors, strict=True):
+        span = (f"up to {format_value(bound, unit)}" if low is None
+                else f"{format_value(low, unit)} – {format_value(bound, unit)}")
+        rows.append((color, span))
+        low = bound
+    rows.append((NO_DATA, "no data"))
+    items = "".join(
+        f'<div><i style="background:{c};display:inline-block;width:14px;height:14px;'
+        f'margin-right:6px;border:1px solid #999"></i>{html.escape(text)}</div>'
+        for c, text in rows)
+    body = (f'<div class="gcrm-legend" style="background:white;padding:6px 8px;'
+            f'font:12px sans-serif;border-radius:4px;box-shadow:0 0 4px #999">'
+            f'<b>{html.escape(title)}</b>{items}</div>')
+    element = MacroElement()
+    element._template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div');
+                div.innerHTML = """ + json.dumps(body) + """;
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+    return element
+
+
+def offline(m: folium.Map) -> folium.Map:
+    """Point every asset of ``m`` and its plugins at the app's own copies."""
+    for element in _walk(m):
+        js = getattr(element, "default_js", None)
+        css = getattr(element, "default_css", None)
+        if js is not None:
+            element.default_js = _local(js, LOCAL_JS)
+        if css is not None:
+            element.default_css = _local(css, LOCAL_CSS)
+    return m
+
+
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def _local(assets: list[tuple[str, str]], local: dict[str, str]) -> list[tuple[str, str]]:
+    out = []
+    for name, url in assets:
+        if name in local:
+            out.append((name, local[name]))
+        elif name not in UNUSED:
+            raise ValueError(f"Map asset {name!r} ({url}) has no local copy: add it to "
+                             "dashboards/assets/package.json and dashboards/maps.py.")
+    return out
+
+
+def format_value(value, unit: str) -> str:
+    """A value for people: 1,234,567 / $1.2M / 12.3% / 4.2."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    value = float(value)
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "currency":
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"${value / size:,.1f}{suffix}"
+        return f"${value:,.2f}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

@@ -1,0 +1,76 @@
+"""The map builders: what the browser will be sent, checked as HTML (no browser needed)."""
+
+import re
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+from folium.plugins import MarkerCluster
+from shapely.geometry import box
+
+from dashboards import maps
+
+
+@pytest.fixture
+def counties():
+    return gpd.GeoDataFrame(
+        {"code": ["C1", "C2", "C3", "C4"], "name": ["One", "Two", "Three", "Four"],
+         "revenue": [10.0, 20.0, 1000.0, None]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=4326)
+
+
+def _assets(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', html)
+
+
+def test_a_choropleth_loads_every_asset_from_the_app_itself(counties):
+    m, _ = maps.choropleth(counties, "revenue", label="Revenue", unit="currency")
+    html = m.get_root().render()
+    assets = _assets(html)
+    assert any(a.endswith("leaflet/leaflet.js") for a in assets)
+    assert assets and all(a.startswith("/app/static/vendor/") for a in assets)
+    assert "cdn" not in html and "tile.openstreetmap" not in html  # no base tiles either
+
+
+def test_each_region_is_drawn_with_its_class_colour_and_no_data_in_grey(counties):
+    m, classes = maps.choropleth(counties, "revenue", label="Revenue", unit="currency",
+                                 k=3)
+    html = m.get_root().render()
+    layer = next(c for c in m._children.values() if isinstance(c, folium.GeoJson))
+    features = layer.data
+    compact = html.replace(" ", "")
+    assert all(f'"code":"{c}"' in compact for c in ("C1", "C2", "C3", "C4"))  # all drawn
+    fills = {f["properties"]["code"]: f["properties"]["fill"] for f in features["features"]}
+    assert fills["C4"] == maps.NO_DATA
+    assert fills["C1"] == classes.colors[0] and fills["C3"] == classes.colors[-1]
+    values = {f["properties"]["code"]: f["properties"]["value"]
+              for f in features["features"]}
+    assert values == {"C1": "$10.00", "C2": "$20.00", "C3": "$1.0k", "C4": "no data"}
+    # The legend names every class, the top one ending at the largest value.
+    assert "Revenue ($)" in html and "$1.0k" in html and "no data" in html
+
+
+def test_natural_breaks_separate_an_outlier():
+    values = pd.Series([1, 2, 2, 3, 3, 3, 50, 51, 500])
+    quantile = maps.classify(values, scheme="quantiles", k=3)
+    jenks = maps.classify(values, scheme="natural_breaks", k=3)
+    assert jenks.bounds[-1] == 500 and jenks.bounds[0] == 3
+    assert quantile.bounds != jenks.bounds
+    with pytest.raises(ValueError, match="choose from quantiles"):
+        maps.classify(values, scheme="rainbow")
+
+
+def test_a_plugin_without_a_local_copy_is_refused_not_fetched_from_a_cdn():
+    m = maps.base_map((0, 0, 1, 1))
+    MarkerCluster().add_to(m)
+    with pytest.raises(ValueError, match="has no local copy"):
+        maps.offline(m)
+
+
+def test_values_read_like_a_person_wrote_them():
+    assert maps.format_value(1_234_567, "currency") == "$1.2M"
+    assert maps.format_value(0.1234, "share") == "12.3%"
+    assert maps.format_value(4200, "customers") == "4,200"
+    assert maps.format_value(3.456, "score 1-5") == "3.46"
+    assert maps.format_value(float("nan"), "currency") == "no data"
