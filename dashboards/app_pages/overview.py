@@ -173,7 +173,8 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
                                   by=("month",))
     if series.empty:
         return
-    st.markdown(f"**{measure.replace('_', ' ').capitalize()} by month** ({unit})")
+    st.markdown(f"**{measure.replace('_', ' ').capitalize()} by month** "
+                f"({maps.UNIT_LABELS.get(unit, unit)})")
     st.line_chart(series.set_index("month")[measure])
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -70,10 +71,36 @@ def browser():
         chromium.close()
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
 @pytest.fixture
 def page(browser):
+    """A page whose network is this machine only: any other request (a CDN, a tile
+    server) is refused and listed in ``page.blocked`` for the test to check."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    blocked: list[str] = []
+
+    def local_only(route):
+        host = urllib.parse.urlsplit(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", local_only)
     page = context.new_page()
+    page.blocked = blocked
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save what the page shows under test-artifacts/ (kept by CI for people to look at)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
