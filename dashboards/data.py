@@ -6,6 +6,8 @@ masking decide what a page can show; the pages never see another user's data.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -149,12 +151,45 @@ def regions_of(username: str, level: str, codes: tuple[str, ...] | None = None
     return frame.sort_values("code").reset_index(drop=True)
 
 
+def may(role: str, action: str) -> bool:
+    """Whether ``role`` is offered ``action`` (export, export_contacts, erase)."""
+    return action in ROLES[role].actions
+
+
+EXPORT_FORMATS = {"csv": "CSV", "parquet": "Parquet", "gpkg": "GeoPackage", "xlsx": "Excel"}
+
+
+def cube_download(username: str, fmt: str, measures: tuple[str, ...], level: str,
+                  by: tuple[str, ...] = (), where: tuple = (), period: str | None = None,
+                  min_count: int | None = None) -> bytes:
+    """The slice as a file to download, exported by ``gcrm.cube.export`` as the user (and
+    audited): an XLSX with its metadata sheet, or a ZIP of the file and its
+    ``.meta.json``. Called when the user clicks download, not before."""
+    import io
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="gcrm-download-") as tmp:
+        path = Path(tmp) / f"gcrm-{level}.{'parquet' if fmt == 'parquet' else fmt}"
+        result = cube.export(path, list(measures), level=level, by=list(by),
+                             where={k: list(v) for k, v in where}, period=period, fmt=fmt,
+                             min_count=min_count, engine=engine_for(username))
+        if result.metadata_path is None:
+            return path.read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.write(path, path.name)
+            bundle.write(result.metadata_path, result.metadata_path.name)
+        return buffer.getvalue()
+
+
 def map_tiles() -> tuple[str | None, str | None]:
     """The base tiles configured (URL template, attribution); (None, None): none."""
     settings = get_settings()
     return settings.map_tiles, settings.map_attribution
 
 
-__all__ = ["KPI_MEASURES", "GcrmError", "audit_log", "cube_periods", "current_user", "health",
-           "map_tiles", "measure_catalogue", "pages_for", "region_chain", "region_levels",
-           "region_measures", "regions_of", "sign_in", "sign_out", "users_table"]
+__all__ = ["EXPORT_FORMATS", "KPI_MEASURES", "audit_log", "cube_download", "cube_periods",
+           "current_user", "GcrmError", "health", "map_tiles", "may", "measure_catalogue",
+           "pages_for", "region_chain", "region_levels", "region_measures", "regions_of",
+           "sign_in", "sign_out", "users_table"]

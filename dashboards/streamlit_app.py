@@ -15,6 +15,7 @@ PAGES = Path(__file__).parent / "app_pages"
 CATALOGUE = {
     "home": ("home.py", "Home", ":material/home:"),
     "overview": ("overview.py", "Overview", ":material/map:"),
+    "cube": ("cube_explorer.py", "Cube explorer", ":material/table_chart:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),
 }
