@@ -16,6 +16,7 @@ CATALOGUE = {
     "home": ("home.py", "Home", ":material/home:"),
     "overview": ("overview.py", "Overview", ":material/map:"),
     "cube": ("cube_explorer.py", "Cube explorer", ":material/table_chart:"),
+    "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),
 }
