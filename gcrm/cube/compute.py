@@ -166,8 +166,7 @@ FROM (SELECT r.level, r.region_id, l.kind, s.dim,
                  AS member, a.status
       FROM accounts a JOIN assignments r ON r.account_id = a.id
       JOIN levels l ON l.name = r.level
-      CROSS JOIN (VALUES ('*'), ('segment'), ('status')) s(dim)
-      WHERE s.dim = '*' OR l.kind <> 'h3')
+      CROSS JOIN (VALUES ('*'), ('segment'), ('status')) s(dim))
 GROUP BY ALL
 """
 

@@ -1,0 +1,233 @@
+"""Accounts in a map view: counts per cell when zoomed out, the accounts themselves when
+zoomed in, never more than ``limit`` rows whatever the data size."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from gcrm.accounts import sql
+from gcrm.db.engine import get_engine
+from gcrm.errors import InvalidInput
+
+ACCOUNT_ZOOM = 12  # from this zoom on, a view with at most ``limit`` accounts shows them
+COLUMNS = {"clusters": ["lon", "lat", "count", "customers", "prospects"],
+           "accounts": ["id", "name", "status", "segment", "owner", "lon", "lat"]}
+STATUSES = ("customer", "prospect", "churned")
+_GRID_CELLS = 64  # a view without an H3 grid is counted in at most 64 x 64 squares
+
+
+@dataclass
+class ViewResult:
+    """``kind``: 'clusters' (lon, lat, count, customers, prospects per cell) or 'accounts'
+    (id, name, status, segment, owner, lon, lat); ``total``: the accounts they stand for;
+    ``level``: the H3 level counted ('' for accounts or a square grid)."""
+
+    kind: str
+    frame: pd.DataFrame
+    total: int
+    level: str = ""
+
+
+def in_view(bbox: tuple[float, float, float, float], zoom: int, *,
+            filters: dict | None = None, search: str | None = None, limit: int = 5000,
+            engine: Engine | None = None) -> ViewResult:
+    """The accounts the signed-in user may see in ``bbox`` (west, south, east, north,
+    EPSG:4326) at map ``zoom``.
+
+    filters: ``{"status"|"segment"|"owner"|"region": value}``; an owner is a rep's name or
+    id, a region a code (``"county:42003"`` names its level). Each value is checked against
+    what exists; an unknown one is refused with the allowed values.
+    search: a name (any part, any case; personal-data roles), an external id or an id;
+    finds accounts anywhere, the first ``limit`` by id.
+
+    >>> in_view((-80.5, 39.7, -74.7, 42.3), 7)  # doctest: +SKIP
+    ViewResult(kind='clusters', ...)
+    """
+    if len(bbox) != 4 or not all(math.isfinite(float(v)) for v in bbox):
+        raise InvalidInput(f"A view is four numbers: west, south, east, north; got {bbox}.")
+    west, south, east, north = (float(v) for v in bbox)
+    if not (west < east and south < north):
+        raise InvalidInput(f"A view needs west < east and south < north; got {bbox}.")
+    if limit < 1:
+        raise InvalidInput("limit must be 1 or more.")
+    box = {"west": max(west, -180.0), "south": max(south, -90.0), "east": min(east, 180.0),
+           "north": min(north, 90.0)}
+    with (engine or get_engine()).connect() as conn:
+        pii = bool(conn.execute(text(sql.SEES_PII)).scalar_one())
+        where, params = _filters(conn, filters or {})
+        if search and search.strip():
+            return _search(conn, pii, search.strip(), where, params, limit)
+        grids = list(conn.execute(text(sql.GRID_LEVELS)).scalars())
+        if zoom >= ACCOUNT_ZOOM:
+            found = _accounts(conn, pii, grids, box, where, params, limit)
+            if found is not None:
+                return found
+            if pii:  # exact points may be counted finer than the cells
+                return _squares(conn, pii, box, where, params, limit)
+        if grids:
+            return _cells(conn, grids, box, zoom, where, params, limit)
+        return _squares(conn, pii, box, where, params, limit)
+
+
+def known_values(*, engine: Engine | None = None) -> dict[str, list[str]]:
+    """What the filters accept: statuses, segments, owners (reps) and region codes
+    (``level:code``)."""
+    with (engine or get_engine()).connect() as conn:
+        return {"status": list(STATUSES),
+                "segment": [str(v) for v in conn.execute(text(sql.SEGMENTS)).scalars()],
+                "owner": [str(v) for v in conn.execute(text(sql.OWNERS)).scalars()],
+                "region": [str(v) for v in conn.execute(text(sql.REGION_CODES)).scalars()]}
+
+
+def extent(*, engine: Engine | None = None) -> tuple[float, float, float, float] | None:
+    """The outline of the top-level regions (west, south, east, north): where a map starts;
+    None before any region is loaded."""
+    with (engine or get_engine()).connect() as conn:
+        row = conn.execute(text(sql.EXTENT)).one()
+    return None if row[0] is None else tuple(float(v) for v in row)
+
+
+# --- filters -------------------------------------------------------------------------------
+def _filters(conn: Connection, filters: dict) -> tuple[str, dict]:
+    unknown = sorted(set(filters) - set(sql.FILTERS))
+    if unknown:
+        raise InvalidInput(f"Cannot filter accounts by {', '.join(unknown)}; choose from "
+                           f"{', '.join(sql.FILTERS)}.")
+    clauses, params = [], {}
+    for name, value in filters.items():
+        if value is None or str(value).strip() == "":
+            continue
+        params[f"f_{name}"] = _checked(conn, name, str(value).strip())
+        clauses.append(sql.FILTERS[name])
+    return " ".join(clauses), params
+
+
+def _checked(conn: Connection, name: str, value: str):
+    """The bound value of filter ``name`` for ``value``, or InvalidInput listing what exists."""
+    if name == "status":
+        if value in STATUSES:
+            return value
+        allowed = list(STATUSES)
+    elif name == "segment":
+        if conn.execute(text(sql.SEGMENT_EXISTS), {"value": value}).scalar_one():
+            return value
+        allowed = list(conn.execute(text(sql.SEGMENTS)).scalars())
+    elif name == "owner":
+        ids = list(conn.execute(text(sql.OWNER_IDS), {"value": value}).scalars())
+        if ids:
+            return ids
+        allowed = list(conn.execute(text(sql.OWNERS)).scalars())
+    else:  # region: "code" or "level:code"
+        level, _, code = value.rpartition(":")
+        row = conn.execute(text(sql.REGION_IDS), {"code": code, "level": level or None}).first()
+        if row is not None:
+            return row.id
+        allowed = list(conn.execute(text(sql.REGION_CODES)).scalars())
+    shown = ", ".join(map(str, allowed[:20])) + (f" ... ({len(allowed):,} in all)"
+                                                  if len(allowed) > 20 else "")
+    raise InvalidInput(f"No {name} {value!r}; choose from {shown or 'none yet'}.")
+
+
+# --- what the view shows ---------------------------------------------------------------------
+def _accounts(conn, pii, grids, box, where, params, limit) -> ViewResult | None:
+    """The accounts themselves, or None when more than ``limit`` are in view."""
+    if pii:
+        query, extra = sql.ACCOUNTS_PII, {}
+    elif grids:
+        query, extra = sql.ACCOUNTS_MASKED, {"level": _finest(grids)}
+    else:
+        query, extra = sql.ACCOUNTS_MASKED_NO_GRID, {}
+    rows = conn.execute(text(query.format(where=where)),
+                        {"limit": limit + 1, **box, **extra, **params}).mappings().all()
+    if len(rows) > limit:
+        return None
+    return ViewResult("accounts", pd.DataFrame(rows, columns=COLUMNS["accounts"]), len(rows))
+
+
+def _cells(conn, grids, box, zoom, where, params, limit) -> ViewResult:
+    """Counts per H3 cell: the level that suits the zoom (resolution about zoom - 4), or a
+    coarser one when that would be more than ``limit`` cells."""
+    by_res = sorted(grids, key=_resolution)
+    fitting = [g for g in by_res if _resolution(g) <= zoom - 4] or by_res[:1]
+    for level in reversed(by_res[:by_res.index(fitting[-1]) + 1]):
+        frame = _cell_counts(conn, level, box, where, params)
+        if len(frame) <= limit or level == by_res[0]:
+            break
+    return ViewResult("clusters", _fullest(frame, limit), int(frame["count"].sum()), level)
+
+
+def _cell_counts(conn, level, box, where, params) -> pd.DataFrame:
+    """From the cube when it splits by the filter given (one status or segment, or none) and
+    the user sees every account; else counted live."""
+    split = [k[2:] for k in params if k in ("f_segment", "f_status")]
+    cube = (len(params) == len(split) <= 1
+            and conn.execute(text(sql.SEES_ALL)).scalar_one()
+            and conn.execute(text(sql.CUBE_READY), {"level": level}).scalar_one())
+    if cube:
+        dim = split[0] if split else "*"
+        member = params[f"f_{dim}"] if split else "*"
+        result = conn.execute(text(sql.CELLS_CUBE),
+                              {"level": level, "dim": dim, "member": member, **box})
+    else:
+        result = conn.execute(text(sql.CELLS_LIVE.format(where=where)),
+                              {"level": level, **box, **params})
+    return _counts(pd.DataFrame(result.mappings().all(), columns=COLUMNS["clusters"]))
+
+
+def _squares(conn, pii, box, where, params, limit) -> ViewResult:
+    """Counts in a square grid of the view (at most 64 x 64): without an H3 grid, or zoomed
+    in too far for the cells."""
+    size = max(box["east"] - box["west"], box["north"] - box["south"]) / _GRID_CELLS
+    query = sql.GRID_PII if pii else sql.GRID_MASKED_NO_GRID
+    rows = pd.DataFrame(conn.execute(text(query.format(where=where)),
+                                     {"size": size, **box, **params}).mappings().all(),
+                        columns=["gx", "gy", "sum_lon", "sum_lat", "count", "customers",
+                                 "prospects"])
+    frame = _counts(rows.assign(lon=rows["sum_lon"].astype(float) / rows["count"],
+                                lat=rows["sum_lat"].astype(float) / rows["count"])
+                    [COLUMNS["clusters"]])
+    return ViewResult("clusters", _fullest(frame, limit), int(frame["count"].sum()))
+
+
+def _search(conn, pii, term, where, params, limit) -> ViewResult:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    clause = sql.SEARCH_PII if pii else sql.SEARCH_MASKED
+    query = sql.FOUND_PII if pii else sql.FOUND_MASKED
+    found = {"f_pattern": f"%{escaped}%", "f_term": term,
+             "f_id": int(term.lstrip("#")) if re.fullmatch(r"#?\d{1,18}", term) else None}
+    if not pii:
+        found.pop("f_pattern")
+    rows = conn.execute(text(query.format(where=f"{where} {clause}")),
+                        {"limit": limit, **params, **found}).mappings().all()
+    return ViewResult("accounts", pd.DataFrame(rows, columns=COLUMNS["accounts"]), len(rows))
+
+
+def _fullest(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most ``limit`` cells: the fullest ones (a whole continent at the coarsest level)."""
+    if len(frame) > limit:
+        frame = frame.nlargest(limit, "count")
+    return frame.reset_index(drop=True)
+
+
+def _counts(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in ("count", "customers", "prospects"):
+        frame[column] = frame[column].astype("int64")
+    for column in ("lon", "lat"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _resolution(level: str) -> int:
+    match = re.search(r"(\d+)$", level)
+    return int(match.group(1)) if match else 0
+
+
+def _finest(grids: list[str]) -> str:
+    """The finest H3 level whose cells a masked role may see (resolution 7 or coarser)."""
+    visible = [g for g in grids if _resolution(g) <= 7] or grids
+    return max(visible, key=_resolution)
