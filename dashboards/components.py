@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 import folium
@@ -14,6 +16,17 @@ from dashboards.maps import format_value
 # A rise of these is bad news: their change shows red when it goes up.
 WORSE_WHEN_UP = {"churn_rate", "churned_customers", "complaints", "service_cases",
                  "median_resolution_hours"}
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Where the user left a viewport map (bounds snapped to a grid, so nearby views share
+    a cache entry), or the account they clicked."""
+
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+    zoom: int
+    center: tuple[float, float]
+    account_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,3 +60,69 @@ def map_view(m: folium.Map, *, key: str, height: int = 520) -> Click | None:
     if "code" not in properties:
         return None
     return Click(str(properties["code"]), str(properties.get("name") or properties["code"]))
+
+
+def viewport_map(m: folium.Map, layer: folium.FeatureGroup, *, key: str,
+                 center: tuple[float, float], zoom: int, height: int = 560) -> Moved | None:
+    """A map whose data layer is replaced, not the map, when the view changes: the base map
+    keeps its key, centre and zoom, and only ``layer`` is sent again. Returns the view the
+    user moved to, or the account they clicked (its tooltip ends with ``#id``)."""
+    output = st_folium(m, key=key, height=height, use_container_width=True,
+                       center=center, zoom=zoom, feature_group_to_add=layer,
+                       returned_objects=["bounds", "zoom", "center",
+                                         "last_object_clicked_tooltip"])
+    if not output or not output.get("bounds"):
+        return None
+    tooltip = output.get("last_object_clicked_tooltip") or ""
+    clicked = re.search(r"#(\d+)$", tooltip.strip())
+    b = output["bounds"]
+    zoom = int(output.get("zoom") or zoom)
+    middle = output.get("center") or {}
+    return Moved(snap((b["_southWest"]["lng"], b["_southWest"]["lat"], b["_northEast"]["lng"],
+                       b["_northEast"]["lat"]), zoom), zoom,
+                 (middle.get("lat", center[0]), middle.get("lng", center[1])),
+                 int(clicked.group(1)) if clicked else None)
+
+
+def snap(bounds: tuple[float, float, float, float], zoom: int) -> tuple[float, ...]:
+    """``bounds`` widened to a grid of a quarter of a tile at ``zoom``: small pans reuse the
+    same (cached) view."""
+    step = 360 / 2 ** zoom / 4
+    west, south, east, north = bounds
+    return (math.floor(west / step) * step, math.floor(south / step) * step,
+            math.ceil(east / step) * step, math.ceil(north / step) * step)
+
+
+def account_history(history) -> None:
+    """An account's profile, sales over time, orders, cases and contacts."""
+    profile = {k: v for k, v in history.profile.items() if v is not None}
+    st.subheader(str(profile.get("name") or f"Account #{profile.get('id')}"))
+    st.caption(" · ".join(str(profile[k]) for k in ("status", "segment", "owner", "city")
+                          if k in profile))
+    sales, cases = history.sales_by_month, history.cases
+    satisfaction = cases["satisfaction"].dropna() if "satisfaction" in cases else []
+    a, b = st.columns(2)
+    c, d = st.columns(2)
+    a.metric("Revenue", f"${sales['revenue'].sum():,.2f}" if len(sales) else "$0")
+    b.metric("Orders", f"{int(sales['orders'].sum()) if len(sales) else 0:,}")
+    c.metric("Service cases", f"{len(cases):,}" + (" (latest shown)" if len(cases) >= 500
+                                                      else ""))
+    d.metric("Satisfaction", f"{satisfaction.mean():.1f} / 5" if len(satisfaction) else "–")
+    tabs = st.tabs(["Sales", "Orders", "Service cases", "Contacts", "Profile"])
+    with tabs[0]:
+        if history.sales_by_month.empty:
+            st.info("No sales.")
+        else:
+            st.bar_chart(history.sales_by_month.set_index("month")["revenue"])
+    for tab, frame, empty in ((tabs[1], history.orders, "No orders."),
+                              (tabs[2], history.cases, "No service cases."),
+                              (tabs[3], history.interactions, "No contacts recorded.")):
+        with tab:
+            if frame.empty:
+                st.info(empty)
+            else:
+                st.dataframe(frame, hide_index=True, width="stretch")
+    with tabs[4]:
+        st.dataframe(pd.DataFrame({"": list(profile),
+                                   "value": [str(v) for v in profile.values()]}),
+                     hide_index=True, width="stretch")

@@ -88,16 +88,17 @@ def _spread(n: int) -> tuple[str, ...]:
 
 
 def base_map(bounds: tuple[float, float, float, float] | None = None, *,
-             tiles: str | None = None, attribution: str | None = None) -> folium.Map:
-    """An empty map fitted to ``bounds`` (west, south, east, north), local assets only."""
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=6,
-                   location=(0, 0))
+             tiles: str | None = None, attribution: str | None = None,
+             center: tuple[float, float] = (0, 0), zoom: int = 6) -> folium.Map:
+    """An empty map fitted to ``bounds`` (west, south, east, north), or at ``center``
+    (lat, lon) and ``zoom``; local assets only."""
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=zoom, location=center)
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "map tiles", name="base").add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         west, south, east, north = bounds
         m.fit_bounds([[south, west], [north, east]])
-    return m
+    return offline(m)
 
 
 def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
@@ -203,3 +204,60 @@ def format_value(value, unit: str) -> str:
     if float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+STATUS_COLORS = {"customer": "#1b7837", "prospect": "#2166ac", "churned": "#b2182b"}
+
+
+def account_layer(kind: str, frame: pd.DataFrame) -> folium.FeatureGroup:
+    """The accounts of a view as one layer: a circle per cell sized by its count
+    ('clusters'), or a dot per account coloured by status ('accounts'); each tooltip says
+    what it is (an account's ends with its id, which a click sends back)."""
+    layer = folium.FeatureGroup(name="accounts")
+    if kind == "clusters":
+        for row in frame.to_dict("records"):
+            folium.CircleMarker(
+                (row["lat"], row["lon"]), radius=4 + math.sqrt(row["count"]) / 2, weight=1,
+                color="#253494", fill=True, fill_color="#41b6c4", fill_opacity=0.6,
+                tooltip=f"{row['count']:,} accounts: {row['customers']:,} customers, "
+                        f"{row['prospects']:,} prospects").add_to(layer)
+    else:
+        for row in frame.to_dict("records"):
+            color = STATUS_COLORS.get(row["status"], "#666666")
+            folium.CircleMarker(
+                (row["lat"], row["lon"]), radius=5, weight=1, color=color, fill=True,
+                fill_color=color, fill_opacity=0.8,
+                tooltip=f"{html.escape(str(row['name']))} · {row['status']} · #{row['id']}",
+            ).add_to(layer)
+    return layer
+
+
+def outlines(m: folium.Map, gdf: gpd.GeoDataFrame, *, weight: float = 1.0) -> folium.Map:
+    """Region outlines (no fill, not clickable) on ``m``: the map's frame of reference when
+    no base tiles are configured."""
+    if len(gdf):
+        folium.GeoJson(gdf.to_json(), name="regions", interactive=False,
+                       style_function=lambda _: {"color": "#636363", "weight": weight,
+                                                 "fill": False}).add_to(m)
+    return offline(m)
+
+
+def view_of(bounds: tuple[float, float, float, float]) -> tuple[tuple[float, float], int]:
+    """The centre (lat, lon) and the web-map zoom that shows ``bounds`` on a map about
+    700 pixels wide."""
+    west, south, east, north = bounds
+    span = max(east - west, (north - south) * 1.4, 1e-6)
+    zoom = int(max(1, min(18, math.floor(math.log2(360 * 700 / 256 / span)))))
+    return ((south + north) / 2, (west + east) / 2), zoom
+
+
+def bounds_at(center: tuple[float, float], zoom: int, *, width: int = 700,
+              height: int = 560) -> tuple[float, float, float, float]:
+    """The (west, south, east, north) a ``width`` x ``height`` pixel web map shows around
+    ``center`` (lat, lon) at ``zoom``: the view to read before the browser reports its own."""
+    lat, lon = center
+    degrees_per_pixel = 360 / 256 / 2 ** zoom
+    half_w = width / 2 * degrees_per_pixel
+    half_h = height / 2 * degrees_per_pixel * math.cos(math.radians(lat))
+    return (max(lon - half_w, -180.0), max(lat - half_h, -85.0), min(lon + half_w, 180.0),
+            min(lat + half_h, 85.0))

@@ -15,6 +15,7 @@ PAGES = Path(__file__).parent / "app_pages"
 CATALOGUE = {
     "home": ("home.py", "Home", ":material/home:"),
     "overview": ("overview.py", "Overview", ":material/map:"),
+    "customers": ("customers.py", "Customers & prospects", ":material/person_pin_circle:"),
     "cube": ("cube_explorer.py", "Cube explorer", ":material/table_chart:"),
     "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
@@ -26,8 +27,13 @@ def main() -> None:
     st.set_page_config(page_title="gcrm", page_icon=":world_map:", layout="wide")
     user = auth.current_user()
     if user is None:
-        st.navigation([st.Page(PAGES / "sign_in.py", title="Sign in",
-                               icon=":material/login:")]).run()
+        # Every page's address leads to the sign-in form, so a shared link (a page with its
+        # region, period or view in the URL) opens that page once the user has signed in.
+        sign_in = [st.Page(PAGES / "sign_in.py", title="Sign in", icon=":material/login:",
+                           default=True)]
+        sign_in += [st.Page(PAGES / "sign_in.py", title="Sign in", url_path=Path(file).stem)
+                    for key, (file, _, _) in CATALOGUE.items() if key != "home"]
+        st.navigation(sign_in, position="hidden").run()
         return
     with st.sidebar:
         st.markdown(f"**{user['label']}** · {user['role']}")

@@ -2,7 +2,6 @@
 A2 in the North state, A3 and A4 in the South): what each role gets for a view, zoomed out
 and in, with and without an H3 grid, filtered, searched, and one account's history."""
 
-import pandas as pd
 import pytest
 from sqlalchemy import text
 

@@ -74,3 +74,40 @@ def test_values_read_like_a_person_wrote_them():
     assert maps.format_value(4200, "customers") == "4,200"
     assert maps.format_value(3.456, "score 1-5") == "3.46"
     assert maps.format_value(float("nan"), "currency") == "no data"
+
+
+def test_an_account_layer_draws_one_shape_per_row_and_escapes_names():
+    accounts = pd.DataFrame({"id": [7, 8], "name": ["<b>Ann</b>", "Bo"],
+                             "status": ["customer", "prospect"], "lon": [-79.5, -79.4],
+                             "lat": [41.5, 41.6]})
+    m = maps.base_map((-80, 41, -79, 42))
+    maps.account_layer("accounts", accounts).add_to(m)
+    html = m.get_root().render()
+    assert html.count("L.circleMarker(") == 2
+    assert "&lt;b&gt;Ann&lt;/b&gt; · customer · #7" in html and "<b>Ann</b>" not in html
+    assert maps.STATUS_COLORS["prospect"] in html
+    cells = pd.DataFrame({"lon": [-79.5], "lat": [41.5], "count": [1234], "customers": [1000],
+                          "prospects": [234]})
+    layer_html = maps.base_map().add_child(maps.account_layer("clusters", cells))
+    assert "1,234 accounts: 1,000 customers, 234 prospects" in layer_html.get_root().render()
+
+
+def test_outlines_are_drawn_unfilled_and_offline(counties):
+    m = maps.outlines(maps.base_map(), counties)
+    html = m.get_root().render()
+    assert '"fill": false' in html and "Three" in html
+    assert all(a.startswith("/app/static/vendor/") for a in _assets(html))
+
+
+@pytest.mark.parametrize("bounds", [
+    (-80.5, 39.7, -74.7, 42.3),  # a state
+    (-80.1, 40.4, -79.9, 40.5),  # a city
+    (-180, -85, 180, 85),        # the world
+])
+def test_a_view_of_bounds_is_centred_at_the_closest_zoom_that_shows_them(bounds):
+    (lat, lon), z = maps.view_of(bounds)
+    assert (lat, lon) == pytest.approx(((bounds[1] + bounds[3]) / 2,
+                                        (bounds[0] + bounds[2]) / 2))
+    degrees_across = 700 / 256 * 360 / 2 ** z  # 700 pixels of 256-pixel tiles
+    assert degrees_across >= bounds[2] - bounds[0]
+    assert z == 1 or degrees_across / 2 < bounds[2] - bounds[0]  # one closer would not fit

@@ -1,0 +1,83 @@
+"""The Customers & prospects page on the small CRM world (A1, A2 in the North state; A3,
+A4 in the South): the view's counts or accounts, filters, search, and the history panel
+opened from a link, as each role may see it."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
+PAGE = "app_pages/customers.py"
+PASSWORDS = {"ada": "admin password 1", "pat": "planner password", "sam": "manager password",
+             "ana": "analyst password"}
+
+
+@pytest.fixture
+def ids(people, use_database) -> dict[str, int]:
+    with people.connect() as conn:
+        return dict(conn.execute(text("SELECT external_id, id FROM accounts")).all())
+
+
+def _customers(username: str, **params) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(PASSWORDS[username])
+    at = at.button[0].click().run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def _captions(at: AppTest) -> str:
+    return " | ".join(c.value for c in at.caption)
+
+
+def test_the_map_starts_on_every_account_counted_and_filters_narrow_it(ids):
+    at = _customers("ada")
+    assert not at.exception
+    assert "4 accounts in view, counted in" in _captions(at)
+    at.selectbox(key="acc_segment").select("business").run()
+    assert "1 account in view" in _captions(at)
+    at.selectbox(key="acc_segment").select("").run()
+    at.selectbox(key="acc_region").select("county:S1").run()
+    assert "2 accounts in view" in _captions(at)
+
+
+def test_search_lists_the_accounts_found_and_opening_one_shows_its_history(ids):
+    at = _customers("ada")
+    at.text_input(key="acc_search").input("northcott").run()
+    assert "1 account found" in _captions(at)
+    at.selectbox(key="acc_pick").select(ids["A1"]).run()
+    assert at.query_params["account"] in (str(ids["A1"]), [str(ids["A1"])])
+    assert at.subheader[0].value == "Annabel Northcott"
+    orders, cases, contacts = (frame.value for frame in at.dataframe[0:3])
+    assert orders["amount"].tolist() == [50.0, 100.0]
+    assert cases[["case_type", "satisfaction"]].values.tolist() == [["complaint", 2]]
+    assert contacts["notes"].tolist() == ["Annabel Northcott asked about hedge trimmers"]
+
+
+def test_a_link_to_an_account_opens_it_masked_for_a_planner(ids):
+    at = _customers("pat", account=str(ids["A4"]))
+    assert not at.exception
+    assert at.subheader[0].value == "D*** L***"
+    profile = dict(at.dataframe[-1].value.values.tolist())
+    assert profile["email"] == "d***@mail.example"
+    assert all("Desmond" not in str(frame.value) for frame in at.dataframe)
+
+
+def test_a_manager_cannot_open_an_account_outside_their_region(ids):
+    at = _customers("sam", account=str(ids["A1"]))
+    assert not at.exception
+    assert f"No account #{ids['A1']} that you may see" in at.warning[0].value
+    assert "2 accounts in view" in _captions(at)  # county S1: A3 and A4
+
+
+def test_an_analyst_is_not_offered_the_page(ids):
+    """Analysts work with aggregates: the page is not among theirs, so not reachable."""
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        _customers("ana")
