@@ -209,26 +209,50 @@ def format_value(value, unit: str) -> str:
 STATUS_COLORS = {"customer": "#1b7837", "prospect": "#2166ac", "churned": "#b2182b"}
 
 
+class _Dots(MacroElement):
+    """Circle markers drawn by the browser from one compact array (lat, lon, radius,
+    colour, fill colour, fill opacity, tooltip): a few dozen bytes a dot, rendered in one
+    step, where a Folium CircleMarker each costs about 700 bytes and a template render."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.rows }}.forEach(function (r) {
+            L.circleMarker([r[0], r[1]], {radius: r[2], weight: 1, color: r[3],
+                                          fillColor: r[4], fillOpacity: r[5]})
+             .bindTooltip(r[6]).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list]):
+        super().__init__()
+        self._name = "Dots"
+        self.rows = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+
+
 def account_layer(kind: str, frame: pd.DataFrame) -> folium.FeatureGroup:
     """The accounts of a view as one layer: a circle per cell sized by its count
     ('clusters'), or a dot per account coloured by status ('accounts'); each tooltip says
     what it is (an account's ends with its id, which a click sends back)."""
     layer = folium.FeatureGroup(name="accounts")
+    if frame.empty:
+        return layer
+    lat, lon = frame["lat"].round(6).tolist(), frame["lon"].round(6).tolist()
     if kind == "clusters":
-        for row in frame.to_dict("records"):
-            folium.CircleMarker(
-                (row["lat"], row["lon"]), radius=4 + math.sqrt(row["count"]) / 2, weight=1,
-                color="#253494", fill=True, fill_color="#41b6c4", fill_opacity=0.6,
-                tooltip=f"{row['count']:,} accounts: {row['customers']:,} customers, "
-                        f"{row['prospects']:,} prospects").add_to(layer)
+        rows = [[y, x, round(4 + math.sqrt(n) / 2, 1), "#253494", "#41b6c4", 0.6,
+                 f"{n:,} accounts: {c:,} customers, {p:,} prospects"]
+                for y, x, n, c, p in zip(lat, lon, frame["count"].tolist(),
+                                         frame["customers"].tolist(),
+                                         frame["prospects"].tolist(), strict=True)]
     else:
-        for row in frame.to_dict("records"):
-            color = STATUS_COLORS.get(row["status"], "#666666")
-            folium.CircleMarker(
-                (row["lat"], row["lon"]), radius=5, weight=1, color=color, fill=True,
-                fill_color=color, fill_opacity=0.8,
-                tooltip=f"{html.escape(str(row['name']))} · {row['status']} · #{row['id']}",
-            ).add_to(layer)
+        rows = []
+        for y, x, name, status, key in zip(lat, lon, frame["name"].tolist(),
+                                           frame["status"].tolist(), frame["id"].tolist(),
+                                           strict=True):
+            color = STATUS_COLORS.get(status, "#666666")
+            rows.append([y, x, 5, color, color, 0.8,
+                         f"{html.escape(str(name))} · {status} · #{key}"])
+    _Dots(rows).add_to(layer)
     return layer
 
 

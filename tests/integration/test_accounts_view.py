@@ -176,3 +176,16 @@ def test_history_is_masked_or_refused_as_the_database_decides(as_user, people):
     assert masked.sales_by_month["revenue"].sum() == 150.0  # the figures stay
     with pytest.raises(InvalidInput, match=f"No account #{a1} that you may see"):
         accounts.history(a1, engine=as_user("sam"))
+
+
+@pytest.mark.parametrize("username, indexed", [
+    ("ada", True), ("mia", True), ("nora", False)])
+def test_roles_that_see_every_account_reach_the_spatial_index(as_user, username, indexed):
+    """Under row-level security PostGIS's && (not leakproof) may use the GiST index only
+    when no region condition stands before it: true for roles that see every account."""
+    with as_user(username).connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))  # the index, whenever it is allowed
+        plan = "\n".join(conn.execute(text(
+            "EXPLAIN SELECT id FROM accounts "
+            "WHERE geom && ST_MakeEnvelope(-80, 41, -79, 42, 4326)")).scalars())
+    assert ("idx_accounts_geom" in plan) is indexed, plan

@@ -1,5 +1,6 @@
 """The map builders: what the browser will be sent, checked as HTML (no browser needed)."""
 
+import json
 import re
 
 import folium
@@ -83,8 +84,10 @@ def test_an_account_layer_draws_one_shape_per_row_and_escapes_names():
     m = maps.base_map((-80, 41, -79, 42))
     maps.account_layer("accounts", accounts).add_to(m)
     html = m.get_root().render()
-    assert html.count("L.circleMarker(") == 2
-    assert "&lt;b&gt;Ann&lt;/b&gt; · customer · #7" in html and "<b>Ann</b>" not in html
+    dots = json.loads(re.search(r"(\[\[.*?\]\])\.forEach", html).group(1))
+    assert [d[:2] for d in dots] == [[41.5, -79.5], [41.6, -79.4]]
+    assert dots[0][6] == "&lt;b&gt;Ann&lt;/b&gt; · customer · #7"  # escaped: never markup
+    assert "<b>Ann</b>" not in html
     assert maps.STATUS_COLORS["prospect"] in html
     cells = pd.DataFrame({"lon": [-79.5], "lat": [41.5], "count": [1234], "customers": [1000],
                           "prospects": [234]})
