@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dashboard(people):
-    """The dashboard served on a free port, reading the test database; yields its URL."""
+@contextmanager
+def serve(database_url: str):
+    """The dashboard served on a free port, reading ``database_url``; yields its URL."""
     port = _free_port()
-    env = {**os.environ,
-           "GCRM_DATABASE_URL": people.url.render_as_string(hide_password=False)}
+    env = {**os.environ, "GCRM_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards/streamlit_app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -56,9 +56,18 @@ def dashboard(people):
                 server.kill()
                 pytest.fail(f"The dashboard did not start: {server.stderr.read().decode()}")
             time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture
+def dashboard(people):
+    """The dashboard on the small CRM world of the test database."""
+    with serve(people.url.render_as_string(hide_password=False)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

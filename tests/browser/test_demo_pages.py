@@ -1,0 +1,148 @@
+"""Every page in a real Chromium on the demo world (Delaware, 1,500 accounts, built by
+``gcrm demo``'s own code), no network beyond this machine: each page draws, the Overview
+drills down, the Customers map counts when zoomed out and shows an account zoomed in,
+whose history holds its orders and cases. A screenshot of each page is saved under
+test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import screenshot, serve
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from gcrm.db import migrate
+from gcrm.demo import build_demo
+from gcrm.demo.users import ensure_demo_users
+
+# An account alone in its street (no other within ~500 m), with orders and cases.
+LONELY = """
+SELECT a.id, a.name, ST_Y(a.geom) AS lat, ST_X(a.geom) AS lon,
+       (SELECT count(*) FROM sales s WHERE s.account_id = a.id) AS orders,
+       (SELECT count(*) FROM service_cases c WHERE c.account_id = a.id) AS cases
+FROM accounts a
+WHERE a.geom IS NOT NULL
+  AND EXISTS (SELECT 1 FROM sales s WHERE s.account_id = a.id)
+  AND EXISTS (SELECT 1 FROM service_cases c WHERE c.account_id = a.id)
+  AND NOT EXISTS (SELECT 1 FROM accounts b WHERE b.id <> a.id
+                  AND b.geom && ST_Expand(a.geom, 0.005))
+ORDER BY a.id LIMIT 1
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(scratch_database, tmp_path_factory):
+    """A database holding the demo world and its users; yields (url, password, engine)."""
+    url = scratch_database(f"gcrm_test_demo_{os.getpid()}")
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    build_demo(tmp_path_factory.mktemp("demo"), seed=3, accounts=1500, states=("DE",),
+               engine=engine)
+    password_file = tmp_path_factory.mktemp("home") / "demo-password"
+    ensure_demo_users(password_file, engine=engine)
+    yield url, password_file.read_text().strip(), engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo):
+    with serve(demo[0]) as url:
+        yield url
+
+
+def _sign_in(page, url, password, username="admin"):
+    page.goto(url)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _map(page):
+    return page.frame_locator("iframe[title*='st_folium']")
+
+
+def _shapes(page):
+    """The data a map draws (region polygons, cells, dots), not the plain outlines."""
+    return _map(page).locator("path.leaflet-interactive:not([fill='none'])")
+
+
+# A point inside an SVG path (not merely inside its bounding box: counties are concave),
+# relative to the box's top-left corner, for a click that lands on the shape itself.
+_INSIDE = """path => {
+    const box = path.getBBox(), cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const inside = (x, y) => [[0, 0], [5, 0], [-5, 0], [0, 5], [0, -5]].every(
+        ([dx, dy]) => path.isPointInFill(new DOMPoint(x + dx, y + dy)));
+    let best = null, bestDistance = Infinity;
+    for (let i = 1; i < 20; i++) {
+        for (let j = 1; j < 20; j++) {
+            const x = box.x + box.width * i / 20, y = box.y + box.height * j / 20;
+            const distance = (x - cx) ** 2 + (y - cy) ** 2;
+            if (distance < bestDistance && inside(x, y)) {
+                best = {x: x - box.x, y: y - box.y};
+                bestDistance = distance;
+            }
+        }
+    }
+    return best;
+}"""
+
+
+def test_home_overview_and_drill_down(demo_app, demo, page):
+    # Tall enough that the map needs no scrolling: Playwright's scroll just before its
+    # press and release moves the map's frame under the pointer, and no click results.
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    _sign_in(page, demo_app, demo[1])
+    expect(page.get_by_text("What you can see")).to_be_visible()
+    screenshot(page, "demo-home")
+    page.get_by_role("link", name="Overview").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    counties = _shapes(page)
+    expect(counties).to_have_count(3)  # Delaware's three counties
+    screenshot(page, "demo-overview")
+    counties.first.click(position=counties.first.evaluate(_INSIDE))
+    expect(page.get_by_text("Revenue by zip")).to_be_visible(timeout=30_000)
+    expect(page.locator("iframe[title*='st_folium']")).to_have_count(1)  # the old map gone
+    expect(_shapes(page).first).to_be_visible()
+    assert _shapes(page).count() > 3  # the county's ZIP areas
+    screenshot(page, "demo-overview-county")
+    assert page.blocked == []
+
+
+def test_customers_counted_zoomed_out_and_one_opened_zoomed_in(demo_app, demo, page):
+    url, password, engine = demo
+    _sign_in(page, demo_app, password)
+    page.get_by_role("link", name="Customers & prospects").click()
+    expect(page.get_by_text("1,500 accounts in view, counted in")).to_be_visible()
+    expect(_shapes(page).first).to_be_visible()
+    screenshot(page, "demo-customers-zoomed-out")
+
+    with engine.connect() as conn:
+        alone = conn.execute(text(LONELY)).mappings().one()
+    _sign_in(page, f"{demo_app}/customers?at={alone['lat']},{alone['lon']},17", password)
+    expect(page.get_by_text("1 account in view. Click one to open its history.")
+           ).to_be_visible()
+    expect(_shapes(page)).to_have_count(1)
+    _shapes(page).first.click()
+    expect(page.get_by_role("heading", name=alone["name"])).to_be_visible()
+    metrics = page.get_by_test_id("stMetric")
+    expect(metrics.filter(has_text="Orders")).to_contain_text(f"{alone['orders']:,}")
+    expect(metrics.filter(has_text="Service cases")).to_contain_text(f"{alone['cases']:,}")
+    page.get_by_role("tab", name="Orders").click()
+    expect(page.get_by_role("tabpanel").get_by_test_id("stDataFrame")).to_be_visible()
+    screenshot(page, "demo-customers-account")
+    assert page.blocked == []
+
+
+@pytest.mark.parametrize("link, heading", [
+    ("Cube explorer", "Cube explorer"), ("Data", "Data"), ("Users", "Users"),
+    ("Audit log", "Audit log")])
+def test_every_other_page_draws(demo_app, demo, page, link, heading):
+    _sign_in(page, demo_app, demo[1])
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    screenshot(page, f"demo-{link.lower().replace(' ', '-')}")
+    assert page.blocked == []
