@@ -9,6 +9,7 @@ from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
+from gcrm.cli.territory import territory_app
 from gcrm.cli.users import users_app
 
 app = typer.Typer(
@@ -27,3 +28,4 @@ app.command()(demo)
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(cube_app, name="cube")
+app.add_typer(territory_app, name="territory")

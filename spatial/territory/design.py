@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spatial.territory.graph import is_connected
+from spatial.territory.graph import is_connected, pieces
 
 
 @dataclass
@@ -276,6 +276,7 @@ class _Problem:
     def improve(self, labels: np.ndarray) -> tuple[np.ndarray, int]:
         moves = 0
         if self.params.keep_current:
+            moves += self._mend(labels)
             moves += self._moves(labels, mode="repair")
             moves += self._moves(labels, mode="return")
         else:
@@ -342,8 +343,10 @@ class _Problem:
             done = False
             for c in improving[np.argsort(gain[improving], kind="stable")][:64]:
                 i, a, b = int(area[c]), int(source[c]), int(to[c])
-                rest = np.flatnonzero(labels == a)
-                if not is_connected(rest[rest != i], self.neighbours):
+                members = np.flatnonzero(labels == a)
+                rest = members[members != i]
+                if not is_connected(rest, self.neighbours) and (  # never split a piece off
+                        pieces(rest, self.neighbours) > pieces(members, self.neighbours)):
                     continue
                 labels[i] = b
                 load[a] -= self.share[i]
@@ -367,6 +370,32 @@ class _Problem:
         spread = float((self.weight * ((self.xy - anchors[labels]) ** 2).sum(1)).sum())
         return round(excess, 9), spread / self.spread
 
+    def _mend(self, labels: np.ndarray) -> int:
+        """A current plan may have territories in pieces: every piece but the biggest (by
+        workload) joins the neighbouring territory it shares most borders with."""
+        made = 0
+        left, right = self.edges
+        for _ in range(len(labels)):
+            split = None
+            for t in range(self.target.shape[0]):
+                members = np.flatnonzero(labels == t)
+                if len(members) and not is_connected(members, self.neighbours):
+                    split = (t, members)
+                    break
+            if split is None:
+                break
+            t, members = split
+            parts = _components_of(members, self.neighbours)
+            parts.sort(key=lambda part: -self.share[part].sum())
+            stray = parts[-1]  # the lightest piece goes
+            inside = np.isin(left, stray) & (labels[right] != t)
+            if not inside.any():
+                break
+            others = labels[right[inside]]
+            labels[stray] = int(np.bincount(others).argmax())
+            made += len(stray)
+        return made
+
     def _anchors(self, labels: np.ndarray, *, homes: bool = True) -> np.ndarray:
         """Each territory's centre: its rep's home, else its workload-weighted centroid."""
         if homes and self.params.homes is not None:
@@ -376,3 +405,23 @@ class _Problem:
         x = np.bincount(labels, weights=self.weight * self.xy[:, 0], minlength=k)
         y = np.bincount(labels, weights=self.weight * self.xy[:, 1], minlength=k)
         return np.stack([x, y], 1) / np.maximum(total, 1e-12)[:, None]
+
+
+def _components_of(members: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndarray]:
+    inside = set(members.tolist())
+    seen: set[int] = set()
+    parts = []
+    for start in members.tolist():
+        if start in seen:
+            continue
+        seen.add(start)
+        part, stack = [start], [start]
+        while stack:
+            for j in neighbours[stack.pop()]:
+                j = int(j)
+                if j in inside and j not in seen:
+                    seen.add(j)
+                    part.append(j)
+                    stack.append(j)
+        parts.append(np.array(part))
+    return parts

@@ -88,6 +88,26 @@ def is_connected(members: np.ndarray, neighbours: list[np.ndarray]) -> bool:
     return len(seen) == len(inside)
 
 
+def pieces(members: np.ndarray, neighbours: list[np.ndarray]) -> int:
+    """How many separate pieces the areas ``members`` form through ``neighbours``."""
+    inside = set(np.asarray(members).tolist())
+    seen: set[int] = set()
+    count = 0
+    for start in inside:
+        if start in seen:
+            continue
+        count += 1
+        seen.add(start)
+        stack = [start]
+        while stack:
+            for j in neighbours[stack.pop()]:
+                j = int(j)
+                if j in inside and j not in seen:
+                    seen.add(j)
+                    stack.append(j)
+    return count
+
+
 def _pairs(neighbours: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     left = np.repeat(np.arange(len(neighbours)), [len(x) for x in neighbours])
     right = np.concatenate(neighbours) if len(neighbours) else np.array([], dtype=int)

@@ -1,0 +1,5 @@
+"""Territory scenarios: design, move, compare, apply (see ``scenarios``)."""
+
+from gcrm.territories.scenarios import Scenario, apply, compare, design, move, scenarios, show
+
+__all__ = ["Scenario", "apply", "compare", "design", "move", "scenarios", "show"]

@@ -1,0 +1,92 @@
+"""The SQL of territory scenarios, in one place."""
+
+# Areas of a level with their workloads: accounts, revenue of the last 12 months of sales,
+# and the rep who owns most of their accounts now (the current plan).
+AREAS = """
+SELECT r.id AS region_id, r.code, r.name, ST_AsBinary(r.geom) AS wkb,
+       coalesce(a.accounts, 0)::float8 AS accounts, coalesce(s.revenue, 0)::float8 AS revenue,
+       a.owner AS current_rep
+FROM regions r
+LEFT JOIN (SELECT ra.region_id, count(*) AS accounts,
+                  mode() WITHIN GROUP (ORDER BY ac.owner_rep_id) AS owner
+           FROM region_assignments ra JOIN accounts ac ON ac.id = ra.entity_id
+           WHERE ra.entity = 'account' AND ra.level = :level
+           GROUP BY ra.region_id) a ON a.region_id = r.id
+LEFT JOIN (SELECT ra.region_id, sum(sa.amount) AS revenue
+           FROM region_assignments ra JOIN sales sa ON sa.account_id = ra.entity_id
+           WHERE ra.entity = 'account' AND ra.level = :level
+             AND sa.order_date > (SELECT max(order_date) FROM sales) - interval '12 months'
+           GROUP BY ra.region_id) s ON s.region_id = r.id
+WHERE r.level = :level
+ORDER BY r.code
+"""
+LEVEL_EXISTS = "SELECT EXISTS (SELECT 1 FROM region_levels WHERE name = :level)"
+LEVELS = "SELECT name FROM region_levels ORDER BY depth, name"
+REPS = """
+SELECT id, name, ST_X(home_geom) AS lon, ST_Y(home_geom) AS lat, capacity::float8 AS capacity
+FROM reps WHERE active ORDER BY id
+"""
+
+SCENARIO = "SELECT id, name, level, params, applied_at FROM territory_scenarios WHERE name = :name"
+SCENARIOS = """
+SELECT s.name, s.level, count(t.id) AS territories, s.created_by, s.created_at, s.applied_at
+FROM territory_scenarios s LEFT JOIN territories t ON t.scenario_id = s.id
+GROUP BY s.id ORDER BY s.created_at, s.name
+"""
+INSERT_SCENARIO = """
+INSERT INTO territory_scenarios (name, level, params, created_by)
+VALUES (:name, :level, CAST(:params AS jsonb), :created_by) RETURNING id
+"""
+DELETE_SCENARIO = "DELETE FROM territory_scenarios WHERE name = :name"
+INSERT_TERRITORY = """
+INSERT INTO territories (scenario_id, code, name, rep_id)
+VALUES (:scenario_id, :code, :name, :rep_id) RETURNING id
+"""
+INSERT_AREAS = """
+INSERT INTO territory_areas (scenario_id, territory_id, region_id, locked)
+SELECT :scenario_id, t.id, u.region_id, false
+FROM unnest(CAST(:codes AS text[]), CAST(:regions AS bigint[])) AS u(code, region_id)
+JOIN territories t ON t.scenario_id = :scenario_id AND t.code = u.code
+"""
+# Territory outlines: the union of their areas.
+OUTLINES = """
+UPDATE territories t SET geom = x.geom
+FROM (SELECT ta.territory_id, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(r.geom)), 3))
+             AS geom
+      FROM territory_areas ta JOIN regions r ON r.id = ta.region_id
+      WHERE ta.scenario_id = :scenario_id GROUP BY ta.territory_id) x
+WHERE t.id = x.territory_id
+"""
+EMPTY_OUTLINES = """
+UPDATE territories t SET geom = NULL
+WHERE t.scenario_id = :scenario_id
+  AND NOT EXISTS (SELECT 1 FROM territory_areas ta WHERE ta.territory_id = t.id)
+"""
+PLAN = """
+SELECT r.code AS area, t.code AS territory
+FROM territory_areas ta JOIN regions r ON r.id = ta.region_id
+JOIN territories t ON t.id = ta.territory_id
+WHERE ta.scenario_id = :scenario_id
+"""
+TERRITORIES = """
+SELECT t.code, t.name, t.rep_id, rep.name AS rep, ST_X(rep.home_geom) AS lon,
+       ST_Y(rep.home_geom) AS lat, rep.capacity::float8 AS capacity
+FROM territories t LEFT JOIN reps rep ON rep.id = t.rep_id
+WHERE t.scenario_id = :scenario_id ORDER BY t.code
+"""
+MOVE = """
+UPDATE territory_areas ta SET territory_id = t.id
+FROM territories t, regions r
+WHERE ta.scenario_id = :scenario_id AND t.scenario_id = :scenario_id AND t.code = :territory
+  AND r.id = ta.region_id AND r.code = :area AND r.level = :level
+"""
+# Apply: every account in a territory's areas is owned by the territory's rep.
+APPLY = """
+UPDATE accounts a SET owner_rep_id = t.rep_id
+FROM territory_areas ta
+JOIN territories t ON t.id = ta.territory_id
+JOIN region_assignments ra ON ra.region_id = ta.region_id AND ra.entity = 'account'
+WHERE ta.scenario_id = :scenario_id AND t.rep_id IS NOT NULL AND a.id = ra.entity_id
+  AND a.owner_rep_id IS DISTINCT FROM t.rep_id
+"""
+APPLIED = "UPDATE territory_scenarios SET applied_at = now() WHERE id = :scenario_id"
