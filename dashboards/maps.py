@@ -285,3 +285,41 @@ def bounds_at(center: tuple[float, float], zoom: int, *, width: int = 700,
     half_h = height / 2 * degrees_per_pixel * math.cos(math.radians(lat))
     return (max(lon - half_w, -180.0), max(lat - half_h, -85.0), min(lon + half_w, 180.0),
             min(lat + half_h, 85.0))
+
+
+# Okabe-Ito, then Tol's muted: distinguishable for colour-blind readers, 16 territories.
+TERRITORY_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+                    "#CC79A7", "#999999", "#332288", "#88CCEE", "#44AA99", "#117733",
+                    "#DDCC77", "#CC6677", "#AA4499", "#882255")
+
+
+def territory_map(areas: gpd.GeoDataFrame, homes: pd.DataFrame, *,
+                  selected: str | None = None, tiles: str | None = None,
+                  attribution: str | None = None) -> folium.Map:
+    """Areas coloured by territory (``territory`` column), the selected area outlined, and
+    each rep's home as a labelled dot. Each area carries its ``code`` (a click returns
+    it)."""
+    codes = sorted(areas["territory"].unique())
+    color = {c: TERRITORY_COLORS[i % len(TERRITORY_COLORS)] for i, c in enumerate(codes)}
+    shapes = areas[["code", "name", "territory", "rep", areas.geometry.name]].copy()
+    shapes["fill"] = shapes["territory"].map(color)
+    shapes["rep"] = shapes["rep"].fillna("no rep")
+    m = base_map(tuple(areas.total_bounds) if len(areas) else None, tiles=tiles,
+                 attribution=attribution)
+    folium.GeoJson(
+        json.loads(shapes.to_json()), name="territories",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"], "fillOpacity": 0.7,
+            "color": "#000000" if f["properties"]["code"] == selected else "#555555",
+            "weight": 3 if f["properties"]["code"] == selected else 0.5},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["code", "name", "territory", "rep"],
+                                      aliases=["Area", "Name", "Territory", "Rep"]),
+    ).add_to(m)
+    for row in homes.dropna(subset=["lon", "lat"]).to_dict("records"):
+        folium.CircleMarker((row["lat"], row["lon"]), radius=6, weight=2, color="#000000",
+                            fill=True, fill_color=color.get(row["territory"], "#ffffff"),
+                            fill_opacity=1,
+                            tooltip=f"{html.escape(str(row['rep']))} · {row['territory']} "
+                                    "(home)").add_to(m)
+    return offline(m)

@@ -22,14 +22,16 @@ ROLES: dict[str, Role] = {
     role.name: role
     for role in (
         Role("admin", "Runs gcrm: users, audit log, data quality, every page.", True, True,
-             ("home", "overview", "customers", "cube", "data", "users", "audit"),
-             ("export", "export_contacts", "erase")),
+             ("home", "overview", "customers", "cube", "territories", "data", "users",
+              "audit"),
+             ("export", "export_contacts", "erase", "apply_territories")),
         Role("analyst", "Slices and exports the regional cube; sees no personal data.",
              False, True, ("home", "overview", "cube", "data"), ("export",)),
         Role("marketer", "Trade areas, target lists and campaigns, with consent.", True, True,
              ("home", "overview", "customers", "cube"), ("export", "export_contacts")),
         Role("planner", "Territories and rep workloads; sees no personal data.", False, True,
-             ("home", "overview", "customers", "cube"), ("export",)),
+             ("home", "overview", "customers", "cube", "territories"),
+             ("export", "apply_territories")),
         Role("manager", "One or more regions (and all inside them), with their customers.",
              True, False, ("home", "overview", "customers", "cube"), ("export",)),
     )

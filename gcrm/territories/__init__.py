@@ -1,5 +1,16 @@
 """Territory scenarios: design, move, compare, apply (see ``scenarios``)."""
 
-from gcrm.territories.scenarios import Scenario, apply, compare, design, move, scenarios, show
+from gcrm.territories.scenarios import (
+                                        Scenario,
+                                        apply,
+                                        compare,
+                                        design,
+                                        move,
+                                        plan_areas,
+                                        rep_homes,
+                                        scenarios,
+                                        show,
+)
 
-__all__ = ["Scenario", "apply", "compare", "design", "move", "scenarios", "show"]
+__all__ = ["Scenario", "apply", "compare", "design", "move", "plan_areas", "rep_homes",
+           "scenarios", "show"]

@@ -210,6 +210,26 @@ def scenarios(*, engine: Engine | None = None) -> pd.DataFrame:
         return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
 
+def plan_areas(name: str, *, engine: Engine | None = None) -> gpd.GeoDataFrame:
+    """The areas of scenario ``name``: code, name, territory, rep, geometry (EPSG:4326)."""
+    with (engine or get_engine()).connect() as conn:
+        scenario = _scenario(conn, name)
+        frame = pd.DataFrame(conn.execute(text(sql.PLAN_MAP),
+                                          {"scenario_id": scenario.id}).mappings().all(),
+                             columns=["code", "name", "territory", "rep", "wkb"])
+    geometry = shapely.from_wkb([bytes(g) for g in frame.pop("wkb")]) if len(frame) else []
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
+
+
+def rep_homes(name: str, *, engine: Engine | None = None) -> pd.DataFrame:
+    """The reps of scenario ``name`` with their homes: territory, rep, lon, lat."""
+    with (engine or get_engine()).connect() as conn:
+        scenario = _scenario(conn, name)
+        rows = conn.execute(text(sql.TERRITORIES), {"scenario_id": scenario.id}).mappings()
+        frame = pd.DataFrame(rows.all())
+    return frame.rename(columns={"code": "territory"})[["territory", "rep", "lon", "lat"]]
+
+
 def _rep_of(code, reps: dict):
     return reps.get(code) if code is not None else None
 

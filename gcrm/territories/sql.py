@@ -22,9 +22,10 @@ ORDER BY r.code
 """
 LEVEL_EXISTS = "SELECT EXISTS (SELECT 1 FROM region_levels WHERE name = :level)"
 LEVELS = "SELECT name FROM region_levels ORDER BY depth, name"
+# Reps' homes through rep_bases: about 1 km for roles without personal data.
 REPS = """
 SELECT id, name, ST_X(home_geom) AS lon, ST_Y(home_geom) AS lat, capacity::float8 AS capacity
-FROM reps WHERE active ORDER BY id
+FROM rep_bases WHERE active ORDER BY id
 """
 
 SCENARIO = "SELECT id, name, level, params, applied_at FROM territory_scenarios WHERE name = :name"
@@ -71,7 +72,7 @@ WHERE ta.scenario_id = :scenario_id
 TERRITORIES = """
 SELECT t.code, t.name, t.rep_id, rep.name AS rep, ST_X(rep.home_geom) AS lon,
        ST_Y(rep.home_geom) AS lat, rep.capacity::float8 AS capacity
-FROM territories t LEFT JOIN reps rep ON rep.id = t.rep_id
+FROM territories t LEFT JOIN rep_bases rep ON rep.id = t.rep_id
 WHERE t.scenario_id = :scenario_id ORDER BY t.code
 """
 MOVE = """
@@ -90,3 +91,11 @@ WHERE ta.scenario_id = :scenario_id AND t.rep_id IS NOT NULL AND a.id = ra.entit
   AND a.owner_rep_id IS DISTINCT FROM t.rep_id
 """
 APPLIED = "UPDATE territory_scenarios SET applied_at = now() WHERE id = :scenario_id"
+
+# The areas of a scenario with their territory and rep, for the map.
+PLAN_MAP = """
+SELECT r.code, r.name, t.code AS territory, rep.name AS rep, ST_AsBinary(r.geom) AS wkb
+FROM territory_areas ta JOIN regions r ON r.id = ta.region_id
+JOIN territories t ON t.id = ta.territory_id LEFT JOIN reps rep ON rep.id = t.rep_id
+WHERE ta.scenario_id = :scenario_id ORDER BY r.code
+"""

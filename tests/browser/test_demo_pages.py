@@ -146,3 +146,40 @@ def test_every_other_page_draws(demo_app, demo, page, link, heading):
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     screenshot(page, f"demo-{link.lower().replace(' ', '-')}")
     assert page.blocked == []
+
+
+def test_a_planner_moves_an_area_and_the_figures_change(demo_app, demo, page):
+    from gcrm import territories
+
+    url, password, engine = demo
+    territories.design("browser", level="zip", n_territories=4, replace=True, engine=engine)
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    _sign_in(page, f"{demo_app}/territories?scenario=browser", password, "planner")
+    expect(page.get_by_role("heading", name="Territories")).to_be_visible()
+    areas = _shapes(page)
+    expect(areas.first).to_be_visible()
+    assert areas.count() > 20  # the ZIP areas, coloured by territory
+    plan = territories.plan_areas("browser", engine=engine).set_index("code")
+    before = territories.show("browser", engine=engine).table.set_index("code")["accounts"]
+    with engine.connect() as conn:  # the ZIP area with the most accounts
+        busiest = conn.execute(text(
+            "SELECT r.code FROM regions r JOIN region_assignments ra ON ra.region_id = r.id "
+            "WHERE r.level = 'zip' AND ra.entity = 'account' GROUP BY r.code "
+            "ORDER BY count(*) DESC, r.code LIMIT 1")).scalar_one()
+    screenshot(page, "demo-territories")
+    page.get_by_role("combobox", name="Area").click()
+    page.keyboard.type(busiest)
+    page.keyboard.press("Enter")
+    source = plan.loc[busiest, "territory"]
+    expect(page.get_by_text(f"Move {busiest} (now in {source}) to")).to_be_visible()
+    page.get_by_role("button", name="Move", exact=True).click()
+    note = page.get_by_text(f"Moved {busiest} from {source} to ")
+    expect(note).to_be_visible(timeout=30_000)
+    after = territories.show("browser", engine=engine).table.set_index("code")["accounts"]
+    target = territories.plan_areas("browser", engine=engine).set_index("code").loc[
+        busiest, "territory"]
+    assert after[source] < before[source] and after[target] > before[target]
+    expect(note).to_contain_text(f"{source} now has {after[source]:,.0f} accounts, "
+                                 f"{target} {after[target]:,.0f}.")
+    screenshot(page, "demo-territories-moved")
+    assert page.blocked == []
