@@ -41,10 +41,10 @@ def test_drift_check_notices_a_column_the_migrations_lack(scratch_database):
     try:
         migrate.upgrade(engine)
         with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE reps DROP COLUMN capacity"))
+            conn.execute(text("ALTER TABLE sites DROP COLUMN city"))
         drift = migrate.schema_drift(engine)
         assert [(d[0], d[3].name) for d in drift if d[0] == "add_column"] == [
-            ("add_column", "capacity")
+            ("add_column", "city")
         ]
     finally:
         engine.dispose()
