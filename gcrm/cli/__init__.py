@@ -2,6 +2,7 @@
 
 import typer
 
+from gcrm.cli.campaign import campaign_app
 from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
@@ -10,6 +11,7 @@ from gcrm.cli.load import load
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
 from gcrm.cli.territory import territory_app
+from gcrm.cli.tradearea import roads_app, tradearea_app
 from gcrm.cli.users import users_app
 
 app = typer.Typer(
@@ -29,3 +31,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(cube_app, name="cube")
 app.add_typer(territory_app, name="territory")
+app.add_typer(tradearea_app, name="tradearea")
+app.add_typer(roads_app, name="roads")
+app.add_typer(campaign_app, name="campaign")

@@ -341,21 +341,96 @@ class Site(Base):
     opened_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class TradeAreaBuild(Base):
+    """One run of ``gcrm tradearea build``: a named set of trade areas by one method."""
+
+    __tablename__ = "trade_area_builds"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        CheckConstraint(_in("method", TRADE_AREA_METHODS), name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+
+
 class TradeArea(Base):
-    """The area a site draws from, by one method with its parameters."""
+    """The area a site draws from, by one method with its parameters; ``band`` names the
+    ring, share or minutes (``3 km``, ``60%``, ``10 min``); ``figures`` holds what was
+    measured in it when it was built (customers, penetration, revenue, share, overlap)."""
 
     __tablename__ = "trade_areas"
     __table_args__ = (
+        UniqueConstraint("build_id", "site_id", "band"),
         CheckConstraint(_in("method", TRADE_AREA_METHODS), name="method_known"),
         _valid_geom(),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    build_id: Mapped[int] = mapped_column(
+        ForeignKey("trade_area_builds.id", ondelete="CASCADE"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(Text)
+    band: Mapped[str] = mapped_column(Text, server_default="")
     params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    figures: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     geom = _multipolygon(nullable=False)
     created_at: Mapped[dt.datetime] = _created()
+
+
+class HuffProbability(Base):
+    """The Huff model of a build: how likely a region's people are to use each site."""
+
+    __tablename__ = "huff_probabilities"
+    __table_args__ = (
+        CheckConstraint("probability BETWEEN 0 AND 1", name="probability_0_1"),
+        Index("ix_huff_probabilities_build_id_site_id", "build_id", "site_id"),
+    )
+
+    build_id: Mapped[int] = mapped_column(
+        ForeignKey("trade_area_builds.id", ondelete="CASCADE"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    probability: Mapped[float] = mapped_column(Float)
+    distance_km: Mapped[float] = mapped_column(Float)
+
+
+class RoadNode(Base):
+    """A junction or dead end of a loaded road network (``gcrm roads load``)."""
+
+    __tablename__ = "road_nodes"
+
+    network: Mapped[str] = mapped_column(Text, primary_key=True)
+    node: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    geom = _point(nullable=False)
+
+
+class RoadEdge(Base):
+    """A drivable road piece between two nodes, with its travel time each way
+    (``reverse_seconds`` NULL: one-way)."""
+
+    __tablename__ = "road_edges"
+    __table_args__ = (
+        CheckConstraint("seconds > 0", name="seconds_positive"),
+        Index("ix_road_edges_network", "network"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    network: Mapped[str] = mapped_column(Text)
+    source: Mapped[int] = mapped_column(BigInteger)
+    target: Mapped[int] = mapped_column(BigInteger)
+    length_m: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    reverse_seconds: Mapped[float | None] = mapped_column(Float)
+    highway: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True),
+                         nullable=False)
 
 
 class Campaign(Base):

@@ -238,7 +238,7 @@ def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame
     amount = np.round(basket * season * rng.lognormal(0, 0.6, n), 2)
     category = rng.choice(CATEGORIES, n, p=[0.22, 0.2, 0.12, 0.16, 0.2, 0.1])
     channel = rng.choice(CHANNELS, n, p=[0.5, 0.32, 0.1, 0.08])
-    site = buyers["zip"].map(_store_by_postcode(zips, sites)).to_numpy()[idx]
+    site = _usual_store(buyers["zip"], zips, sites, rng)[idx]
     return pd.DataFrame({
         "order_id": [f"O{i + 1:08d}" for i in range(n)],
         "account_id": buyers["account_id"].to_numpy()[idx],
@@ -249,13 +249,23 @@ def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame
     }).sort_values(["order_date", "order_id"], kind="stable").reset_index(drop=True)
 
 
-def _store_by_postcode(zips, sites: pd.DataFrame) -> dict[str, str]:
-    """Each postcode's store: the one nearest the postcode's centre."""
+HUFF_DECAY = 2.0  # the demo's true distance decay: `gcrm tradearea build --calibrate` finds it
+
+
+def _usual_store(buyer_zips: pd.Series, zips, sites: pd.DataFrame, rng) -> np.ndarray:
+    """Each buyer's usual store, drawn by the Huff model from the centre of their postcode:
+    attractiveness x distance^-HUFF_DECAY over every store."""
     centres = zips.geometry.representative_point()
-    xy = np.column_stack([centres.x, centres.y])
-    site_xy = sites[["lon", "lat"]].to_numpy()
-    nearest = ((xy[:, None, :] - site_xy[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-    return dict(zip(zips["code"], sites["store_id"].to_numpy()[nearest], strict=True))
+    lat = np.radians(centres.y.to_numpy())[:, None]
+    dx = ((centres.x.to_numpy()[:, None] - sites["lon"].to_numpy()[None, :])
+          * 111.32 * np.cos(lat))
+    dy = (centres.y.to_numpy()[:, None] - sites["lat"].to_numpy()[None, :]) * 110.57
+    km = np.maximum(np.hypot(dx, dy), 0.5)
+    pull = sites["attractiveness"].to_numpy()[None, :] * km ** -HUFF_DECAY
+    cumulative = np.cumsum(pull / pull.sum(axis=1, keepdims=True), axis=1)
+    row = pd.Index(zips["code"]).get_indexer(buyer_zips)
+    chosen = (cumulative[row] < rng.random(len(row))[:, None]).sum(axis=1)
+    return sites["store_id"].to_numpy()[np.minimum(chosen, len(sites) - 1)]
 
 
 def _cases(people: pd.DataFrame, rng) -> pd.DataFrame:

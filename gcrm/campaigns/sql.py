@@ -1,0 +1,111 @@
+"""The SQL of target lists, campaigns and their responses, in one place.
+
+Every target list reads ``marketing_contacts``: one row per account and channel it agreed
+to, erased people left out, readable by marketers and admins only. Nothing here can reach
+a person without consent for the campaign's channel.
+"""
+
+# The filters of a target list, shared by the list, its count and a campaign's members:
+# channel and status always; then, when given, trade areas (the account's point inside one
+# of them), regions (assigned to one of them at any level), segments, conditions on the
+# context of the account's region at :context_level (every one must hold), and a minimum
+# score (the Huff probability of the account's region for the build's sites).
+_TARGETS = """
+FROM marketing_contacts mc
+LEFT JOIN LATERAL (
+    SELECT max(h.probability) AS score
+    FROM region_assignments ra
+    JOIN huff_probabilities h ON h.region_id = ra.region_id AND h.build_id = :huff_build_id
+    WHERE ra.entity = 'account' AND ra.entity_id = mc.account_id
+      AND (CAST(:score_site_ids AS bigint[]) IS NULL OR h.site_id = ANY(:score_site_ids))
+) sc ON true
+WHERE mc.channel = :channel
+  AND mc.status = ANY(:statuses)
+  AND (CAST(:segments AS text[]) IS NULL OR mc.segment = ANY(:segments))
+  AND (CAST(:area_ids AS bigint[]) IS NULL OR EXISTS (
+      SELECT 1 FROM accounts a JOIN trade_areas t ON ST_Intersects(t.geom, a.geom)
+      WHERE a.id = mc.account_id AND t.id = ANY(:area_ids)))
+  AND (CAST(:region_ids AS bigint[]) IS NULL OR mc.account_id IN (
+      SELECT entity_id FROM region_assignments
+      WHERE entity = 'account' AND region_id = ANY(:region_ids)))
+  AND (CAST(:context_keys AS text[]) IS NULL OR EXISTS (
+      SELECT 1 FROM region_assignments ra JOIN regions r ON r.id = ra.region_id
+      WHERE ra.entity = 'account' AND ra.entity_id = mc.account_id
+        AND ra.level = :context_level
+        AND NOT EXISTS (
+            SELECT 1 FROM unnest(CAST(:context_keys AS text[]), CAST(:context_ops AS text[]),
+                                 CAST(:context_values AS float8[])) c(k, op, v)
+            WHERE NOT coalesce(CASE c.op
+                WHEN '>=' THEN (r.context->>c.k)::float8 >= c.v
+                WHEN '<=' THEN (r.context->>c.k)::float8 <= c.v
+                WHEN '>' THEN (r.context->>c.k)::float8 > c.v
+                WHEN '<' THEN (r.context->>c.k)::float8 < c.v
+                WHEN '=' THEN (r.context->>c.k)::float8 = c.v END, false))))
+  AND (CAST(:min_score AS float8) IS NULL OR sc.score >= :min_score)
+"""
+TARGETS = """
+SELECT mc.account_id, mc.source, mc.external_id, mc.channel, mc.name, mc.email, mc.phone,
+       mc.street, mc.unit, mc.city, mc.region, mc.postcode, mc.country, mc.segment,
+       mc.status, round(sc.score::numeric, 4)::float8 AS score
+""" + _TARGETS + """
+ORDER BY sc.score DESC NULLS LAST, mc.account_id
+LIMIT :limit
+"""
+COUNT = "SELECT count(*) " + _TARGETS
+
+TRADE_AREA_IDS = """
+SELECT t.id FROM trade_areas t JOIN trade_area_builds b ON b.id = t.build_id
+JOIN sites s ON s.id = t.site_id
+WHERE b.name = :build AND (CAST(:sites AS text[]) IS NULL OR s.external_id = ANY(:sites))
+  AND (CAST(:band AS text) IS NULL OR t.band = :band)
+"""
+BUILD = "SELECT id, method, params FROM trade_area_builds WHERE name = :name"
+SITE_IDS = "SELECT id, external_id FROM sites WHERE external_id = ANY(:codes)"
+REGION_IDS = "SELECT id, code, level FROM regions WHERE code = ANY(:codes)"
+CONTEXT_KEYS = """
+SELECT DISTINCT jsonb_object_keys(context) FROM regions WHERE level = :level
+"""
+
+CAMPAIGN = "SELECT id, name, channel, params, created_by, created_at FROM campaigns " \
+           "WHERE name = :name"
+INSERT_CAMPAIGN = """
+INSERT INTO campaigns (name, channel, params, created_by)
+VALUES (:name, :channel, CAST(:params AS jsonb), :created_by) RETURNING id
+"""
+INSERT_MEMBERS = """
+INSERT INTO campaign_members (campaign_id, account_id)
+SELECT DISTINCT :campaign_id, mc.account_id
+""" + _TARGETS
+CAMPAIGNS = """
+SELECT c.name, c.channel, count(m.account_id) AS members,
+       count(m.responded_at) AS responded,
+       round(count(m.responded_at)::numeric / nullif(count(m.account_id), 0), 4)::float8
+           AS response_rate,
+       c.created_by, c.created_at
+FROM campaigns c LEFT JOIN campaign_members m ON m.campaign_id = c.id
+GROUP BY c.id ORDER BY c.created_at, c.name
+"""
+# Responses: matched to the campaign's members by the account's (source, external_id).
+MEMBERS_BY_KEY = """
+SELECT m.account_id, a.source, a.external_id
+FROM campaign_members m JOIN accounts a ON a.id = m.account_id
+WHERE m.campaign_id = :campaign_id
+"""
+RECORD_RESPONSES = """
+UPDATE campaign_members m SET responded_at = u.at, response = u.response
+FROM unnest(CAST(:accounts AS bigint[]), CAST(:ats AS timestamptz[]),
+            CAST(:responses AS text[])) AS u(account_id, at, response)
+WHERE m.campaign_id = :campaign_id AND m.account_id = u.account_id
+"""
+# Response rate by region of a level: members, how many responded, the rate.
+RATES = """
+SELECT r.code, r.name, count(*) AS members, count(m.responded_at) AS responded,
+       round(count(m.responded_at)::numeric / count(*), 4)::float8 AS response_rate,
+       ST_AsBinary(ST_SimplifyPreserveTopology(r.geom, 0.0005)) AS wkb
+FROM campaign_members m
+JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = m.account_id
+                          AND ra.level = :level
+JOIN regions r ON r.id = ra.region_id
+WHERE m.campaign_id = :campaign_id
+GROUP BY r.id ORDER BY r.code
+"""
