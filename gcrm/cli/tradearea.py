@@ -65,6 +65,10 @@ def build(
     if built.params.get("calibrated"):
         console.print(f"Distance decay calibrated from {built.params['flows']:,} observed "
                       f"flows: {built.params['decay']:.2f}.")
+        if built.params.get("at_bound"):
+            console.print("[yellow]The fit stopped at the edge of the range searched "
+                          "(0.1-5): customers here follow distance more (or less) than a "
+                          "Huff model can say; read the shares with care.[/yellow]")
     for site, why in built.skipped.items():
         console.print(f"[yellow]Skipped {site}: {why}.[/yellow]")
     console.print(f"Stored {len(built.areas):,} trade areas as {name!r} ({method}).")

@@ -233,6 +233,7 @@ def _huff_inputs(conn: Connection, points: gpd.GeoDataFrame, level: str | None,
     if fitted is not None:
         params["log_likelihood"] = round(float(fitted.log_likelihood), 2)
         params["flows"] = int(fitted.n_flows)
+        params["at_bound"] = bool(fitted.at_bound)
     huff = {"regions": cells["id"].to_numpy()[result.cell].tolist(),
             "sites": site_ids[result.site].tolist(),
             "p": result.probability.tolist(), "d": result.distance_km.tolist(),
