@@ -46,8 +46,8 @@ def build(
     decay: float = typer.Option(2.0, help="huff: distance-decay exponent."),
     calibrate: bool = typer.Option(False, "--calibrate",
                                    help="huff: fit the decay to where customers buy."),
-    k: int = typer.Option(10, help="huff: sites each cell considers, nearest first (0: "
-                                   "all)."),
+    k: int = typer.Option(0, help="huff: sites each cell considers, nearest first (0: "
+                                  "all; a smaller k is faster for thousands of sites)."),
     min_probability: float = typer.Option(None, help="huff: an area is where the site's "
                                                      "probability reaches this (default: "
                                                      "where it is the most likely)."),

@@ -53,7 +53,7 @@ def build(name: str, method: str, *, sites: Sequence[str] | None = None,
           radii_km: Sequence[float] = (3.0, 5.0), minutes: Sequence[float] = (5.0, 10.0),
           network: str | None = None, shares: Sequence[float] = (0.6, 0.8),
           weight: str = "customers", level: str | None = None, decay: float | None = 2.0,
-          calibrate: bool = False, k: int | None = 10, min_probability: float | None = None,
+          calibrate: bool = False, k: int | None = None, min_probability: float | None = None,
           replace: bool = False, created_by: str | None = None,
           progress: Progress | None = None, engine: Engine | None = None) -> Built:
     """Build trade areas by ``method`` for ``sites`` (their codes; all when None) and store

@@ -22,8 +22,6 @@ from gcrm.errors import InvalidInput
 from gcrm.tradeareas import sql
 from spatial import tradearea
 
-FASTEST_KMH = 110  # no drive gets farther than this in the time asked
-
 
 def load(path: Path, *, network: str | None = None, replace: bool = False,
          engine: Engine | None = None) -> dict:
@@ -88,7 +86,8 @@ def network_near(conn: Connection, network: str, lon: float, lat: float, minutes
     """The nodes and edges of ``network`` a drive of ``minutes`` from (lon, lat) could reach,
     renumbered 0..n-1 as ``spatial.tradearea.isochrones`` expects; (None, None) when no
     road is in reach."""
-    km = FASTEST_KMH * minutes / 60
+    fastest = conn.execute(text(sql.FASTEST), {"network": network}).scalar_one() or 0
+    km = max(float(fastest), 30.0) * minutes / 60
     degrees = km / (111.32 * max(np.cos(np.radians(lat)), 0.05))
     rows = pd.DataFrame(conn.execute(text(sql.NETWORK_NEAR), {
         "network": network, "lon": lon, "lat": lat, "degrees": degrees}).mappings().all(),

@@ -123,6 +123,8 @@ FROM road_edges e
 WHERE e.network = :network
   AND e.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :degrees)
 """
+# The fastest road of a network (km/h): no drive gets farther than this in the time asked.
+FASTEST = "SELECT max(length_m / seconds) * 3.6 FROM road_edges WHERE network = :network"
 NODES_NEAR = """
 SELECT node, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM road_nodes
 WHERE network = :network AND node = ANY(:nodes)

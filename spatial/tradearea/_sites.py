@@ -61,6 +61,7 @@ def _lon_lat(gdf: gpd.GeoDataFrame, noun: str, names: np.ndarray):
 
 
 def listing(values, limit: int = 5) -> str:
+    """Up to ``limit`` values, repr'd and joined, and how many more: for messages."""
     values = list(values)
     shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v)
                       for v in values[:limit])

@@ -151,7 +151,7 @@ def _shares(shares) -> list[float]:
         raise ValueError(f"shares must be numbers in (0, 1], e.g. (0.6, 0.8); got "
                          f"{shares!r}") from None
     if not values:
-        raise ValueError("give at least one share in (0, 1], e.g. (0.6, 0.8)")
+        raise ValueError("shares is empty: give at least one share in (0, 1], e.g. (0.6, 0.8)")
     bad = [s for s in values if not (np.isfinite(s) and 0 < s <= 1)]
     if bad:
         raise ValueError(f"shares must be in (0, 1] (0.6 means 60% of a site's customers); "

@@ -150,6 +150,10 @@ def isochrones(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, lon: float, lat
         Positive drive times.
     snap_max_m : float
         The farthest the start may be from a road.
+    buffer_m : float
+        Metres of roadside around the reached roads.
+    hull_ratio : float
+        ``shapely.concave_hull`` ratio for filling between the reached roads (1: convex).
 
     Returns
     -------
@@ -179,8 +183,10 @@ def isochrones(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, lon: float, lat
     seconds = edges["seconds"].to_numpy(dtype=float)
     reverse = edges["reverse_seconds"].to_numpy(dtype=float)
     length = edges["length_m"].to_numpy(dtype=float)
-    lines = edges.geometry.to_crs(4326).to_numpy() if not edges.crs.equals(4326) \
-        else edges.geometry.to_numpy()
+    lines = edges.geometry
+    if lines.crs is not None and not lines.crs.equals(4326):  # no CRS: taken as lon/lat
+        lines = lines.to_crs(4326)
+    lines = lines.to_numpy()
 
     transformer = aeqd(lon, lat)
     start_edge, fraction, snap_m = _snap(lines, lon, lat, transformer, snap_max_m)
@@ -290,10 +296,14 @@ def _snap(lines: np.ndarray, lon: float, lat: float, transformer, snap_max_m: fl
     box = shapely.box(lon - reach_deg / max(np.cos(np.radians(lat)), 0.01), lat - reach_deg,
                       lon + reach_deg / max(np.cos(np.radians(lat)), 0.01), lat + reach_deg)
     candidates = tree.query(box)
-    if len(candidates) == 0:  # nothing near: find the nearest road to say how far it is
-        candidates = tree.query_nearest(shapely.Point(lon, lat))
     projected = project(lines[candidates], transformer)
     distance = shapely.distance(shapely.Point(0, 0), projected)
+    if len(candidates) == 0 or distance.min() > snap_max_m:
+        # too far: find the nearest road (nearest in degrees, measured in metres) to say
+        # how far it is
+        candidates = np.r_[candidates, tree.query_nearest(shapely.Point(lon, lat))]
+        projected = project(lines[candidates], transformer)
+        distance = shapely.distance(shapely.Point(0, 0), projected)
     best = int(np.argmin(distance))
     if distance[best] > snap_max_m:
         raise ValueError(f"the nearest road is {describe_metres(distance[best])} from "
@@ -313,12 +323,10 @@ def _arrival(n: int, source, target, seconds, reverse, start_edge: int, fraction
     rows = [source[ahead], target[behind]]
     cols = [target[ahead], source[behind]]
     cost = [seconds[ahead], reverse[behind]]
-    if np.isfinite(seconds[start_edge]):
-        rows.append([n]), cols.append([target[start_edge]])
-        cost.append([(1 - fraction) * seconds[start_edge]])
-    if np.isfinite(reverse[start_edge]):
-        rows.append([n]), cols.append([source[start_edge]])
-        cost.append([fraction * reverse[start_edge]])
+    for end, left, time in ((target, 1 - fraction, seconds), (source, fraction, reverse)):
+        if left <= 0 or np.isfinite(time[start_edge]):  # at that end, or may drive there
+            rows.append([n]), cols.append([end[start_edge]])
+            cost.append([left * time[start_edge] if left > 0 else 0.0])
     rows, cols = np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
     cost = np.maximum(np.concatenate(cost), 1e-9)  # csgraph drops zero weights
     order = np.lexsort((cost, cols, rows))  # parallel edges: keep the fastest
