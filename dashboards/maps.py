@@ -323,3 +323,113 @@ def territory_map(areas: gpd.GeoDataFrame, homes: pd.DataFrame, *,
                             tooltip=f"{html.escape(str(row['rep']))} · {row['territory']} "
                                     "(home)").add_to(m)
     return offline(m)
+
+
+WHITE_SPACE = "#e7298a"  # ColorBrewer Dark2 magenta: apart from YlGnBu and the site colours
+SITE_IDLE = "#bdbdbd"  # a site outside the build
+
+
+def site_colors(codes) -> dict[str, str]:
+    """A colour per site code (the same site keeps its colour in every build)."""
+    return {c: TERRITORY_COLORS[i % len(TERRITORY_COLORS)]
+            for i, c in enumerate(sorted(set(codes)))}
+
+
+def trade_area_map(areas: gpd.GeoDataFrame, sites: pd.DataFrame,
+                   penetration: gpd.GeoDataFrame | None = None, *, level: str = "region",
+                   tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+    """Trade areas coloured by site, each band a nested outline (the smallest solid and
+    thickest); the sites as dots with their attractiveness; under them, when given,
+    penetration by region (``penetration``: code, name, potential, customers, penetration,
+    gap, white_space, geometry) and the white space as its own highlighted layer. A layer
+    control toggles the four. Every drawn shape carries a class naming its layer
+    (``gcrm-trade-area``, ``gcrm-site``, ``gcrm-penetration``, ``gcrm-white-space``)."""
+    color = site_colors(sites["site"]) if len(sites) else site_colors(areas["site"])
+    bounds = tuple(areas.total_bounds) if len(areas) else (
+        tuple(penetration.total_bounds) if penetration is not None and len(penetration)
+        else None)
+    m = base_map(bounds, tiles=tiles, attribution=attribution)
+    if penetration is not None and len(penetration):
+        choropleth_layer, white_layer, classes = _penetration_layers(penetration, level)
+        choropleth_layer.add_to(m)
+        white_layer.add_to(m)
+        legend(classes, title=f"Penetration by {level} (customers per household)",
+               unit="share").add_to(m)
+    if len(areas):
+        _trade_area_layer(areas, color).add_to(m)
+    dots = folium.FeatureGroup(name="sites")
+    built = set(areas["site"]) if len(areas) else set()
+    for row in sites.dropna(subset=["lon", "lat"]).to_dict("records"):
+        inside = row["site"] in built
+        folium.CircleMarker(
+            (row["lat"], row["lon"]), radius=7 if inside else 5, weight=2,
+            color="#000000" if inside else "#757575", fill=True, fill_opacity=1,
+            fill_color=color.get(row["site"], SITE_IDLE) if inside else SITE_IDLE,
+            class_name="gcrm-site",
+            tooltip=f"{html.escape(str(row['site']))} · {html.escape(str(row['name']))} · "
+                    f"attractiveness {format_value(row['attractiveness'], 'number')}"
+                    + ("" if inside else " (not in these trade areas)"),
+        ).add_to(dots)
+    dots.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return offline(m)
+
+
+def _trade_area_layer(areas: gpd.GeoDataFrame, color: dict[str, str]) -> folium.FeatureGroup:
+    shapes = areas[["site", "site_name", "band", areas.geometry.name]].copy()
+    # Bands from the smallest (0) outwards, per site; the largest drawn first, underneath.
+    shapes["rank"] = areas.groupby("site")["area_km2"].rank(method="first").astype(int) - 1
+    shapes["stroke"] = shapes["site"].map(color)
+    for column, unit in (("customers", "number"), ("prospects", "number"),
+                         ("households", "number"), ("penetration", "share")):
+        shapes[column] = [format_value(v, unit) for v in areas[column]]
+    shapes = shapes.iloc[areas["area_km2"].fillna(0).to_numpy().argsort()[::-1]]
+    layer = folium.FeatureGroup(name="trade areas")
+    folium.GeoJson(
+        json.loads(shapes.to_json()), name="trade areas",
+        style_function=lambda f: {
+            "color": f["properties"]["stroke"], "fillColor": f["properties"]["stroke"],
+            "fillOpacity": 0.12, "weight": 3 if f["properties"]["rank"] == 0 else 1.5,
+            "dashArray": None if f["properties"]["rank"] == 0 else "6 4",
+            "className": "gcrm-trade-area"},
+        highlight_function=lambda f: {"weight": 4, "fillOpacity": 0.25},
+        tooltip=folium.GeoJsonTooltip(
+            ["site", "site_name", "band", "customers", "prospects", "households",
+             "penetration"],
+            aliases=["Site", "Name", "Band", "Customers", "Prospects", "Households",
+                     "Penetration"]),
+    ).add_to(layer)
+    return layer
+
+
+def _penetration_layers(penetration: gpd.GeoDataFrame, level: str):
+    """The penetration choropleth and the white space, as two layers, and the classes."""
+    classes = classify(penetration["penetration"])
+    shapes = penetration[["code", "name", penetration.geometry.name]].copy()
+    shapes["fill"] = [classes.color(v) for v in penetration["penetration"]]
+    for column, unit in (("potential", "number"), ("customers", "number"),
+                         ("penetration", "share"), ("gap", "number")):
+        shapes[column] = [format_value(round(v) if unit == "number" and pd.notna(v) else v,
+                                       unit) for v in penetration[column]]
+    fields = ["name", "code", "potential", "customers", "penetration", "gap"]
+    aliases = [level.capitalize(), "Code", "Households", "Customers", "Penetration",
+               "Gap (customers)"]
+    choropleth_layer = folium.FeatureGroup(name=f"penetration by {level}")
+    folium.GeoJson(
+        json.loads(shapes.to_json()), name=f"penetration by {level}",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#888888",
+                                  "weight": 0.5, "fillOpacity": 0.45,
+                                  "className": "gcrm-penetration"},
+        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+    ).add_to(choropleth_layer)
+    white = shapes[penetration["white_space"].fillna(False).to_numpy(dtype=bool)]
+    white_layer = folium.FeatureGroup(name="white space")
+    if len(white):
+        folium.GeoJson(
+            json.loads(white.to_json()), name="white space",
+            style_function=lambda f: {"fillColor": WHITE_SPACE, "color": WHITE_SPACE,
+                                      "weight": 2.5, "fillOpacity": 0.45,
+                                      "className": "gcrm-white-space"},
+            tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+        ).add_to(white_layer)
+    return choropleth_layer, white_layer, classes

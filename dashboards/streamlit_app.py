@@ -18,6 +18,7 @@ CATALOGUE = {
     "customers": ("customers.py", "Customers & prospects", ":material/person_pin_circle:"),
     "cube": ("cube_explorer.py", "Cube explorer", ":material/table_chart:"),
     "territories": ("territories.py", "Territories", ":material/border_all:"),
+    "tradeareas": ("tradeareas.py", "Trade areas", ":material/storefront:"),
     "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),

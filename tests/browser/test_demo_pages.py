@@ -1,15 +1,16 @@
 """Every page in a real Chromium on the demo world (Delaware, 1,500 accounts, built by
 ``gcrm demo``'s own code), no network beyond this machine: each page draws, the Overview
 drills down, the Customers map counts when zoomed out and shows an account zoomed in,
-whose history holds its orders and cases. A screenshot of each page is saved under
-test-artifacts/."""
+whose history holds its orders and cases, a marketer's trade areas draw on the map with
+the live count of a target list, saved as a campaign. A screenshot of each page is saved
+under test-artifacts/."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from conftest import screenshot, serve
+from conftest import screenshot, serve, settled
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
@@ -137,8 +138,10 @@ def test_customers_counted_zoomed_out_and_one_opened_zoomed_in(demo_app, demo, p
 
 @pytest.mark.parametrize("link, heading", [
     ("Cube explorer", "Cube explorer"), ("Data", "Data"), ("Users", "Users"),
-    ("Audit log", "Audit log")])
-def test_every_other_page_draws(demo_app, demo, page, link, heading):
+    ("Audit log", "Audit log"), ("Trade areas", "Trade areas")])
+def test_every_other_page_draws(demo_app, demo, page, link, heading, request):
+    if link == "Trade areas":
+        request.getfixturevalue("demo_rings")  # a build to show
     _sign_in(page, demo_app, demo[1])
     page.get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
@@ -182,4 +185,50 @@ def test_a_planner_moves_an_area_and_the_figures_change(demo_app, demo, page):
     expect(note).to_contain_text(f"{source} now has {after[source]:,.0f} accounts, "
                                  f"{target} {after[target]:,.0f}.")
     screenshot(page, "demo-territories-moved")
+    assert page.blocked == []
+
+
+@pytest.fixture(scope="module")
+def demo_rings(demo):
+    """Ring trade areas (3 and 5 km) around the demo's stores, built as a marketer would."""
+    from gcrm import tradeareas
+
+    return tradeareas.build("demo rings", "ring", radii_km=(3, 5), replace=True,
+                            created_by="marketer", engine=demo[2])
+
+
+def test_a_marketer_sees_trade_areas_and_saves_a_campaign(demo_app, demo, demo_rings, page):
+    from gcrm import campaigns, tradeareas
+    from gcrm.campaigns import TargetFilter
+
+    url, password, engine = demo
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    _sign_in(page, f"{demo_app}/tradeareas?build=demo+rings", password, "marketer")
+    expect(page.get_by_role("heading", name="Trade areas", exact=True)).to_be_visible()
+    drawn = _map(page)
+    # Every site's two rings, every store as a dot, penetration by ZIP area, white space.
+    expect(drawn.locator("path.gcrm-trade-area")).to_have_count(len(demo_rings.areas))
+    sites = tradeareas.site_points(engine=engine)
+    expect(drawn.locator("path.gcrm-site")).to_have_count(len(sites))
+    penetration = tradeareas.penetration(build="demo rings", engine=engine)
+    expect(drawn.locator("path.gcrm-penetration")).to_have_count(len(penetration))
+    expect(drawn.locator("path.gcrm-white-space")).to_have_count(
+        int(penetration["white_space"].sum()))
+    expect(drawn.locator(".leaflet-control-layers-overlays label")).to_have_count(4)
+    expected = campaigns.count(TargetFilter(trade_areas="demo rings"), engine=engine)
+    metric = page.get_by_test_id("stMetric").filter(has_text="People on the list")
+    expect(metric).to_contain_text(f"{expected:,}")
+    screenshot(page, "demo-tradeareas")
+    settled(page)
+    name = page.get_by_role("textbox", name="Campaign name")
+    name.fill("browser letters")
+    name.press("Enter")
+    settled(page)
+    page.get_by_role("button", name="Create campaign").click()
+    expect(page.get_by_text(f"Campaign 'browser letters' created with {expected:,} members.")
+           ).to_be_visible(timeout=30_000)
+    listed = campaigns.campaigns(engine=engine).set_index("name")
+    assert listed.loc["browser letters", "members"] == expected
+    expect(page.get_by_test_id("stDataFrame").filter(has_text="browser letters")).to_be_visible()
+    screenshot(page, "demo-tradeareas-campaign")
     assert page.blocked == []
