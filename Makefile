@@ -11,11 +11,12 @@ PORT ?= 8501
 HOST ?= 0.0.0.0
 GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
-.PHONY: run test setup install assets browser db lint pytest stop demo help
+.PHONY: run test bench setup install assets browser db lint pytest stop demo help
 
 help:
 	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
 	@echo "make test   set up and run lint, import contracts and the test suite"
+	@echo "make bench  set up and run the benchmark suite (BENCH_ACCOUNTS=1000000 BENCH_REPEAT=3)"
 	@echo "make stop   stop the local database"
 
 run: setup
@@ -31,6 +32,20 @@ run: setup
 test: setup browser lint pytest
 
 setup: install assets db
+
+# The benchmark suite (not part of make test): the demo world at BENCH_ACCOUNTS in its own
+# database, every benchmark against its peer, one table in bench/results/SUMMARY.md and the
+# README. Needs the peers of the bench extra (PySAL spopt).
+BENCH_ACCOUNTS ?= 1000000
+BENCH_REPEAT ?= 3
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+bench: setup $(BENCH_STAMP)
+	BENCH_ACCOUNTS=$(BENCH_ACCOUNTS) BENCH_REPEAT=$(BENCH_REPEAT) $(BIN)/python bench/suite.py
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	@touch $@
 
 install: $(STAMP)
 

@@ -24,6 +24,7 @@ from gcrm.geocoding.reference import load_reference
 from gcrm.ingest.load import load_file
 from gcrm.regions import assign, load_context, load_regions
 from gcrm.regions.grid import build_grid
+from gcrm.tradeareas import build as build_trade_areas
 
 SOURCE = "demo"
 GRID = (5, 7)
@@ -82,6 +83,11 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     assign(engine=engine)
     say("Building the regional cube")
     build_cube(engine=engine)
+    say("Building trade areas (rings of 3 and 5 km; the Huff model, calibrated on the sales)")
+    build_trade_areas("rings 3-5 km", "ring", radii_km=(3, 5), created_by="demo",
+                      engine=engine)
+    build_trade_areas("huff", "huff", level="zip", calibrate=True, created_by="demo",
+                      engine=engine)
     say.finish()
     return DemoResult(files, loaded, seconds=say.seconds)
 
