@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import scratch_engine, write_results  # noqa: E402
+from harness import scratch_engine, spread, summary_row, write_results  # noqa: E402
 
 from gcrm import regions  # noqa: E402
 
@@ -134,9 +134,22 @@ def main() -> None:
         "ratio_total_over_gcrm": round(gp_total / med["gcrm"], 2),
         "inside": counts["county"]["assigned"], "outside": counts["county"]["outside"],
     }
+    join_write = [s + w for s, w in zip(runs["sjoin"], runs["write"], strict=True)]
+    total = [r + jw for r, jw in zip(runs["read"], join_write, strict=True)]
+    size = f"{args.points:,} points, {len(polygons):,} regions"
+    payload["summary"] = [
+        summary_row("point-to-region assignment with write back", spread(runs["gcrm"]),
+                    peer_name="GeoPandas sjoin + the same write back",
+                    peer=spread(join_write), note=f"{size}; the points already in memory"),
+        summary_row("point-to-region assignment with write back (points read out first)",
+                    spread(runs["gcrm"]),
+                    peer_name="GeoPandas read from PostGIS + sjoin + write back",
+                    peer=spread(total), note=f"{size}; the peer reads the points out first"),
+    ]
     out = write_results("assign_vs_sjoin", payload)
     for key, value in payload.items():
-        print(f"{key:>34}: {value}")
+        if key != "summary":
+            print(f"{key:>34}: {value}")
     print(f"written to {out}")
     engine.dispose()
 

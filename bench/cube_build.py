@@ -17,6 +17,9 @@ What each side computes:
                   the same facts in memory: every combination of the four splits (more
                   cells than gcrm keeps), no writing back.
 The peers are timed on facts already read; reading them out of PostGIS is its own line.
+Each measurement runs ``--repeat`` times (the slice query at least 20), except DuckDB's
+CUBE, which takes minutes and runs once; the payload's "summary" holds one row per
+comparison with median, min and max.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import pandas as pd
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import write_results  # noqa: E402
+from harness import spread, summary_row, write_results  # noqa: E402
 
 from gcrm import cube  # noqa: E402
 from gcrm.cube.build import DUCKDB_MEMORY  # noqa: E402
@@ -57,13 +60,13 @@ WHERE ra.entity = 'account' AND ra.region_id IS NOT NULL AND ra.level !~ '^h3_([
 """
 
 
-def timed(fn, repeat: int) -> tuple[float, float, float, object]:
+def timed(fn, repeat: int) -> tuple[float, float, float, object, list[float]]:
     times, out = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times), out
+    return statistics.median(times), min(times), max(times), out, times
 
 
 def read_facts(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -185,7 +188,8 @@ def main() -> None:
     print(f"{results['accounts']:,} accounts, {results['sales_rows']:,} sales; "
           f"median of {args.repeat}")
 
-    median, low, high, built = timed(lambda: cube.build(engine=engine), args.repeat)
+    median, low, high, built, full_times = timed(lambda: cube.build(engine=engine),
+                                                 args.repeat)
     results["gcrm_full_build"] = {"median": median, "min": low, "max": high,
                                   "steps": built.steps, "cells": built.cells}
     print(f"gcrm full build            {median:6.1f} s  (min {low:.1f}, max {high:.1f}) "
@@ -213,7 +217,7 @@ def main() -> None:
     q = lambda: cube.query(["revenue"], level="county", by=["month"],  # noqa: E731
                            where={"state": state.code}, engine=engine)
     q()  # warm
-    qm, ql, qh, frame = timed(q, max(args.repeat, 20))
+    qm, ql, qh, frame, slice_times = timed(q, max(args.repeat, 20))
     results["gcrm_slice_query"] = {"median": qm, "min": ql, "max": qh, "rows": len(frame)}
     print(f"gcrm slice query (state {state.code}, county x month, {len(frame):,} rows) "
           f"{qm * 1000:6.1f} ms")
@@ -224,19 +228,21 @@ def main() -> None:
     results["peers_read_facts"] = time.perf_counter() - start
     print(f"peers: read facts out of PostGIS {results['peers_read_facts']:6.1f} s "
           f"({len(sales):,} rows)")
-    pm, pl, ph, pcells = timed(lambda: pandas_grouping_sets(sales, places), args.repeat)
+    pm, pl, ph, pcells, pandas_times = timed(lambda: pandas_grouping_sets(sales, places),
+                                             args.repeat)
     results["pandas_grouping_sets"] = {"median": pm, "min": pl, "max": ph, "cells": pcells,
                                        "gcrm_full_over_pandas": median / pm}
     print(f"pandas groupby per grouping set {pm:6.1f} s ({pcells:,} sales cells); "
           f"gcrm full / pandas = {median / pm:.2f}")
-    dm, dl, dh, dcells = timed(lambda: duckdb_cube(sales, places), 1)  # minutes: once
+    dm, dl, dh, dcells, duckdb_times = timed(lambda: duckdb_cube(sales, places),
+                                             1)  # minutes: once
     results["duckdb_cube"] = {"median": dm, "min": dl, "max": dh, "cells": dcells,
                               "gcrm_full_over_duckdb": median / dm}
     print(f"DuckDB GROUP BY CUBE           {dm:6.1f} s ({dcells:,} cells); "
           f"gcrm full / DuckDB = {median / dm:.2f}")
     with_pandas, with_duckdb, db = slice_peers(sales, places, state.id)
-    sm, _, _, _ = timed(with_pandas, args.repeat)
-    sd, _, _, _ = timed(with_duckdb, args.repeat)
+    sm, _, _, _, slice_pandas_times = timed(with_pandas, args.repeat)
+    sd, _, _, _, slice_duckdb_times = timed(with_duckdb, args.repeat)
     db.close()
     results["slice_from_facts"] = {"pandas": sm, "duckdb": sd,
                                    "pandas_over_gcrm": sm / qm, "duckdb_over_gcrm": sd / qm}
@@ -246,6 +252,31 @@ def main() -> None:
     tracemalloc.stop()
     results["process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process {results['process_peak_rss_mb']:,.0f} MB")
+
+    facts = (f"{results['sales_rows']:,} sales, {results['accounts']:,} accounts; the peer "
+             f"on facts in memory (reading them out: {results['peers_read_facts']:.1f} s, "
+             "not counted)")
+    full = spread(full_times)
+    results["summary"] = [
+        summary_row("cube full build", full, peer_name="pandas groupby per grouping set",
+                    peer=spread(pandas_times),
+                    note=f"gcrm reads, computes and writes back; {facts}"),
+        summary_row("cube full build", full, peer_name="DuckDB GROUP BY CUBE",
+                    peer=spread(duckdb_times),
+                    note=f"DuckDB runs once (minutes at full size) and computes every "
+                         f"combination of the splits ({dcells:,} cells), no write back; "
+                         f"{facts}"),
+        summary_row("cube incremental build (one new month)", spread(incremental_times),
+                    peer_name="gcrm full build", peer=full,
+                    note=f"+{added:,} sales in {month:%Y-%m}; the peers have no incremental "
+                         "build (they recompute everything): the ratio is full / incremental"),
+        summary_row("cube slice query (a state's counties x month)", spread(slice_times),
+                    peer_name="pandas from the raw facts", peer=spread(slice_pandas_times),
+                    note=f"{len(frame):,} rows; {facts}"),
+        summary_row("cube slice query (a state's counties x month)", spread(slice_times),
+                    peer_name="DuckDB from the raw facts", peer=spread(slice_duckdb_times),
+                    note=f"{len(frame):,} rows; {facts}"),
+    ]
 
     print(f"results: {write_results('cube_build', results)}")
 

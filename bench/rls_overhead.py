@@ -5,6 +5,9 @@ Needs a database holding the demo world and its users, e.g. the benchmark-sized 
 
     gcrm demo --accounts 1000000                       # into the configured database
     .venv/bin/python bench/rls_overhead.py [--repeat 3]
+
+Times are medians of ``--repeat`` runs; the payload's "summary" holds each query as each
+user against the same query as the operator, with min and max.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import write_results  # noqa: E402
+from harness import spread, summary_row, write_results  # noqa: E402
 
 from gcrm.db.engine import database_url  # noqa: E402
 
@@ -30,7 +33,7 @@ QUERIES = {
 USERS = ("analyst", "manager", "county_manager")  # every region, a state, a county
 
 
-def median_seconds(engine, query: str, repeat: int) -> tuple[float, int]:
+def median_seconds(engine, query: str, repeat: int) -> tuple[float, int, list[float]]:
     times, rows = [], 0
     for _ in range(repeat):
         with engine.connect() as conn:
@@ -38,7 +41,7 @@ def median_seconds(engine, query: str, repeat: int) -> tuple[float, int]:
             result = conn.execute(text(query)).all()
             times.append(time.perf_counter() - start)
             rows = result[0][0]
-    return statistics.median(times), rows
+    return statistics.median(times), rows, times
 
 
 def main() -> None:
@@ -53,20 +56,29 @@ def main() -> None:
     if missing:
         raise SystemExit(f"Demo users missing ({', '.join(missing)}): run `gcrm demo` first.")
     payload: dict = {"accounts": accounts, "repeat": args.repeat}
+    summary = []
     for name, query in QUERIES.items():
-        base, _ = median_seconds(operator, query, args.repeat)
+        base, seen, base_times = median_seconds(operator, query, args.repeat)
         payload[f"{name}_operator_s"] = round(base, 2)
         for user in USERS:
             engine = create_engine(database_url(),
                                    connect_args={"options": f"-c role={roles[user]}"})
-            secs, first = median_seconds(engine, query, args.repeat)
+            secs, first, times = median_seconds(engine, query, args.repeat)
             engine.dispose()
             payload[f"{name}_{user}_s"] = round(secs, 2)
             payload[f"{name}_{user}_ratio"] = round(secs / base, 2)
             payload[f"{name}_{user}_rows_seen"] = int(first)
+            summary.append(summary_row(
+                f"{name} as {user}", spread(times),
+                peer_name="the same query as the operator (no rules)", peer=spread(base_times),
+                note=f"an overhead ratio, operator time / this user's (0.5: row-level "
+                     f"security and masking double the time); {user} sees {int(first):,} of "
+                     f"{int(seen):,}"))
+    payload["summary"] = summary
     out = write_results("rls_overhead", payload)
     for key, value in payload.items():
-        print(f"{key:>44}: {value}")
+        if key != "summary":
+            print(f"{key:>44}: {value}")
     print(f"written to {out}")
 
 

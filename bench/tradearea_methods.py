@@ -27,9 +27,10 @@ the k=10 shares are from the all-sites shares (the truncation, honestly reported
 (c) customer_areas (60% and 80%) vs the per-site GeoPandas loop a notebook would write
 (groupby site, to_crs to a site-centred projection, distance, sort, cumulative share,
 concave hull, buffer, back to EPSG:4326, within): runtime, ratio, agreement.
-Timings are medians of ``--repeat`` runs; peak memory is the process's resident peak
-(ru_maxrss) after each part. Targets (the issue): Huff <= 5 s with the same shares to
-1e-6; customer-derived areas for 100 sites <= 10 s.
+Timings are medians of ``--repeat`` runs (the GeoPandas loop, deterministic and slow,
+runs once); the payload's "summary" holds them with min and max. Peak memory is the
+process's resident peak (ru_maxrss) after each part. Targets (the issue): Huff <= 5 s
+with the same shares to 1e-6; customer-derived areas for 100 sites <= 10 s.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import write_results  # noqa: E402
+from harness import spread, summary_row, write_results  # noqa: E402
 
 from spatial import tradearea  # noqa: E402
 
@@ -184,12 +185,15 @@ def naive_areas(sites: pd.DataFrame, buyers: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 # --- running ------------------------------------------------------------------------------
-def timed(repeat: int, work):
+def timed(repeat: int, work, runs: list | None = None):
+    """The median time of ``repeat`` runs and the last result; every time into ``runs``."""
     seconds, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = work()
         seconds.append(time.perf_counter() - start)
+    if runs is not None:
+        runs.extend(seconds)
     return statistics.median(seconds), result
 
 
@@ -223,11 +227,14 @@ def main() -> None:
     results: dict = {"sites": len(sites), "cells": len(grid), "customers": args.customers,
                      "repeat": args.repeat, "decay": DECAY, "people": round(people.sum())}
     table = []
+    runs: dict[str, list[float]] = {}  # every timing, for the summary
 
     # (a) every site
     sparse_s, full = timed(args.repeat, lambda: tradearea.huff(lon, lat, s_lon, s_lat, attract,
-                                                               decay=DECAY, k=None))
-    dense_s, dense = timed(args.repeat, lambda: dense_huff(grid, sites))
+                                                               decay=DECAY, k=None),
+                           runs.setdefault("huff_all", []))
+    dense_s, dense = timed(args.repeat, lambda: dense_huff(grid, sites),
+                           runs.setdefault("dense_all", []))
     shares_full = tradearea.market_shares(full, people)["share"].to_numpy()
     dense_shares = people @ dense / people.sum()
     results["huff_all_sites"] = {
@@ -241,8 +248,10 @@ def main() -> None:
 
     # (b) the 10 nearest sites
     sparse_s, near = timed(args.repeat, lambda: tradearea.huff(lon, lat, s_lon, s_lat, attract,
-                                                               decay=DECAY, k=10))
-    dense_s, dense = timed(args.repeat, lambda: dense_huff(grid, sites, k=10))
+                                                               decay=DECAY, k=10),
+                           runs.setdefault("huff_10", []))
+    dense_s, dense = timed(args.repeat, lambda: dense_huff(grid, sites, k=10),
+                           runs.setdefault("dense_10", []))
     shares_near = tradearea.market_shares(near, people)["share"].to_numpy()
     full_matrix = as_matrix(full)
     outside = 1 - np.bincount(near.cell, weights=full_matrix[near.cell, near.site],
@@ -269,8 +278,10 @@ def main() -> None:
     made_s = time.perf_counter() - start
     points = gpd.GeoDataFrame({"site": sites["site"]},
                               geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326)
-    gcrm_s, areas = timed(args.repeat, lambda: tradearea.customer_areas(points, buyers, SHARES))
-    naive_s, naive = timed(1, lambda: naive_areas(sites, buyers))
+    gcrm_s, areas = timed(args.repeat, lambda: tradearea.customer_areas(points, buyers, SHARES),
+                          runs.setdefault("areas", []))
+    naive_s, naive = timed(1, lambda: naive_areas(sites, buyers),
+                           runs.setdefault("naive_areas", []))
     both = areas.merge(naive, on=["site", "share"], suffixes=("", "_naive"))
     results["customer_areas"] = {
         "customers_made_s": round(made_s, 2), "sites_with_customers": int(areas["site"].nunique()),
@@ -308,6 +319,25 @@ def main() -> None:
     c = results["customer_areas"]
     print(f"held share of the 60% areas (min/median/max): {c['held_share_60']}, of the 80% "
           f"areas: {c['held_share_80']}")
+    size = f"{len(sites)} sites, {len(grid):,} cells"
+    all_sites, nearest = results["huff_all_sites"], results["huff_10_nearest"]
+    results["summary"] = [
+        summary_row("Huff, all sites", spread(runs["huff_all"]),
+                    peer_name="dense NumPy Huff", peer=spread(runs["dense_all"]),
+                    note=f"{size}; largest probability difference "
+                         f"{all_sites['max_abs_probability_diff']:.1e}"),
+        summary_row("Huff, 10 nearest sites", spread(runs["huff_10"]),
+                    peer_name="dense NumPy Huff restricted to the 10 nearest",
+                    peer=spread(runs["dense_10"]),
+                    note=f"{size}; largest probability difference "
+                         f"{nearest['max_abs_probability_diff']:.1e}; against all sites the "
+                         f"largest share moves {trunc['max_abs_share_diff_vs_all_sites']:.2%}"),
+        summary_row("customer-derived areas (60% and 80%)", spread(runs["areas"]),
+                    peer_name="per-site GeoPandas loop", peer=spread(runs["naive_areas"]),
+                    note=f"{c['sites_with_customers']} sites, {args.customers:,} customers; "
+                         "the loop runs once (deterministic, the slowest part); largest held "
+                         f"share difference {c['max_abs_held_share_diff']:.1e}"),
+    ]
     print(f"results: {write_results('tradearea_methods', results)}")
 
 
