@@ -163,8 +163,8 @@ def table(rows: list[dict], steps: dict[str, dict]) -> str:
 
 def _spread(value: dict, unit: str) -> str:
     def fmt(v: float) -> str:
-        if unit == "%":
-            return f"{v:.1%}" if abs(v) < 10 else f"{v:,.1f}%"
+        if unit == "%":  # the rows hold fractions
+            return f"{v:.1%}"
         if abs(v) >= 100:
             return f"{v:,.0f}"
         return f"{v:.3g}"
