@@ -79,6 +79,7 @@ def load_responses(name: str, path: Path, *, engine: Engine | None = None) -> Re
         raise InvalidInput(f"No file {path}.") from None
     except Exception as error:  # noqa: BLE001 - any reader error is the file's problem
         raise InvalidInput(f"Cannot read {path.name}: {error}") from None
+    frame = frame.fillna("")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     needed = {"external_id", "responded_at"}
     if not needed <= set(frame.columns):
@@ -90,6 +91,7 @@ def load_responses(name: str, path: Path, *, engine: Engine | None = None) -> Re
         campaign = _campaign(conn, name)
         members = conn.execute(text(sql.MEMBERS_BY_KEY), {"campaign_id": campaign.id}).all()
         by_key = {(m.source, m.external_id): m.account_id for m in members}
+        erased = {m.account_id for m in members if m.erased}
         by_id = {}
         for m in members:
             by_id.setdefault(m.external_id, []).append(m.account_id)
@@ -110,6 +112,10 @@ def load_responses(name: str, path: Path, *, engine: Engine | None = None) -> Re
             if account is None:
                 rejected.append((line, f"{external or '(empty)'!r} is not a member of "
                                        f"campaign {name!r}"))
+                continue
+            if account in erased:
+                rejected.append((line, f"{external!r} was erased: nothing more is kept "
+                                       "about them"))
                 continue
             at = pd.to_datetime(str(row.get("responded_at") or ""), errors="coerce", utc=True)
             if pd.isna(at):

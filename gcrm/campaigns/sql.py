@@ -9,22 +9,24 @@ a person without consent for the campaign's channel.
 # channel and status always; then, when given, trade areas (the account's point inside one
 # of them), regions (assigned to one of them at any level), segments, conditions on the
 # context of the account's region at :context_level (every one must hold), and a minimum
-# score (the Huff probability of the account's region for the build's sites).
+# score (the Huff probability that the account's region uses one of the build's (chosen)
+# sites: their probabilities added up).
 _TARGETS = """
 FROM marketing_contacts mc
 LEFT JOIN LATERAL (
-    SELECT max(h.probability) AS score
+    SELECT sum(h.probability) AS score
     FROM region_assignments ra
     JOIN huff_probabilities h ON h.region_id = ra.region_id AND h.build_id = :huff_build_id
-    WHERE ra.entity = 'account' AND ra.entity_id = mc.account_id
+    WHERE CAST(:huff_build_id AS bigint) IS NOT NULL
+      AND ra.entity = 'account' AND ra.entity_id = mc.account_id AND ra.level = :score_level
       AND (CAST(:score_site_ids AS bigint[]) IS NULL OR h.site_id = ANY(:score_site_ids))
 ) sc ON true
 WHERE mc.channel = :channel
   AND mc.status = ANY(:statuses)
   AND (CAST(:segments AS text[]) IS NULL OR mc.segment = ANY(:segments))
-  AND (CAST(:area_ids AS bigint[]) IS NULL OR EXISTS (
-      SELECT 1 FROM accounts a JOIN trade_areas t ON ST_Intersects(t.geom, a.geom)
-      WHERE a.id = mc.account_id AND t.id = ANY(:area_ids)))
+  AND (CAST(:area_ids AS bigint[]) IS NULL OR mc.account_id IN (
+      SELECT a.id FROM trade_areas t JOIN accounts a ON ST_Intersects(t.geom, a.geom)
+      WHERE t.id = ANY(:area_ids)))
   AND (CAST(:region_ids AS bigint[]) IS NULL OR mc.account_id IN (
       SELECT entity_id FROM region_assignments
       WHERE entity = 'account' AND region_id = ANY(:region_ids)))
@@ -35,12 +37,12 @@ WHERE mc.channel = :channel
         AND NOT EXISTS (
             SELECT 1 FROM unnest(CAST(:context_keys AS text[]), CAST(:context_ops AS text[]),
                                  CAST(:context_values AS float8[])) c(k, op, v)
+            CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(r.context->c.k) = 'number'
+                                            THEN (r.context->>c.k)::float8 END AS x) n
             WHERE NOT coalesce(CASE c.op
-                WHEN '>=' THEN (r.context->>c.k)::float8 >= c.v
-                WHEN '<=' THEN (r.context->>c.k)::float8 <= c.v
-                WHEN '>' THEN (r.context->>c.k)::float8 > c.v
-                WHEN '<' THEN (r.context->>c.k)::float8 < c.v
-                WHEN '=' THEN (r.context->>c.k)::float8 = c.v END, false))))
+                WHEN '>=' THEN n.x >= c.v WHEN '<=' THEN n.x <= c.v
+                WHEN '>' THEN n.x > c.v WHEN '<' THEN n.x < c.v
+                WHEN '=' THEN n.x = c.v END, false))))
   AND (CAST(:min_score AS float8) IS NULL OR sc.score >= :min_score)
 """
 TARGETS = """
@@ -61,7 +63,10 @@ WHERE b.name = :build AND (CAST(:sites AS text[]) IS NULL OR s.external_id = ANY
 """
 BUILD = "SELECT id, method, params FROM trade_area_builds WHERE name = :name"
 SITE_IDS = "SELECT id, external_id FROM sites WHERE external_id = ANY(:codes)"
-REGION_IDS = "SELECT id, code, level FROM regions WHERE code = ANY(:codes)"
+REGION_IDS = """
+SELECT id, code, level FROM regions
+WHERE code = ANY(:codes) AND (CAST(:level AS text) IS NULL OR level = :level)
+"""
 CONTEXT_KEYS = """
 SELECT DISTINCT jsonb_object_keys(context) FROM regions WHERE level = :level
 """
@@ -87,7 +92,7 @@ GROUP BY c.id ORDER BY c.created_at, c.name
 """
 # Responses: matched to the campaign's members by the account's (source, external_id).
 MEMBERS_BY_KEY = """
-SELECT m.account_id, a.source, a.external_id
+SELECT m.account_id, a.source, a.external_id, a.erased_at IS NOT NULL AS erased
 FROM campaign_members m JOIN accounts a ON a.id = m.account_id
 WHERE m.campaign_id = :campaign_id
 """

@@ -28,6 +28,10 @@ OPERATORS = (">=", "<=", ">", "<", "=")
 COLUMNS = ["account_id", "source", "external_id", "channel", "name", "email", "phone",
            "street", "unit", "city", "region", "postcode", "country", "segment", "status",
            "score"]
+# A list carries the contact details of its channel only: an email list no phone numbers.
+CONTACT = {"email": ("email",), "phone": ("phone",), "sms": ("phone",),
+           "mail": ("street", "unit", "city", "postcode")}
+_DETAILS = ("email", "phone", "street", "unit", "city", "postcode")
 
 
 @dataclass
@@ -63,7 +67,8 @@ def targets(where: TargetFilter, *, limit: int | None = None,
     with (engine or get_engine()).connect() as conn:
         params = resolve(conn, where)
         rows = conn.execute(text(sql.TARGETS), {**params, "limit": limit}).mappings().all()
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.drop(columns=[c for c in _DETAILS if c not in CONTACT[where.channel]])
 
 
 def count(where: TargetFilter, *, engine: Engine | None = None) -> int:
@@ -83,9 +88,10 @@ def export(where: TargetFilter, out: Path, *, format: str | None = None,
     engine = engine or get_engine()
     frame = targets(where, engine=engine)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write(frame, out, format)
+    # Recorded first: a file may fail to be written, but none is written unrecorded.
     audit.record("export.targets", out.name, {"rows": len(frame), "filter": where.describe()},
                  actor=actor, engine=engine)
+    write(frame, out, format)
     return len(frame)
 
 
@@ -110,8 +116,11 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
                     "segments": list(where.segments) or None, "area_ids": None,
                     "region_ids": None, "context_keys": None, "context_ops": None,
                     "context_values": None, "context_level": where.context_level,
-                    "huff_build_id": None, "score_site_ids": None,
+                    "huff_build_id": None, "score_site_ids": None, "score_level": None,
                     "min_score": where.min_score}
+    if (where.sites or where.band) and not (where.trade_areas or where.score_build):
+        raise InvalidInput("Sites and a band narrow trade areas or a score: name the trade "
+                           "areas (or a Huff build to score with) too.")
     site_ids = _site_ids(conn, where.sites) if where.sites else None
     if where.trade_areas:
         _build(conn, where.trade_areas)
@@ -124,11 +133,7 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
                                f"{f' in band {where.band!r}' if where.band else ''}.")
         params["area_ids"] = list(ids)
     if where.regions:
-        found = conn.execute(text(sql.REGION_IDS), {"codes": list(where.regions)}).all()
-        missing = sorted(set(where.regions) - {r.code for r in found})
-        if missing:
-            raise InvalidInput(f"Unknown region code(s): {', '.join(missing)}.")
-        params["region_ids"] = [r.id for r in found]
+        params["region_ids"] = [_region_id(conn, code) for code in where.regions]
     if where.context:
         if not where.context_level:
             raise InvalidInput("Say which level's context the conditions read "
@@ -151,15 +156,32 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
                                "from a Huff build.")
         params["huff_build_id"] = build.id
         params["score_site_ids"] = site_ids
+        params["score_level"] = (build.params or {}).get("level")
     return params
 
 
 def _condition(condition: str) -> tuple[str, str, float]:
-    match = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*(>=|<=|>|<|=)\s*(-?[\d.]+)\s*", condition)
-    if match is None:
+    match = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*(>=|<=|>|<|=)\s*(\S+)\s*", condition)
+    try:
+        if match is None:
+            raise ValueError
+        return match.group(1), match.group(2), float(match.group(3))
+    except ValueError:
         raise InvalidInput(f"Cannot read the condition {condition!r}: write it as "
-                           "name>=number (operators: >=, <=, >, <, =).")
-    return match.group(1), match.group(2), float(match.group(3))
+                           "name>=number (operators: >=, <=, >, <, =).") from None
+
+
+def _region_id(conn: Connection, code: str) -> int:
+    """A region by code, or by level:code when the code exists at several levels."""
+    level, _, bare = code.rpartition(":") if ":" in code else (None, "", code)
+    found = conn.execute(text(sql.REGION_IDS), {"codes": [bare], "level": level or None}).all()
+    if not found:
+        raise InvalidInput(f"Unknown region {code!r}.")
+    if len(found) > 1:
+        raise InvalidInput(f"{bare} is a region at several levels ("
+                           f"{', '.join(sorted(r.level for r in found))}): write "
+                           f"{' or '.join(f'{r.level}:{bare}' for r in found)}.")
+    return found[0].id
 
 
 def _site_ids(conn: Connection, codes) -> list[int]:

@@ -30,7 +30,7 @@ from gcrm import audit
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
 from gcrm.tradeareas import sql
-from gcrm.tradeareas.roads import network_near
+from gcrm.tradeareas.roads import fastest_kmh, network_near
 from spatial import tradearea
 
 METHODS = ("ring", "drivetime", "customers", "voronoi", "huff")
@@ -67,13 +67,14 @@ def build(name: str, method: str, *, sites: Sequence[str] | None = None,
     engine = engine or get_engine()
     report = progress or (lambda stage, done, total: None)
     with engine.connect() as conn:
+        every = _sites(conn, None)
         points = _sites(conn, sites)
         if method == "ring":
             params = {"radii_km": _positive(radii_km, "radius")}
             areas, skipped = _rings(points, params["radii_km"]), {}
         elif method == "voronoi":
             params = {}
-            areas, skipped = _voronoi(conn, points)
+            areas, skipped = _voronoi(conn, every, points)
         elif method == "customers":
             if weight not in ("customers", "revenue"):
                 raise InvalidInput("Weigh customers by 'customers' or 'revenue'.")
@@ -84,8 +85,9 @@ def build(name: str, method: str, *, sites: Sequence[str] | None = None,
                       "network": _network(conn, network)}
             areas, skipped = _drivetime(conn, points, params, report)
         else:
-            params, huff = _huff_inputs(conn, points, level, decay, calibrate, k,
+            params, huff = _huff_inputs(conn, every, level, decay, calibrate, k,
                                         min_probability)
+            huff["chosen"] = points["site"].tolist()
             areas, skipped = None, {}
     with engine.begin() as conn:
         if conn.execute(text(sql.BUILD), {"name": name}).first() is not None:
@@ -97,9 +99,20 @@ def build(name: str, method: str, *, sites: Sequence[str] | None = None,
             "name": name, "method": method, "params": json.dumps(params),
             "created_by": created_by}).scalar_one()
         if method == "huff":
-            _store_huff(conn, build_id, huff, params)
+            stored = _store_huff(conn, build_id, huff, params)
+            have = set(conn.execute(text(sql.BUILT_SITES), {"build_id": build_id}).scalars())
+            skipped = {code: "not the likeliest choice of any region (a smaller "
+                             "--min-probability may give it an area)"
+                       for code, site in zip(points["code"], points["site"], strict=True)
+                       if site not in have}
         else:
-            _store(conn, build_id, method, areas)
+            stored = _store(conn, build_id, method, areas)
+        if stored == 0:  # rolls back: a replaced build stays as it was
+            raise InvalidInput(f"No trade area came out of these settings ({method}: "
+                               + "; ".join(f"{c}: {why}" for c, why in skipped.items())
+                               + "); nothing was stored.")
+        if method == "customers":
+            conn.execute(text(sql.GENERALISE), {"build_id": build_id})
         report("measuring", 0, 1)
         conn.execute(text(sql.FIGURES), {"build_id": build_id,
                                          "potential_level": _potential_level(conn)})
@@ -123,13 +136,19 @@ def _rings(points: gpd.GeoDataFrame, radii: list[float]) -> pd.DataFrame:
                          "geometry": rings.geometry.to_numpy()})
 
 
-def _voronoi(conn: Connection, points: gpd.GeoDataFrame) -> pd.DataFrame:
+def _voronoi(conn: Connection, every: gpd.GeoDataFrame, points: gpd.GeoDataFrame):
+    """Every site takes its share of the map; the chosen ones are kept."""
     wkb = conn.execute(text(sql.EXTENT)).scalar_one_or_none()
     extent = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
-    cells = tradearea.thiessen(points[["site", "geometry"]], extent)
+    try:
+        cells = tradearea.thiessen(every[["site", "geometry"]], extent)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    cells = cells[cells["site"].isin(points["site"])]
     empty = cells.geometry.is_empty.to_numpy()
+    codes = cells["site"].map(dict(zip(points["site"], points["code"], strict=True)))
     skipped = {code: "outside the regions loaded (the top level's outline)"
-               for code in points["code"].to_numpy()[empty]}
+               for code in codes.to_numpy()[empty]}
     cells = cells[~empty]
     return pd.DataFrame({"site": cells["site"], "band": "nearest site",
                          "params": [{}] * len(cells),
@@ -164,10 +183,11 @@ def _customers(conn: Connection, points: gpd.GeoDataFrame, params: dict):
 
 def _drivetime(conn: Connection, points: gpd.GeoDataFrame, params: dict, report: Progress):
     rows, skipped = [], {}
+    fastest = fastest_kmh(conn, params["network"])
     for done, site in enumerate(points.itertuples()):
         report("drive times", done, len(points))
         nodes, edges = network_near(conn, params["network"], site.lon, site.lat,
-                                    max(params["minutes"]))
+                                    max(params["minutes"]), fastest_kmh=fastest)
         if edges is None:
             skipped[site.code] = f"no road of network {params['network']!r} nearby"
             continue
@@ -217,9 +237,12 @@ def _huff_inputs(conn: Connection, points: gpd.GeoDataFrame, level: str | None,
         observed = pd.DataFrame({"cell": flows["region_id"].map(cell_index),
                                  "site": flows["site_id"].map(site_index),
                                  "count": flows["customers"]}).dropna().astype(int)
-        fitted = tradearea.calibrate_decay(observed, cells["lon"].to_numpy(),
-                                           cells["lat"].to_numpy(), sites_lon, sites_lat,
-                                           attractiveness, k=k)
+        try:
+            fitted = tradearea.calibrate_decay(observed, cells["lon"].to_numpy(),
+                                               cells["lat"].to_numpy(), sites_lon, sites_lat,
+                                               attractiveness, k=k)
+        except ValueError as error:
+            raise InvalidInput(f"Cannot calibrate the distance decay: {error}") from None
         decay = fitted.decay
     if decay is None or decay <= 0:
         raise InvalidInput("Give a positive distance decay (--decay), or --calibrate it "
@@ -244,21 +267,23 @@ def _huff_inputs(conn: Connection, points: gpd.GeoDataFrame, level: str | None,
 
 
 # --- storing ------------------------------------------------------------------------------
-def _store(conn: Connection, build_id: int, method: str, areas: pd.DataFrame) -> None:
-    conn.execute(text(sql.INSERT_AREAS), {
+def _store(conn: Connection, build_id: int, method: str, areas: pd.DataFrame) -> int:
+    if areas.empty:
+        return 0
+    return conn.execute(text(sql.INSERT_AREAS), {
         "build_id": build_id, "method": method,
         "sites": [int(s) for s in areas["site"]], "bands": areas["band"].tolist(),
         "params": [json.dumps(p) for p in areas["params"]],
-        "wkbs": [shapely.to_wkb(g) for g in areas["geometry"]]})
+        "wkbs": [shapely.to_wkb(g) for g in areas["geometry"]]}).rowcount
 
 
-def _store_huff(conn: Connection, build_id: int, huff: dict, params: dict) -> None:
+def _store_huff(conn: Connection, build_id: int, huff: dict, params: dict) -> int:
     conn.execute(text(sql.INSERT_HUFF), {"build_id": build_id,
                                          **{k: huff[k] for k in ("regions", "sites", "p", "d")}})
     minimum = params["min_probability"]
-    conn.execute(text(sql.HUFF_AREAS), {
-        "build_id": build_id, "min_p": minimum,
-        "band": "most likely" if minimum is None else f"p >= {minimum:g}"})
+    return conn.execute(text(sql.HUFF_AREAS), {
+        "build_id": build_id, "min_p": minimum, "chosen": huff["chosen"],
+        "band": "most likely" if minimum is None else f"p >= {minimum:g}"}).rowcount
 
 
 # --- inputs -------------------------------------------------------------------------------

@@ -82,12 +82,18 @@ def networks(*, engine: Engine | None = None) -> pd.DataFrame:
                             columns=["network", "edges", "road_km"])
 
 
-def network_near(conn: Connection, network: str, lon: float, lat: float, minutes: float):
-    """The nodes and edges of ``network`` a drive of ``minutes`` from (lon, lat) could reach,
-    renumbered 0..n-1 as ``spatial.tradearea.isochrones`` expects; (None, None) when no
-    road is in reach."""
-    fastest = conn.execute(text(sql.FASTEST), {"network": network}).scalar_one() or 0
-    km = max(float(fastest), 30.0) * minutes / 60
+def fastest_kmh(conn: Connection, network: str) -> float:
+    """The speed of the network's fastest road (at least 30 km/h)."""
+    return max(float(conn.execute(text(sql.FASTEST), {"network": network}).scalar_one() or 0),
+               30.0)
+
+
+def network_near(conn: Connection, network: str, lon: float, lat: float, minutes: float, *,
+                 fastest_kmh: float):
+    """The nodes and edges of ``network`` a drive of ``minutes`` from (lon, lat) at up to
+    ``fastest_kmh`` could reach, renumbered 0..n-1 as ``spatial.tradearea.isochrones``
+    expects; (None, None) when no road is in reach."""
+    km = fastest_kmh * minutes / 60
     degrees = km / (111.32 * max(np.cos(np.radians(lat)), 0.05))
     rows = pd.DataFrame(conn.execute(text(sql.NETWORK_NEAR), {
         "network": network, "lon": lon, "lat": lat, "degrees": degrees}).mappings().all(),

@@ -18,6 +18,7 @@ FROM trade_area_builds b LEFT JOIN trade_areas t ON t.build_id = b.id
 GROUP BY b.id ORDER BY b.created_at, b.name
 """
 DELETE_BUILD = "DELETE FROM trade_area_builds WHERE name = :name"
+BUILT_SITES = "SELECT DISTINCT site_id FROM trade_areas WHERE build_id = :build_id"
 INSERT_BUILD = """
 INSERT INTO trade_area_builds (name, method, params, created_by)
 VALUES (:name, :method, CAST(:params AS jsonb), :created_by) RETURNING id
@@ -77,8 +78,8 @@ SELECT :build_id, u.region_id, u.site_id, least(u.p, 1), u.d
 FROM unnest(CAST(:regions AS bigint[]), CAST(:sites AS bigint[]), CAST(:p AS float8[]),
             CAST(:d AS float8[])) AS u(region_id, site_id, p, d)
 """
-# A Huff trade area: the cells where the site is the most likely choice, or where its
-# probability reaches :min_p.
+# A Huff trade area (of the chosen sites): the cells where the site is the most likely choice,
+# or where its probability reaches :min_p; every site competes.
 HUFF_AREAS = """
 INSERT INTO trade_areas (build_id, site_id, method, band, params, geom)
 SELECT :build_id, h.site_id, 'huff', :band, '{}'::jsonb,
@@ -87,7 +88,8 @@ FROM (SELECT region_id, site_id FROM (
         SELECT region_id, site_id, probability,
                rank() OVER (PARTITION BY region_id ORDER BY probability DESC) AS rank
         FROM huff_probabilities WHERE build_id = :build_id) x
-      WHERE (CAST(:min_p AS float8) IS NULL AND rank = 1) OR probability >= :min_p) h
+      WHERE ((CAST(:min_p AS float8) IS NULL AND rank = 1) OR probability >= :min_p)
+        AND site_id = ANY(:chosen)) h
 JOIN regions r ON r.id = h.region_id
 GROUP BY h.site_id
 """
@@ -131,34 +133,47 @@ WHERE network = :network AND node = ANY(:nodes)
 """
 
 # --- what a trade area holds --------------------------------------------------------------
-# Per trade area of a build: accounts inside by status (and customers also inside another
-# site's area of the same band: cannibalisation), households (area-weighted from the
-# potential level), the last 12 months of spend by customers inside and the site's part of
-# it, the site's own revenue, and the share of the area other sites' areas cover.
+# Potential: households where the level has them, else population (one unit per level).
+_POTENTIAL = """CASE WHEN (SELECT bool_or(households IS NOT NULL) FROM regions
+                          WHERE level = :potential_level)
+                     THEN r.households ELSE r.population END"""
+# Per trade area of a build: accounts inside by status, customers also inside another site's
+# area of the same band (cannibalisation), households (area-weighted from the potential
+# level), the last 12 months of spend by customers inside and the site's part of it, the
+# site's own revenue, and the share of the area other sites' areas cover. The accounts
+# inside are found once; the spend is summed per account and site once.
 FIGURES = """
-WITH ta AS (SELECT id, site_id, band, geom FROM trade_areas WHERE build_id = :build_id),
+WITH ta AS MATERIALIZED (
+  SELECT id, site_id, band, geom FROM trade_areas WHERE build_id = :build_id),
 last AS (SELECT max(order_date) - interval '12 months' AS since FROM sales),
+inside AS MATERIALIZED (
+  SELECT ta.id, ta.site_id, ta.band, a.id AS account_id, a.status
+  FROM ta JOIN accounts a ON ST_Intersects(ta.geom, a.geom)),
+shared AS (
+  SELECT account_id, band FROM inside GROUP BY account_id, band
+  HAVING count(DISTINCT site_id) > 1),
 acc AS (
-  SELECT ta.id,
-         count(*) FILTER (WHERE a.status = 'customer') AS customers,
-         count(*) FILTER (WHERE a.status = 'prospect') AS prospects,
-         count(*) FILTER (WHERE a.status = 'churned') AS lapsed,
-         count(*) FILTER (WHERE a.status = 'customer' AND EXISTS (
-             SELECT 1 FROM ta o WHERE o.band = ta.band AND o.site_id <> ta.site_id
-               AND ST_Intersects(o.geom, a.geom))) AS shared_customers
-  FROM ta JOIN accounts a ON ST_Intersects(ta.geom, a.geom)
-  GROUP BY ta.id),
+  SELECT i.id,
+         count(*) FILTER (WHERE i.status = 'customer') AS customers,
+         count(*) FILTER (WHERE i.status = 'prospect') AS prospects,
+         count(*) FILTER (WHERE i.status = 'churned') AS lapsed,
+         count(*) FILTER (WHERE i.status = 'customer' AND s.account_id IS NOT NULL)
+             AS shared_customers
+  FROM inside i LEFT JOIN shared s ON s.account_id = i.account_id AND s.band = i.band
+  GROUP BY i.id),
+bought AS MATERIALIZED (
+  SELECT account_id, site_id, sum(amount) AS amount FROM sales
+  WHERE order_date > (SELECT since FROM last) GROUP BY account_id, site_id),
 spend AS (
-  SELECT ta.id, sum(s.amount) AS revenue_inside,
-         coalesce(sum(s.amount) FILTER (WHERE s.site_id = ta.site_id), 0) AS site_revenue_inside
-  FROM ta JOIN accounts a ON ST_Intersects(ta.geom, a.geom)
-  JOIN sales s ON s.account_id = a.id AND s.order_date > (SELECT since FROM last)
-  GROUP BY ta.id),
+  SELECT i.id, sum(b.amount) AS revenue_inside,
+         coalesce(sum(b.amount) FILTER (WHERE b.site_id = i.site_id), 0) AS site_revenue_inside
+  FROM inside i JOIN bought b ON b.account_id = i.account_id
+  GROUP BY i.id),
 site_revenue AS (
-  SELECT site_id, sum(amount) AS revenue FROM sales
-  WHERE site_id IS NOT NULL AND order_date > (SELECT since FROM last) GROUP BY site_id),
+  SELECT site_id, sum(amount) AS revenue FROM bought
+  WHERE site_id IS NOT NULL GROUP BY site_id),
 homes AS (
-  SELECT ta.id, sum(coalesce(r.households, r.population)
+  SELECT ta.id, sum(""" + _POTENTIAL + """
                     * ST_Area(ST_Intersection(r.geom, ta.geom)) / nullif(ST_Area(r.geom), 0))
                 AS households
   FROM ta JOIN regions r ON r.level = :potential_level AND ST_Intersects(r.geom, ta.geom)
@@ -196,6 +211,14 @@ LEFT JOIN homes ON homes.id = ta.id
 LEFT JOIN overlap ON overlap.id = ta.id
 WHERE t.id = ta.id
 """
+# Customer-derived outlines are drawn around customers' exact points: before they are
+# stored (and read by every role) they are widened by 1 km and their corners put on the
+# same ~1 km grid the masked views use, so no home can be read back from an outline.
+GENERALISE = """
+UPDATE trade_areas SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(
+    ST_Buffer(geom::geography, 1000)::geometry, 0.01)), 3))
+WHERE build_id = :build_id
+"""
 # Huff builds add each site's expected sales and share of the demand.
 HUFF_FIGURES = """
 UPDATE trade_areas t SET figures = t.figures || jsonb_build_object(
@@ -217,14 +240,16 @@ SELECT s.external_id AS site, s.name, s.kind, s.attractiveness, ST_X(s.geom) AS 
        ST_Y(s.geom) AS lat
 FROM sites s ORDER BY s.external_id
 """
-# Pairs of sites whose areas of one band overlap: how much, and how many customers both hold.
+# Pairs of sites whose areas of one band overlap: how much, and how many customers both hold
+# (read through account_profiles, so every role may ask: roles without personal data count
+# points generalised to ~1 km).
 OVERLAPS = """
 SELECT sa.external_id AS site, sb.external_id AS other_site, a.band,
        round((ST_Area(ST_Intersection(a.geom, b.geom)::geography) / 1e6)::numeric, 3)
          AS overlap_km2,
        round((ST_Area(ST_Intersection(a.geom, b.geom)::geography)
               / nullif(ST_Area(a.geom::geography), 0))::numeric, 4) AS share_of_site_area,
-       (SELECT count(*) FROM accounts ac
+       (SELECT count(*) FROM account_profiles ac
         WHERE ac.status = 'customer' AND ST_Intersects(a.geom, ac.geom)
           AND ST_Intersects(b.geom, ac.geom)) AS shared_customers
 FROM trade_areas a
@@ -239,7 +264,9 @@ ORDER BY overlap_km2 DESC
 # build covers it.
 PENETRATION = """
 WITH cells AS (
-  SELECT r.id, r.code, r.name, coalesce(r.households, r.population)::float8 AS potential,
+  SELECT r.id, r.code, r.name,
+         (CASE WHEN (SELECT bool_or(households IS NOT NULL) FROM regions WHERE level = :level)
+               THEN r.households ELSE r.population END)::float8 AS potential,
          r.geom
   FROM regions r WHERE r.level = :level),
 cust AS (
@@ -249,7 +276,8 @@ cust AS (
   GROUP BY ra.region_id),
 overall AS (
   SELECT sum(coalesce(cust.customers, 0)) / nullif(sum(cells.potential), 0) AS rate
-  FROM cells LEFT JOIN cust ON cust.region_id = cells.id)
+  FROM cells LEFT JOIN cust ON cust.region_id = cells.id
+  WHERE cells.potential IS NOT NULL)
 SELECT c.code, c.name, c.potential, coalesce(cust.customers, 0) AS customers,
        coalesce(cust.customers, 0) / nullif(c.potential, 0) AS penetration,
        c.potential * o.rate - coalesce(cust.customers, 0) AS gap,

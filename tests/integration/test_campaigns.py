@@ -50,6 +50,10 @@ def test_a_list_never_holds_anyone_without_consent_or_erased(marketer, demo):
     for channel in ("email", "sms", "mail", "phone"):
         where = TargetFilter(channel=channel, statuses=("prospect", "churned", "customer"))
         listed = campaigns.targets(where, engine=marketer)
+        # Only the channel's own contact details travel with the list.
+        details = {"email", "phone", "street", "unit", "city", "postcode"} & set(listed)
+        assert details == {"email": {"email"}, "sms": {"phone"}, "phone": {"phone"},
+                           "mail": {"street", "unit", "city", "postcode"}}[channel]
         rows = _consent(demo, listed["account_id"], channel)
         assert len(rows) == len(listed) > 0
         assert all(ok and not erased for _, ok, erased, _ in rows)
@@ -80,6 +84,8 @@ def test_filters_narrow_to_trade_areas_regions_segments_context_and_score(market
     county = _all(demo, "SELECT code FROM regions WHERE level = 'county' ORDER BY code "
                         "LIMIT 1")[0][0]
     in_county = campaigns.targets(TargetFilter(regions=(county,)), engine=marketer)
+    assert campaigns.count(TargetFilter(regions=(f"county:{county}",)),
+                           engine=marketer) == len(in_county)
     outside = _all(demo, """SELECT count(*) FROM unnest(CAST(:ids AS bigint[])) i(id)
         WHERE NOT EXISTS (SELECT 1 FROM region_assignments ra JOIN regions r
             ON r.id = ra.region_id WHERE ra.entity = 'account' AND ra.entity_id = i.id
@@ -122,6 +128,8 @@ def test_unknown_filters_are_refused_with_the_reason(marketer):
         campaigns.count(TargetFilter(score_build="rings"), engine=marketer)
     with pytest.raises(InvalidInput, match="Unknown region"):
         campaigns.count(TargetFilter(regions=("XX",)), engine=marketer)
+    with pytest.raises(InvalidInput, match="name the trade areas"):
+        campaigns.count(TargetFilter(sites=("S001",)), engine=marketer)
 
 
 def test_a_campaign_keeps_the_listed_people_and_learns_who_responded(marketer, demo, tmp_path):
@@ -155,12 +163,26 @@ def test_a_campaign_keeps_the_listed_people_and_learns_who_responded(marketer, d
                         "WHERE account_id = :id", id=int(first["account_id"]))[0]
     assert tuple(answer) == ("bought", "2026-11-22")  # the later line wins
 
+    # A member erased since gets no response recorded: nothing more is kept about them.
+    third = listed.iloc[2]
+    privacy.erase(source=third["source"], external_id=third["external_id"], engine=demo)
+    late = tmp_path / "late.xlsx"
+    pd.DataFrame({"source": [third["source"], None], "external_id": [third["external_id"],
+                                                                   second["external_id"]],
+                  "responded_at": ["2026-11-23", "2026-11-23"],
+                  "response": ["bought", None]}).to_excel(late, index=False)
+    result = campaigns.load_responses("spring mail", late, engine=marketer)
+    assert result.recorded == 1 and "erased" in result.rejected[0][1]
+    answer = _all(demo, "SELECT response FROM campaign_members WHERE account_id = :id",
+                  id=int(second["account_id"]))[0][0]
+    assert answer == "responded"  # a blank cell is no response text, not "nan"
+
     rates = campaigns.response_rates("spring mail", "county", engine=marketer)
-    assert rates["members"].sum() == members and rates["responded"].sum() == 1
-    row = rates[rates["responded"] == 1].iloc[0]
-    assert row["response_rate"] == pytest.approx(1 / row["members"], abs=1e-4)
+    assert rates["members"].sum() == members and rates["responded"].sum() == 2
+    row = rates[rates["responded"] >= 1].iloc[0]
+    assert row["response_rate"] == pytest.approx(row["responded"] / row["members"], abs=1e-4)
     summary = campaigns.campaigns(engine=marketer).set_index("name").loc["spring mail"]
-    assert (summary["members"], summary["responded"]) == (members, 1)
+    assert (summary["members"], summary["responded"]) == (members, 2)
 
 
 def test_an_export_writes_the_list_and_is_audited_without_the_people(marketer, demo,

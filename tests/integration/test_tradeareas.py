@@ -88,7 +88,14 @@ def test_customer_derived_areas_hold_the_asked_share(marketer, demo):
             FROM c JOIN accounts a ON a.id = c.account_id, trade_areas t
             WHERE t.id = :id""", site=row.site, id=row.id)
         assert inside / total >= share - 1e-9
-        assert inside / total <= share + 0.25
+    # Outlines drawn around customers' homes are widened by 1 km onto the ~1 km grid the
+    # masked views use: every corner is on it, so no home can be read back.
+    corners = _one(demo, """SELECT bool_and(abs(ST_X(p.geom) * 100 - round(ST_X(p.geom) * 100))
+                                          < 1e-6 AND abs(ST_Y(p.geom) * 100
+                                          - round(ST_Y(p.geom) * 100)) < 1e-6)
+        FROM trade_areas t JOIN trade_area_builds b ON b.id = t.build_id,
+             ST_DumpPoints(t.geom) p WHERE b.name = 'drawn'""")[0]
+    assert corners
 
 
 def test_thiessen_areas_tile_the_state(marketer, demo):
@@ -190,6 +197,46 @@ def test_bad_requests_are_refused_with_the_reason_and_keep_what_is_stored(market
     with pytest.raises(InvalidInput, match="Unknown method"):
         tradeareas.build("x", "magic", engine=marketer)
     assert set(tradeareas.areas("keep", engine=marketer)["band"]) == {"2 km"}
+
+
+def test_huff_for_some_sites_lets_every_site_compete(marketer, demo):
+    everyone = tradeareas.build("all", "huff", level="zip", replace=True, engine=marketer)
+    first = everyone.areas.sort_values("huff_share").iloc[-1]
+    one = tradeareas.build("one", "huff", level="zip", sites=[first.site], replace=True,
+                           engine=marketer)
+    assert list(one.areas["site"]) == [first.site]
+    assert one.areas["huff_share"].iloc[0] == pytest.approx(first.huff_share, abs=1e-4)
+    assert first.huff_share < 0.9
+    assert one.areas["area_km2"].iloc[0] == pytest.approx(first.area_km2, rel=1e-6)
+
+
+def test_a_replace_that_yields_nothing_keeps_the_build_it_would_replace(marketer):
+    tradeareas.build("kept", "huff", level="zip", replace=True, engine=marketer)
+    with pytest.raises(InvalidInput, match="nothing was stored"):
+        tradeareas.build("kept", "huff", level="zip", min_probability=1.0, replace=True,
+                         engine=marketer)
+    assert set(tradeareas.areas("kept", engine=marketer)["band"]) == {"most likely"}
+
+
+def test_a_manager_sees_the_outlines_but_not_the_figures_of_other_regions(demo):
+    from sqlalchemy.exc import ProgrammingError
+
+    tradeareas.build("seen", "ring", radii_km=(2,), replace=True, engine=demo)
+    county = demo.connect().execute(text(
+        "SELECT code FROM regions WHERE level = 'county' ORDER BY code LIMIT 1")).scalar_one()
+    users.add_user("mona", "manager", password="manager password", regions=[county],
+                   engine=demo)
+    user = users.get_user("mona", engine=demo)
+    manager = create_engine(demo.url, connect_args={"options": f"-c role={user.pg_role}"})
+    try:
+        with manager.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM trade_areas t JOIN "
+                                     "trade_area_builds b ON b.id = t.build_id "
+                                     "WHERE b.name = 'seen'")).scalar_one() > 0
+        with pytest.raises(ProgrammingError, match="permission denied"), manager.connect() as c:
+            c.execute(text("SELECT figures FROM trade_areas"))
+    finally:
+        manager.dispose()
 
 
 def test_a_planner_may_read_trade_areas_but_not_build_them(demo):
