@@ -189,7 +189,14 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--skip", default="")
     parser.add_argument("--rebuild-world", action="store_true")
+    parser.add_argument("--report", action="store_true",
+                        help="Only write the tables again from bench/results/suite.json.")
     args = parser.parse_args()
+    if args.report:
+        saved = json.loads((RESULTS / "suite.json").read_text())
+        report(saved["rows"], saved["steps"], saved["started"], saved["accounts"],
+               saved["repeat"], saved["machine"])
+        return
     only = {s for s in args.only.split(",") if s}
     skip = {s for s in args.skip.split(",") if s}
     chosen = [s for s in STEPS if (not only or s.name in only) and s.name not in skip]
@@ -228,23 +235,34 @@ def main() -> None:
             rows.append({"benchmark": step.name, **row})
         print(f"  {done['seconds']:,.0f} s, peak {done['peak_rss_mib']:,} MiB, "
               f"{len(payload.get('summary', []))} measures")
-    about = machine()
-    header = (f"Measured {started[:10]} on {about['cpus']} cores, {_memory()}, Python "
-              f"{about['python']}, {about['platform']}; the demo world at "
-              f"{args.accounts:,} accounts; median of {args.repeat} runs (min-max); ratios "
-              "> 1 favour gcrm. Reproduce: `make bench` (BENCH_ACCOUNTS, BENCH_REPEAT).")
-    markdown = header + "\n\n" + table(rows, steps) + "\n"
-    (RESULTS / "SUMMARY.md").write_text("# Benchmark summary\n\n" + markdown)
+    about = {**machine(), "memory": _memory()}
     write_results("suite", {"accounts": args.accounts, "repeat": args.repeat,
                             "steps": steps, "rows": rows, "started": started})
-    _update_readme(markdown)
-    print(markdown)
+    print(report(rows, steps, started, args.accounts, args.repeat, about))
     failed = [n for n, s in steps.items() if s.get("exit", 0) != 0]
     over = [n for n, s in steps.items() if (s.get("peak_rss_mib") or 0) > LIMIT_MIB]
     if over:
         print(f"Over the 8 GiB memory limit: {', '.join(over)}")
     if failed or over:
         raise SystemExit(1)
+
+
+def report(rows: list[dict], steps: dict, started: str, accounts: int, repeat: int,
+           about: dict) -> str:
+    """Write SUMMARY.md (every row) and the README's section (the comparisons with a peer,
+    and the world's build); returns the full table."""
+    header = (f"Measured {started[:10]} on {about['cpus']} cores, "
+              f"{about.get('memory', 'RAM unknown')}, Python {about['python']}, "
+              f"{about['platform']}; the demo world at {accounts:,} accounts; median of "
+              f"{repeat} runs (min-max); ratios > 1 favour gcrm. Reproduce: `make bench` "
+              "(BENCH_ACCOUNTS, BENCH_REPEAT).")
+    full = header + "\n\n" + table(rows, steps) + "\n"
+    (RESULTS / "SUMMARY.md").write_text("# Benchmark summary\n\n" + full)
+    compared = [r for r in rows if r.get("peer") or r["benchmark"] == "demo_world"]
+    _update_readme(header + "\n\n" + table(compared, steps) + "\n\nEvery measure (first "
+                   "renders, features and bytes per view, ...): "
+                   "[bench/results/SUMMARY.md](bench/results/SUMMARY.md).\n")
+    return full
 
 
 def _memory() -> str:
