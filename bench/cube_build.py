@@ -267,7 +267,7 @@ def main() -> None:
                          f"combination of the splits ({dcells:,} cells), no write back; "
                          f"{facts}"),
         summary_row("cube incremental build (one new month)", spread(incremental_times),
-                    peer_name="gcrm full build", peer=full,
+                    peer_name="gcrm full build", peer=full, peer_is_gcrm=True,
                     note=f"+{added:,} sales in {month:%Y-%m}; the peers have no incremental "
                          "build (they recompute everything): the ratio is full / incremental"),
         summary_row("cube slice query (a state's counties x month)", spread(slice_times),

@@ -1,11 +1,12 @@
-"""Shared pieces of the benchmarks: a scratch database, timing, results as JSON."""
+"""Shared pieces of the benchmarks: a scratch database, the machine, results as JSON."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import statistics
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -16,31 +17,41 @@ from gcrm.db.engine import database_url
 RESULTS = Path(__file__).parent / "results"
 
 
-def scratch_engine(name: str) -> Engine:
-    """A fresh, migrated database ``name`` on the configured server."""
-    server = create_engine(make_url(database_url()).set(database="postgres"),
-                           isolation_level="AUTOCOMMIT")
+def recreate_database(name: str) -> str:
+    """Drop ``name`` on the configured server if it exists and create it empty; its URL."""
+    url = make_url(database_url())
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    engine = create_engine(make_url(database_url()).set(database=name))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def scratch_engine(name: str) -> Engine:
+    """A fresh, migrated database ``name`` on the configured server."""
+    engine = create_engine(recreate_database(name))
     migrate.upgrade(engine)
     return engine
 
 
-@contextmanager
-def timer(results: dict, name: str):
-    start = time.perf_counter()
-    yield
-    results[name] = round(time.perf_counter() - start, 3)
-
-
 def machine() -> dict:
-    import os
-
+    """What the figures were measured on: Python, cores, CPU model, RAM, system."""
     return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
+            "memory_gib": round(int((_proc_field("/proc/meminfo", "MemTotal") or "0 kB")
+                                    .split()[0]) / 2**20, 1),
             "platform": platform.platform()}
+
+
+def _proc_field(path: str, field: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def write_results(name: str, payload: dict) -> Path:
@@ -54,21 +65,23 @@ def write_results(name: str, payload: dict) -> Path:
 
 def spread(values) -> dict:
     """Median, min and max of repeated measurements (and how many runs)."""
-    import statistics
-
     values = [float(v) for v in values]
     return {"median": round(statistics.median(values), 6), "min": round(min(values), 6),
             "max": round(max(values), 6), "runs": len(values)}
 
 
 def summary_row(measure: str, gcrm, *, peer_name: str | None = None, peer=None,
-                unit: str = "s", higher_is_better: bool = False, note: str = "") -> dict:
+                unit: str = "s", higher_is_better: bool = False, note: str = "",
+                peer_is_gcrm: bool = False) -> dict:
     """One line of the suite's table (bench/suite.py): what gcrm measured (a spread, or a
     single value), the peer's on the same data in the same run, and the ratio in gcrm's
-    favour (> 1: gcrm is better; for times peer / gcrm, for rates gcrm / peer)."""
+    favour (> 1: gcrm is better; for times peer / gcrm, for rates gcrm / peer).
+    ``peer_is_gcrm`` marks a comparison of gcrm with itself (an incremental build against
+    a full one, a user against the operator), kept out of the README's comparisons."""
     gcrm = gcrm if isinstance(gcrm, dict) else spread([gcrm])
     row = {"measure": measure, "unit": unit, "higher_is_better": higher_is_better,
-           "gcrm": gcrm, "peer_name": peer_name, "peer": None, "ratio": None, "note": note}
+           "gcrm": gcrm, "peer_name": peer_name, "peer": None, "ratio": None, "note": note,
+           "peer_is_gcrm": peer_is_gcrm}
     if peer is not None:
         peer = peer if isinstance(peer, dict) else spread([peer])
         row["peer"] = peer

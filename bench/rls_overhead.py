@@ -71,6 +71,7 @@ def main() -> None:
             summary.append(summary_row(
                 f"{name} as {user}", spread(times),
                 peer_name="the same query as the operator (no rules)", peer=spread(base_times),
+                peer_is_gcrm=True,
                 note=f"an overhead ratio, operator time / this user's (0.5: row-level "
                      f"security and masking double the time); {user} sees {int(first):,} of "
                      f"{int(seen):,}"))

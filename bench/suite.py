@@ -6,9 +6,9 @@ writes one report.
                                     [--skip a,b] [--rebuild-world]
 
 1. The demo world at ``--accounts`` (about ten sales per account) in its own database,
-   ``gcrm_bench_world_<accounts>`` on the configured server, with its users and cube;
-   reused when it already holds that many demo accounts (``--rebuild-world`` to redo it).
-   Its build time and peak memory are the first line of the report.
+   ``gcrm_bench_world_<accounts>`` on the configured server, with its users, cube and
+   trade areas; reused when it already holds that many demo accounts (``--rebuild-world``
+   to redo it). Its build time and peak memory are the first line of the report.
 2. Each benchmark script runs as its own process (``GCRM_DATABASE_URL`` on the world for
    those that read it) with ``--repeat``; each compares gcrm with a peer in the same run on
    the same data and writes ``bench/results/<name>.json`` with ``summary`` rows (median,
@@ -17,9 +17,14 @@ writes one report.
    8 GiB.
 3. ``bench/results/suite.json`` and ``bench/results/SUMMARY.md`` hold the table, which also
    replaces the performance section of the README (between the ``bench-summary`` marks).
+   With ``--only`` or ``--skip`` the new rows replace those benchmarks' rows of the last
+   run at the same size; the others are kept, so the report stays whole.
 
-A failing benchmark is reported with the end of its log and the others still run; the
-suite then exits non-zero. Logs: ``bench/results/logs/<name>.log``.
+A failing benchmark (or world) is reported with the end of its log and the others still
+run; the suite then exits non-zero. Logs: ``bench/results/logs/<name>.log``.
+
+Peak memory is the benchmark process's (and its largest child's), not the PostgreSQL
+server's, which runs as its own service with fixed settings.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import RESULTS, machine, summary_row, write_results  # noqa: E402
+from harness import RESULTS, machine, recreate_database, summary_row, write_results  # noqa: E402
 
 from gcrm.db.engine import database_url  # noqa: E402
 
@@ -89,45 +94,47 @@ def run(argv: list[str], log: Path, env: dict | None = None) -> dict:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                                    env={**os.environ, **(env or {})})
         _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return {"exit": process.returncode, "seconds": round(time.perf_counter() - start, 1),
+    return {"exit": os.waitstatus_to_exitcode(status),
+            "seconds": round(time.perf_counter() - start, 1),
             "peak_rss_mib": round(usage.ru_maxrss / 1024)}
 
 
-def world(accounts: int, rebuild: bool) -> tuple[str, dict | None]:
-    """The URL of the demo world at ``accounts``, built when missing; the build's figures
-    (None when it was reused)."""
+def world(accounts: int, rebuild: bool) -> tuple[str | None, dict | None]:
+    """The URL of the demo world at ``accounts``, built when missing (``gcrm demo`` loads
+    everything and builds the cube and trade areas), and the build's figures: None when
+    the world was reused; ``exit`` and ``error`` and no URL when the build failed."""
     name = f"gcrm_bench_world_{accounts}"
-    server = make_url(database_url())
-    url = server.set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": name}).first() is not None
-        if exists and not rebuild and _holds(url, accounts):
-            admin.dispose()
-            print(f"world: reusing {name} ({accounts:,} demo accounts)")
-            return url, None
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = make_url(database_url()).set(database=name).render_as_string(hide_password=False)
     gcrm = str(Path(sys.executable).with_name("gcrm"))
-    env = {"GCRM_DATABASE_URL": url}
-    print(f"world: building {name} with {accounts:,} accounts ...", flush=True)
-    figures = {}
-    for step, argv in (("upgrade", [gcrm, "db", "upgrade"]),
-                       ("demo", [gcrm, "demo", "--accounts", str(accounts)]),
-                       ("cube", [gcrm, "cube", "build"])):
-        done = run(argv, LOGS / f"world_{step}.log", env)
+    reuse = not rebuild and _holds(url, accounts)
+    if reuse:
+        print(f"world: reusing {name} ({accounts:,} demo accounts), upgraded to this "
+              "version's schema")
+    else:
+        recreate_database(name)
+        print(f"world: building {name} with {accounts:,} accounts ...", flush=True)
+    steps = [("upgrade", [gcrm, "db", "upgrade"])]
+    if not reuse:
+        steps.append(("demo", [gcrm, "demo", "--accounts", str(accounts)]))
+    for step, argv in steps:
+        log = LOGS / f"world_{step}.log"
+        done = run(argv, log, {"GCRM_DATABASE_URL": url})
         if done["exit"] != 0:
-            raise SystemExit(f"world: {step} failed; see {LOGS / f'world_{step}.log'}")
-        figures[step] = done
-    print(f"world: built in {figures['demo']['seconds']:,.0f} s (demo) + "
-          f"{figures['cube']['seconds']:,.0f} s (cube)")
-    return url, figures
+            done["error"] = f"gcrm {argv[1]}: " + _tail(log)
+            print(f"world: failed: {done['error']}")
+            return None, done
+    if reuse:
+        return url, None
+    print(f"world: built in {done['seconds']:,.0f} s, peak {done['peak_rss_mib']:,} MiB")
+    return url, done
+
+
+def _tail(log: Path) -> str:
+    return " / ".join(log.read_text().strip().splitlines()[-3:])[-300:]
 
 
 def _holds(url: str, accounts: int) -> bool:
+    """Whether ``url`` is a finished demo world of ``accounts`` (false when missing)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -141,27 +148,31 @@ def _holds(url: str, accounts: int) -> bool:
         engine.dispose()
 
 
-def table(rows: list[dict], steps: dict[str, dict]) -> str:
+def table(rows: list[dict], steps: dict[str, dict], repeat: int) -> str:
+    """The Markdown table of ``rows``, with each benchmark's peak memory and its failures;
+    a spread over another number of runs than ``repeat`` says how many."""
     lines = ["| benchmark | measure | gcrm median (min-max) | peer | peer median (min-max) "
-             "| gcrm's advantage | peak memory |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| gcrm's advantage | peak memory | note |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in rows:
         step = steps.get(row["benchmark"], {})
         peer = row.get("peer")
         ratio = row.get("ratio")
         lines.append(
-            f"| {row['benchmark']} | {row['measure']} | {_spread(row['gcrm'], row['unit'])} "
-            f"| {row.get('peer_name') or ''} | {_spread(peer, row['unit']) if peer else ''} "
-            f"| {f'{ratio:,.2f}x' if ratio else ''} "
-            f"| {_mib(step.get('peak_rss_mib'))} |")
+            f"| {row['benchmark']} | {row['measure']} "
+            f"| {_spread(row['gcrm'], row['unit'], repeat)} "
+            f"| {row.get('peer_name') or ''} "
+            f"| {_spread(peer, row['unit'], repeat) if peer else ''} "
+            f"| {'' if ratio is None else f'{ratio:,.2f}x'} "
+            f"| {_mib(step.get('peak_rss_mib'))} | {row.get('note', '')} |".replace("\n", " "))
     for name, step in steps.items():
         if step.get("exit", 0) != 0:
             lines.append(f"| {name} | **failed** (exit {step['exit']}): "
-                         f"{step.get('error', '')} | | | | | |")
+                         f"{step.get('error', '')} | | | | | | |")
     return "\n".join(lines)
 
 
-def _spread(value: dict, unit: str) -> str:
+def _spread(value: dict, unit: str, repeat: int) -> str:
     def fmt(v: float) -> str:
         if unit == "%":  # the rows hold fractions
             return f"{v:.1%}"
@@ -169,9 +180,13 @@ def _spread(value: dict, unit: str) -> str:
             return f"{v:,.0f}"
         return f"{v:.3g}"
     text_unit = "" if unit in ("", "%") else f" {unit}"
-    if value.get("runs", 1) > 1 and value["min"] != value["max"]:
-        return f"{fmt(value['median'])}{text_unit} ({fmt(value['min'])}-{fmt(value['max'])})"
-    return f"{fmt(value['median'])}{text_unit}"
+    runs = value.get("runs", 1)
+    out = f"{fmt(value['median'])}{text_unit}"
+    if runs > 1 and value["min"] != value["max"]:
+        out += f" ({fmt(value['min'])}-{fmt(value['max'])})"
+    if runs != repeat:
+        out += f", {runs} run{'s' if runs > 1 else ''}"
+    return out
 
 
 def _mib(value) -> str:
@@ -211,23 +226,26 @@ def main() -> None:
     if any(s.on_world for s in chosen):
         url, built = world(args.accounts, args.rebuild_world)
         if built:
-            steps["demo_world"] = {**built["demo"], "cube": built["cube"]}
+            steps["demo_world"] = built
+        if built and not built["exit"]:
             rows.append({"benchmark": "demo_world", **summary_row(
-                f"build the demo world, {args.accounts:,} accounts (files, geocoding, "
-                "sales, cases, assignment)", built["demo"]["seconds"],
-                note="then the cube: {:,.0f} s".format(built["cube"]["seconds"]))})
+                f"build the demo world, {args.accounts:,} accounts (`gcrm demo`: files, "
+                "geocoding, sales, cases, assignment, cube, trade areas)", built["seconds"])})
     for step in chosen:
+        log = LOGS / f"{step.name}.log"
+        if step.on_world and url is None:
+            steps[step.name] = {"exit": 1, "error": "the demo world did not build"}
+            continue
         argv = [sys.executable, str(BENCH / f"{step.name}.py"),
                 *(a.format(accounts=args.accounts, repeat=args.repeat) for a in step.args)]
         print(f"{step.name}: {step.what} ...", flush=True)
-        log = LOGS / f"{step.name}.log"
         before = time.time()
         done = run(argv, log, {"GCRM_DATABASE_URL": url} if step.on_world else None)
         steps[step.name] = done
         result = RESULTS / f"{step.result or step.name}.json"
         if done["exit"] != 0 or not result.exists() or result.stat().st_mtime < before:
             done["exit"] = done["exit"] or 1
-            done["error"] = " / ".join(log.read_text().strip().splitlines()[-3:])[-300:]
+            done["error"] = _tail(log)
             print(f"  failed: {done['error']}")
             continue
         payload = json.loads(result.read_text())
@@ -235,10 +253,11 @@ def main() -> None:
             rows.append({"benchmark": step.name, **row})
         print(f"  {done['seconds']:,.0f} s, peak {done['peak_rss_mib']:,} MiB, "
               f"{len(payload.get('summary', []))} measures")
-    about = {**machine(), "memory": _memory()}
+    if len(chosen) < len(STEPS):
+        rows, steps = _merge_with_last(rows, steps, args.accounts, args.repeat)
     write_results("suite", {"accounts": args.accounts, "repeat": args.repeat,
                             "steps": steps, "rows": rows, "started": started})
-    print(report(rows, steps, started, args.accounts, args.repeat, about))
+    print(report(rows, steps, started, args.accounts, args.repeat, machine()))
     failed = [n for n, s in steps.items() if s.get("exit", 0) != 0]
     over = [n for n, s in steps.items() if (s.get("peak_rss_mib") or 0) > LIMIT_MIB]
     if over:
@@ -247,31 +266,41 @@ def main() -> None:
         raise SystemExit(1)
 
 
+def _merge_with_last(rows: list[dict], steps: dict, accounts: int,
+                     repeat: int) -> tuple[list[dict], dict]:
+    """This partial run's rows and steps in place of the same benchmarks' in the last
+    run at the same size and repeat; the rest of that run is kept, in suite order."""
+    path = RESULTS / "suite.json"
+    last = json.loads(path.read_text()) if path.exists() else {}
+    if (last.get("accounts"), last.get("repeat")) != (accounts, repeat):
+        return rows, steps
+    ran = set(steps)
+    merged_steps = {**{n: s for n, s in last["steps"].items() if n not in ran}, **steps}
+    merged_rows = [r for r in last["rows"] if r["benchmark"] not in ran] + rows
+    order = ["demo_world", *(s.name for s in STEPS)]
+    merged_rows.sort(key=lambda r: order.index(r["benchmark"]))  # stable within a benchmark
+    return merged_rows, {n: merged_steps[n] for n in order if n in merged_steps}
+
+
 def report(rows: list[dict], steps: dict, started: str, accounts: int, repeat: int,
            about: dict) -> str:
-    """Write SUMMARY.md (every row) and the README's section (the comparisons with a peer,
-    and the world's build); returns the full table."""
-    header = (f"Measured {started[:10]} on {about['cpus']} cores, "
-              f"{about.get('memory', 'RAM unknown')}, Python {about['python']}, "
-              f"{about['platform']}; the demo world at {accounts:,} accounts; median of "
-              f"{repeat} runs (min-max); ratios > 1 favour gcrm. Reproduce: `make bench` "
-              "(BENCH_ACCOUNTS, BENCH_REPEAT).")
-    full = header + "\n\n" + table(rows, steps) + "\n"
+    """Write SUMMARY.md (every row) and the README's section (the comparisons with a peer
+    other than gcrm itself, and the world's build); returns the full table."""
+    header = (f"Measured {started[:10]} on {about['cpus']} cores "
+              f"({about.get('cpu') or 'CPU unknown'}), {about.get('memory_gib', '?')} GiB "
+              f"RAM, Python {about['python']}, {about['platform']}; the demo world at "
+              f"{accounts:,} accounts; median of {repeat} runs (min-max) unless a cell says "
+              "otherwise; ratios > 1 favour gcrm; peak memory is the benchmark process's. "
+              "Reproduce: `make bench` (BENCH_ACCOUNTS, BENCH_REPEAT).")
+    full = header + "\n\n" + table(rows, steps, repeat) + "\n"
     (RESULTS / "SUMMARY.md").write_text("# Benchmark summary\n\n" + full)
-    compared = [r for r in rows if r.get("peer") or r["benchmark"] == "demo_world"]
-    _update_readme(header + "\n\n" + table(compared, steps) + "\n\nEvery measure (first "
-                   "renders, features and bytes per view, ...): "
+    compared = [r for r in rows if (r.get("peer") and not r.get("peer_is_gcrm"))
+                or r["benchmark"] == "demo_world"]
+    _update_readme(header + "\n\n" + table(compared, steps, repeat) + "\n\nEvery measure "
+                   "(first renders, incremental builds, row-level security overhead, "
+                   "features and bytes per view, ...): "
                    "[bench/results/SUMMARY.md](bench/results/SUMMARY.md).\n")
     return full
-
-
-def _memory() -> str:
-    try:
-        kib = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                       if line.startswith("MemTotal")).split()[1])
-        return f"{kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        return "RAM unknown"
 
 
 def _update_readme(markdown: str) -> None:
@@ -283,7 +312,6 @@ def _update_readme(markdown: str) -> None:
     before, rest = readme.split(start, 1)
     _, after = rest.split(end, 1)
     README.write_text(f"{before}{start}\n{markdown}{end}{after}")
-
 
 
 if __name__ == "__main__":
