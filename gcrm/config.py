@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+    tile_port: int = Field(
+        default=8502, ge=0, le=65535,
+        description="Port of the base map's vector tile endpoint the dashboard starts "
+        "(`gcrm basemap`); taken, or 0: any free port.")
+    tile_host: str = Field(default="0.0.0.0", description="Address the tile endpoint "
+                           "listens on.")
+    tile_url: str | None = Field(
+        default=None,
+        description="Public URL template of the vector tiles when they are served behind a "
+        "proxy, e.g. https://maps.example.org/tiles/{z}/{x}/{y}.pbf. None: the page's own "
+        "host name with GCRM_TILE_PORT.")
 
     @field_validator("database_url")
     @classmethod

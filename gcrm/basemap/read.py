@@ -53,7 +53,7 @@ def read_basemap(path: Path) -> BasemapFrame:
     if path.name.lower().endswith(OSM_SUFFIXES):
         frames, attribution = _read_osm(path), OSM_ATTRIBUTION
     else:
-        frames, attribution = _read_layers(path), None
+        frames, attribution = _read_layers(path), _osm_attribution(path)
     rejected: Counter = Counter()
     kept = [_clean(frame, rejected) for frame in frames]
     kept = [k for k in kept if len(k)]
@@ -142,6 +142,18 @@ def _read_layers(path: Path) -> list[gpd.GeoDataFrame]:
                 "waterway).")
         frames.append(_frame(gdf, value, _kind(gdf, columns, value), population=population))
     return frames
+
+
+def _osm_attribution(path: Path) -> str | None:
+    """OpenStreetMap's credit when the file's features carry OSM ids (an extract saved as
+    GeoJSON or GeoPackage)."""
+    import pyogrio
+
+    try:
+        fields = pyogrio.read_info(path)["fields"]
+    except Exception:  # noqa: BLE001 - the reader reports the file's problem later
+        return None
+    return OSM_ATTRIBUTION if {"osm_id", "osm_way_id"} & set(fields) else None
 
 
 def _layer_of(name: str, columns: dict[str, str]) -> str | None:

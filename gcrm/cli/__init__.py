@@ -2,6 +2,7 @@
 
 import typer
 
+from gcrm.cli.basemap import basemap_app
 from gcrm.cli.campaign import campaign_app
 from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
@@ -34,3 +35,6 @@ app.add_typer(territory_app, name="territory")
 app.add_typer(tradearea_app, name="tradearea")
 app.add_typer(roads_app, name="roads")
 app.add_typer(campaign_app, name="campaign")
+app.command()(report)
+app.add_typer(vocab_app, name="vocab")
+app.add_typer(basemap_app, name="basemap")

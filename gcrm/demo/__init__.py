@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, text
 
+from gcrm import basemap
 from gcrm.cube import build as build_cube
 from gcrm.db.engine import get_engine
 from gcrm.demo.geography import build_geography
@@ -27,6 +28,9 @@ from gcrm.regions.grid import build_grid
 from gcrm.tradeareas import build as build_trade_areas
 
 SOURCE = "demo"
+# Real OpenStreetMap roads beside the project (../shared/data/roads): a demo whose states
+# they fall in gets them in its base map too.
+SHARED_ROADS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "roads"
 GRID = (5, 7)
 Step = Callable[[str], None]
 
@@ -55,6 +59,8 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     if if_empty:
         with engine.connect() as conn:
             if conn.execute(text("SELECT EXISTS (SELECT 1 FROM accounts)")).scalar_one():
+                if basemap.basemaps(engine=engine).empty:  # a world loaded before base maps
+                    build_basemap(engine=engine)
                 return DemoResult({}, skipped=True)
     say = _Steps(step or (lambda message: None))
     say(f"Writing the demo world ({accounts:,} accounts, {', '.join(states)}) to {out}")
@@ -88,8 +94,35 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
                       engine=engine)
     build_trade_areas("huff", "huff", level="zip", calibrate=True, created_by="demo",
                       engine=engine)
+    say("Building the base map: streets from the address points, towns, roads between them")
+    loaded.update(build_basemap(engine=engine))
     say.finish()
     return DemoResult(files, loaded, seconds=say.seconds)
+
+
+def build_basemap(*, engine: Engine) -> dict[str, int]:
+    """The demo's base map (``demo``: its generated streets, towns and buildings) and the
+    real OpenStreetMap roads of ../shared/data/roads that fall inside its regions."""
+    built = basemap.build_from_reference("demo", buildings=True,
+                                         attribution="gcrm demo world (generated)",
+                                         engine=engine)
+    counts = {f"base map {layer}": n for layer, n in built.features.items()}
+    for path in sorted(SHARED_ROADS.glob("*.geojson")) if SHARED_ROADS.is_dir() else []:
+        if _inside_regions(path, engine):
+            summary = basemap.load(path, name=f"osm {path.stem}", engine=engine)
+            counts[f"base map osm roads ({path.stem})"] = summary.total
+    return counts
+
+
+def _inside_regions(path: Path, engine: Engine) -> bool:
+    import pyogrio
+
+    west, south, east, north = pyogrio.read_info(path, force_total_bounds=True)["total_bounds"]
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM regions WHERE geom && "
+            "ST_MakeEnvelope(:w, :s, :e, :n, 4326))"),
+            {"w": west, "s": south, "e": east, "n": north}).scalar_one()
 
 
 class _Steps:
