@@ -62,11 +62,6 @@ class Settings(BaseSettings):
     )
     map_attribution: str | None = Field(
         default=None, description="The attribution the tile provider asks for.")
-
-    @field_validator("home")
-    @classmethod
-    def _absolute_home(cls, value: Path) -> Path:
-        return value.expanduser().resolve()
     tile_port: int = Field(
         default=8502, ge=0, le=65535,
         description="Port of the base map's vector tile endpoint the dashboard starts "
@@ -78,6 +73,11 @@ class Settings(BaseSettings):
         description="Public URL template of the vector tiles when they are served behind a "
         "proxy, e.g. https://maps.example.org/tiles/{z}/{x}/{y}.pbf. None: the page's own "
         "host name with GCRM_TILE_PORT.")
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
 
     @field_validator("database_url")
     @classmethod
