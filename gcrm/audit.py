@@ -25,6 +25,14 @@ WHERE (CAST(:action AS text) IS NULL OR action = :action)
 ORDER BY id DESC LIMIT :limit
 """
 
+# Exports are audited as cube.export, export.<what> (targets, contacts) and report.<what>.
+_MINE = """
+SELECT at, action, target, details FROM my_audit_log
+WHERE (NOT CAST(:exports AS boolean) OR action = 'cube.export' OR action LIKE 'export.%'
+       OR action LIKE 'report%')
+ORDER BY id DESC LIMIT :limit
+"""
+
 
 def operator_name() -> str:
     """Who runs the command line, for entries the operator makes."""
@@ -53,3 +61,13 @@ def recent(action: str | None = None, limit: int = 200, *,
     with (engine or get_engine()).connect() as conn:
         rows = conn.execute(text(_RECENT), {"action": action, "limit": limit}).mappings().all()
     return pd.DataFrame(rows, columns=["at", "actor", "action", "target", "details"])
+
+
+def mine(*, exports: bool = False, limit: int = 20, engine: Engine | None = None
+         ) -> pd.DataFrame:
+    """The caller's own entries, newest first (any user; ``my_audit_log``, migration 0016):
+    with ``exports`` only the files they exported (cube slices, target lists, contacts,
+    reports)."""
+    with (engine or get_engine()).connect() as conn:
+        rows = conn.execute(text(_MINE), {"exports": exports, "limit": limit}).mappings().all()
+    return pd.DataFrame(rows, columns=["at", "action", "target", "details"])

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Unprivileged system user that runs the managed server when gcrm runs as root.",
     )
     dashboard_port: int = Field(default=8501, ge=1024, le=65535)
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 90,
+        description="How long a dashboard sign-in lasts in a browser (reloads and shared "
+        "links keep it) unless the user signs out or is disabled.",
+    )
     encryption_key_file: Path | None = Field(
         default=None,
         description="File holding the key that encrypts interaction notes at rest (pgcrypto); "

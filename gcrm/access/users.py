@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from gcrm import audit
-from gcrm.access import sql
+from gcrm.access import sessions, sql
 from gcrm.access.passwords import hash_password, verify_password
 from gcrm.access.roles import role as role_named
 from gcrm.config import get_settings
@@ -131,18 +131,25 @@ def set_password(username: str, password: str, *, actor: str | None = None,
     with _operator(engine).begin() as conn:
         conn.execute(text(sql.SET_PASSWORD),
                      {"username": username, "password_hash": hash_password(password)})
-        audit.record("user.set_password", username, actor=actor, connection=conn)
+        # A new password signs the user out everywhere (a stolen cookie stops working).
+        ended = sessions.end_all(username, reason="password changed", connection=conn)
+        audit.record("user.set_password", username, {"sessions_ended": ended}, actor=actor,
+                     connection=conn)
 
 
 def disable(username: str, *, actor: str | None = None, engine: Engine | None = None) -> User:
-    """Sign-in refused, the database role loses every group and its SQL login."""
+    """Sign-in refused, the database role loses every group and its SQL login, and the
+    user's dashboard sessions end at once."""
     actor = _admin_actor(actor)
     user = get_user(username, engine=engine)
     with _operator(engine).begin() as conn:
         conn.execute(text(sql.SET_DISABLED), {"username": username, "disabled": True})
         _set_group(conn, user.pg_role, None)
         conn.execute(text(sql.NOLOGIN.format(name=_ident(user.pg_role))))
-        audit.record("user.disable", username, actor=actor, connection=conn)
+        # Signed in somewhere? Those sessions end now, not when they expire.
+        ended = sessions.end_all(username, reason="disabled", connection=conn)
+        audit.record("user.disable", username, {"sessions_ended": ended}, actor=actor,
+                     connection=conn)
     return get_user(username, engine=engine)
 
 
