@@ -11,6 +11,7 @@ from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
+from gcrm.cli.report import report
 from gcrm.cli.territory import territory_app
 from gcrm.cli.tradearea import roads_app, tradearea_app
 from gcrm.cli.users import users_app
@@ -35,4 +36,5 @@ app.add_typer(territory_app, name="territory")
 app.add_typer(tradearea_app, name="tradearea")
 app.add_typer(roads_app, name="roads")
 app.add_typer(campaign_app, name="campaign")
+app.command()(report)
 app.add_typer(basemap_app, name="basemap")

@@ -48,7 +48,7 @@ def write(path: str | Path, regions: Sequence[str], *, period, measure: str = "r
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise InvalidInput(f"Cannot write a report as {fmt or 'a file without a suffix'!r}: "
-                           "name a .pdf or .png file (or give --format pdf|png).")
+                           "name a .pdf or .png file.")
     engine = engine or get_engine()
     pages = read_pages(regions, period=period, measure=measure, level=level, by=by,
                        engine=engine, progress=progress)
