@@ -1,6 +1,7 @@
 """gcrm dashboard entry point: page config, sign-in, and the pages of the user's role.
 
-Run with ``make run`` (or ``streamlit run dashboards/streamlit_app.py``).
+Run with ``make run`` (or ``streamlit run dashboards/server.py``: this script served
+with the routes that keep a sign-in across reloads; see dashboards/auth.py).
 """
 
 from pathlib import Path
@@ -22,12 +23,14 @@ CATALOGUE = {
     "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),
+    "system": ("system.py", "System", ":material/dns:"),
 }
 
 
 def main() -> None:
     st.set_page_config(page_title="gcrm", page_icon=":world_map:", layout="wide")
-    user = auth.current_user()
+    user = auth.current_user()  # this run's session, or the cookie of a reload or a link
+    auth.sync_cookie()
     if user is None:
         # Every page's address leads to the sign-in form, so a shared link (a page with its
         # region, period or view in the URL) opens that page once the user has signed in.

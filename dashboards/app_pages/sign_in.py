@@ -21,6 +21,8 @@ def main() -> None:
         username = st.text_input("Username", key="username")
         password = st.text_input("Password", type="password", key="password")
         submitted = st.form_submit_button("Sign in", type="primary")
+    st.caption(f"You stay signed in in this browser for {data.session_hours():g} hours, "
+               "reloads and shared links included, until you sign out.")
     if submitted:
         try:
             signed_in = auth.sign_in(username, password)
