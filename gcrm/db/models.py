@@ -849,28 +849,6 @@ class BasemapFeature(Base):
     geom = mapped_column(Geometry(srid=4326, spatial_index=True), nullable=False)
 
 
-# --- web sessions (issue 18, part 4) ---
-
-class WebSession(Base):
-    """One sign-in in one browser: the browser keeps a random token in an HTTP-only cookie,
-    the database its SHA-256 hash only. Valid until ``expires_at`` unless ended (sign-out,
-    the user disabled). ``handoff_hash``: the one-time code the browser trades for the
-    cookie right after signing in (cleared once traded). Operator-only (migration 0016)."""
-
-    __tablename__ = "web_sessions"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("app_users.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
-    handoff_hash: Mapped[str | None] = mapped_column(Text, unique=True)
-    created_at: Mapped[dt.datetime] = _created()
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_reason: Mapped[str | None] = mapped_column(Text)
-
-
 # --- vocabularies (issue 18, part 7) ---
 class Vocabulary(Base):
     """One of the company's picklists (case types, channels, segments, ...); a closed one
