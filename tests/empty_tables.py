@@ -2,6 +2,9 @@
 
 from sqlalchemy import Engine, text
 
+# The company's lists go back to what migration 0017 starts a new database with.
+VOCABULARY_TABLES = ("vocabularies", "vocabulary_values")
+
 
 def empty_all_tables(engine: Engine) -> None:
     """Empty every gcrm table, the audit log too: its TRUNCATE guard is a trigger, which
@@ -12,3 +15,20 @@ def empty_all_tables(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        reset_vocabularies(conn)
+
+
+def reset_vocabularies(conn) -> None:
+    """Every list open, holding only the values a new database starts with."""
+    from gcrm.db.models import CASE_TYPES, INTERACTION_CHANNELS
+    from gcrm.vocab import VOCABULARIES
+
+    start = {"case_type": CASE_TYPES, "interaction_channel": INTERACTION_CHANNELS}
+    for spec in VOCABULARIES.values():
+        conn.execute(text("INSERT INTO vocabularies (field, description, changed_by) "
+                          "VALUES (:f, :d, 'migration 0017')"),
+                     {"f": spec.name, "d": spec.description})
+        for value in start.get(spec.name, ()):
+            conn.execute(text("INSERT INTO vocabulary_values (field, value, origin, added_by) "
+                              "VALUES (:f, :v, 'seed', 'migration 0017')"),
+                         {"f": spec.name, "v": value})

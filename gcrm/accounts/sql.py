@@ -32,6 +32,13 @@ SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(r.geom) AS e FROM regions r JOIN region_levels l ON l.name = r.level
       WHERE l.kind <> 'h3' AND l.depth = 0) x
 """
+# A manager's own regions (their scope); empty for roles that see every account.
+SCOPE_EXTENT = """
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(r.geom) AS e FROM regions r
+      WHERE NOT coalesce(gcrm_sees_all_accounts(), false)
+        AND r.id = ANY(gcrm_scope_region_ids())) x
+"""
 
 ENVELOPE = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
 
@@ -51,10 +58,25 @@ SEARCH_MASKED = "AND (a.external_id = :f_term OR a.id = :f_id)"
 
 # --- checking filter values (cheap when the value exists; listing only on a miss) -------
 STATUSES = "SELECT unnest(ARRAY['customer', 'prospect', 'churned'])"  # ck_accounts_status_known
-SEGMENT_EXISTS = "SELECT EXISTS (SELECT 1 FROM accounts WHERE segment = :value)"
-SEGMENTS = "SELECT DISTINCT segment FROM accounts WHERE segment IS NOT NULL ORDER BY 1"
+# Segments are the company's own list (gcrm.vocab), plus any stored outside a load.
+SEGMENT_EXISTS = """
+SELECT EXISTS (SELECT 1 FROM vocabulary_values WHERE field = 'segment' AND value = :value)
+    OR EXISTS (SELECT 1 FROM accounts WHERE segment = :value)
+"""
+SEGMENTS = """
+SELECT value FROM vocabulary_values WHERE field = 'segment'
+UNION SELECT segment FROM accounts WHERE segment IS NOT NULL ORDER BY 1
+"""
 OWNER_IDS = "SELECT id FROM reps WHERE name = :value OR id::text = :value ORDER BY id"
 OWNERS = "SELECT name FROM reps WHERE name IS NOT NULL ORDER BY 1"
+# The owners of accounts the user may see (row-level security on accounts decides).
+VISIBLE_OWNERS = """
+SELECT rep.name FROM reps rep
+WHERE rep.name IS NOT NULL
+  AND (coalesce(gcrm_sees_all_accounts(), false)
+       OR EXISTS (SELECT 1 FROM accounts a WHERE a.owner_rep_id = rep.id))
+ORDER BY 1
+"""
 REGION_IDS = """
 SELECT id, level FROM regions
 WHERE code = :code AND (CAST(:level AS text) IS NULL OR level = :level) ORDER BY level
@@ -62,6 +84,20 @@ WHERE code = :code AND (CAST(:level AS text) IS NULL OR level = :level) ORDER BY
 REGION_CODES = """
 SELECT level || ':' || code FROM regions r JOIN region_levels l ON l.name = r.level
 WHERE l.kind <> 'h3' ORDER BY l.depth, r.code
+"""
+# The regions the user may see accounts in: every region for most roles; a manager's own
+# regions and the regions inside them.
+VISIBLE_REGION_CODES = """
+WITH RECURSIVE tree AS (
+    SELECT id FROM regions
+    WHERE NOT coalesce(gcrm_sees_all_accounts(), false) AND id = ANY(gcrm_scope_region_ids())
+    UNION
+    SELECT r.id FROM regions r JOIN tree t ON r.parent_id = t.id
+)
+SELECT r.level || ':' || r.code FROM regions r JOIN region_levels l ON l.name = r.level
+WHERE l.kind <> 'h3'
+  AND (coalesce(gcrm_sees_all_accounts(), false) OR r.id IN (SELECT id FROM tree))
+ORDER BY l.depth, r.code
 """
 
 # --- zoomed in: the accounts themselves ----------------------------------------------------
@@ -121,7 +157,8 @@ SELECT floor((ST_X(a.geom) + 180) / :size)::bigint AS gx,
        floor((ST_Y(a.geom) + 90) / :size)::bigint AS gy,
        sum(ST_X(a.geom)) AS sum_lon, sum(ST_Y(a.geom)) AS sum_lat, count(*) AS count,
        count(*) FILTER (WHERE a.status = 'customer') AS customers,
-       count(*) FILTER (WHERE a.status = 'prospect') AS prospects
+       count(*) FILTER (WHERE a.status = 'prospect') AS prospects,
+       count(*) FILTER (WHERE a.status = 'churned') AS churned
 FROM accounts a
 WHERE a.geom && {ENVELOPE} {{where}}
 GROUP BY 1, 2
@@ -130,10 +167,11 @@ GROUP BY 1, 2
 # (never an account's own point).
 CELLS_LIVE = f"""
 SELECT ST_X(ST_Centroid(c.geom)) AS lon, ST_Y(ST_Centroid(c.geom)) AS lat, x.count,
-       x.customers, x.prospects
+       x.customers, x.prospects, x.churned
 FROM (SELECT ra.region_id, count(*) AS count,
              count(*) FILTER (WHERE a.status = 'customer') AS customers,
-             count(*) FILTER (WHERE a.status = 'prospect') AS prospects
+             count(*) FILTER (WHERE a.status = 'prospect') AS prospects,
+             count(*) FILTER (WHERE a.status = 'churned') AS churned
       FROM region_assignments ra JOIN accounts a ON a.id = ra.entity_id
       WHERE ra.entity = 'account' AND ra.level = :level
         AND ra.region_id IN (SELECT r.id FROM regions r WHERE r.level = :level
@@ -145,7 +183,8 @@ JOIN regions c ON c.id = x.region_id
 # and views without filters, or with one status or segment (the cube splits by those).
 CELLS_CUBE = f"""
 SELECT ST_X(ST_Centroid(r.geom)) AS lon, ST_Y(ST_Centroid(r.geom)) AS lat,
-       k.accounts AS count, k.customers_now AS customers, k.prospects
+       k.accounts AS count, k.customers_now AS customers, k.prospects,
+       k.accounts - k.customers_now - k.prospects AS churned
 FROM regions r JOIN cube_accounts k
   ON k.region_id = r.id AND k.level = :level AND k.dim = :dim AND k.member = :member
 WHERE r.level = :level AND r.geom && {ENVELOPE} AND k.accounts > 0
@@ -159,7 +198,8 @@ SELECT floor((ST_X(p.geom) + 180) / :size)::bigint AS gx,
        floor((ST_Y(p.geom) + 90) / :size)::bigint AS gy,
        sum(ST_X(p.geom)) AS sum_lon, sum(ST_Y(p.geom)) AS sum_lat, count(*) AS count,
        count(*) FILTER (WHERE p.status = 'customer') AS customers,
-       count(*) FILTER (WHERE p.status = 'prospect') AS prospects
+       count(*) FILTER (WHERE p.status = 'prospect') AS prospects,
+       count(*) FILTER (WHERE p.status = 'churned') AS churned
 FROM account_profiles p
 WHERE p.geom && {ENVELOPE} AND p.id IN (SELECT a.id FROM accounts a WHERE true {{where}})
 GROUP BY 1, 2

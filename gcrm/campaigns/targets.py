@@ -20,6 +20,7 @@ from gcrm import audit
 from gcrm.campaigns import sql
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
+from gcrm.vocab.fields import WHY_FIXED
 
 CHANNELS = ("email", "phone", "sms", "mail")
 STATUSES = ("prospect", "churned", "customer")
@@ -107,7 +108,7 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
     """The filter as SQL parameters; raises InvalidInput naming anything unknown."""
     if where.channel not in CHANNELS:
         raise InvalidInput(f"Unknown channel {where.channel!r}; choose from "
-                           f"{', '.join(CHANNELS)}.")
+                           f"{', '.join(CHANNELS)}: {WHY_FIXED['consent_channel']}.")
     unknown = sorted(set(where.statuses) - set(STATUSES))
     if unknown or not where.statuses:
         raise InvalidInput(f"Unknown status {', '.join(unknown) or '(none given)'}; choose "

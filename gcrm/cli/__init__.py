@@ -15,6 +15,7 @@ from gcrm.cli.report import report
 from gcrm.cli.territory import territory_app
 from gcrm.cli.tradearea import roads_app, tradearea_app
 from gcrm.cli.users import users_app
+from gcrm.cli.vocab import vocab_app
 
 app = typer.Typer(
     help="gcrm: geographic CRM analytics on PostGIS.",
@@ -37,4 +38,5 @@ app.add_typer(tradearea_app, name="tradearea")
 app.add_typer(roads_app, name="roads")
 app.add_typer(campaign_app, name="campaign")
 app.command()(report)
+app.add_typer(vocab_app, name="vocab")
 app.add_typer(basemap_app, name="basemap")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from gcrm.cli.errors import reports_errors
 from gcrm.cli.progress import progress_bar
-from gcrm.ingest.columns import parse_map
+from gcrm.ingest.columns import parse_map, parse_values
 from gcrm.ingest.entities import ENTITIES
 from gcrm.ingest.load import load_file
 
@@ -24,6 +24,10 @@ def load(
     source: str = typer.Option(None, help="Name of the system the file comes from "
                                           "(default: the file name)."),
     map_: list[str] = typer.Option([], "--map", help="FILE_COLUMN=FIELD, repeatable."),
+    value: list[str] = typer.Option(
+        [], "--value", help="FIELD:SOURCE=TARGET, repeatable: the file's word SOURCE for "
+                            "the value TARGET of a listed field, e.g. "
+                            "case_type:feedback=review (see `gcrm vocab list`)."),
     crs: str = typer.Option(None, help="CRS of the coordinates, e.g. EPSG:3857 "
                                        "(default: the file's own, else EPSG:4326)."),
     rejects: Path = typer.Option(None, help="Write rejected rows with reasons to this CSV "
@@ -38,7 +42,8 @@ def load(
     with progress_bar() as report:
         result = load_file(
             entity, file, source=source, ref_source=ref_source, column_map=parse_map(map_),
-            crs=crs, geocode=geocode, progress=report,
+            value_map=parse_values(value, ENTITIES[entity]), crs=crs, geocode=geocode,
+            progress=report,
         )
     summary = result.summary
     table = Table(title=f"{summary.file} -> {summary.entity} (source {summary.source})")
@@ -47,6 +52,9 @@ def load(
     for _, row in result.summary.as_frame().iterrows():
         table.add_row(row["what"], f"{row['count']:,}")
     console.print(table)
+    for name, values in summary.new_values.items():
+        console.print(f"New {name} values recorded: {', '.join(values)} (`gcrm vocab close "
+                      f"{name}` makes loads refuse values the list lacks).", highlight=False)
     if len(result.rejects):
         path = rejects or file.with_name(file.name + ".rejects.csv")
         result.rejects.to_csv(path, index=False)

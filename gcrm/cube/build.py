@@ -50,7 +50,7 @@ TYPES = {
     "sales": {"account_id": "BIGINT", "month": "DATE", "amount": "DECIMAL(14,2)",
               "quantity": "BIGINT", "category": "VARCHAR", "channel": "VARCHAR"},
     "service": {"account_id": "BIGINT", "month": "DATE", "complaint": "BOOLEAN",
-                "satisfaction": "INTEGER"},
+                "satisfaction": "INTEGER", "case_type": "VARCHAR"},
     "places_read": {"account_id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
                     "region_ids": "VARCHAR"},
 }

@@ -8,7 +8,7 @@ record and holds the cube tables; this module only turns facts into cells.
 Input tables (registered by gcrm.cube.build): ``accounts(id, segment, status,
 customer_since, churned_at)``, ``assignments(account_id, level, region_id)``,
 ``sales(account_id, month, amount, quantity, category, channel)``,
-``service(account_id, month, complaint, satisfaction)``, ``levels(name, kind)``.
+``service(account_id, month, complaint, satisfaction, case_type)``, ``levels(name, kind)``.
 Boundary levels get every split; grid (H3) levels only the region total, to keep the
 cube small (they are for density maps).
 """
@@ -99,14 +99,22 @@ def sales_cells(levels: Levels) -> str:
 
 
 def service_cells(levels: Levels) -> str:
-    """Cases, complaints, satisfaction and people with a case, per level, region, month."""
-    base = ("SELECT account_id, month, count(*) AS cases, "
+    """Cases, complaints, satisfaction and people with a case, per level, region, month and
+    one split: the account's segment or status, or the case's type (every type the cases
+    hold is a member: the company's own list, gcrm.vocab)."""
+    base = ("SELECT account_id, month{extra}, count(*) AS cases, "
             "count(*) FILTER (WHERE complaint) AS complaints, count(satisfaction) AS rated, "
             "coalesce(sum(satisfaction), 0) AS satisfaction_sum FROM service GROUP BY ALL")
     parts = ("sum(cases) AS cases, sum(complaints) AS complaints, sum(rated) AS rated, "
              "sum(satisfaction_sum) AS satisfaction_sum")
-    return _cells(levels, base, parts, "count(*) AS case_accounts", SPLITS["service"],
-                  grid_too=True)
+    of_account = tuple(s for s in SPLITS["service"] if s != "case_type")
+    cells = [
+        _cells(levels, base.format(extra=""), parts, "count(*) AS case_accounts", of_account,
+               grid_too=True),
+        _cells(levels, base.format(extra=", case_type"), parts, "count(*) AS case_accounts",
+               ("case_type",), grid_too=False, totals=False),
+    ]
+    return " UNION ALL ".join(c for c in cells if c)
 
 
 def customer_cells(first: dt.date, last: dt.date) -> str:

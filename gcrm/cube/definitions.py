@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 # The splits a cell can have besides region and time ('*' = no split). Which family of
 # facts supports which split:
+# Members are whatever the facts hold (segment, category, channel and case_type are the
+# company's own lists, gcrm.vocab): a value new to a list is a member after the next build.
 SPLITS = {
     "sales": ("segment", "status", "category", "channel"),
-    "service": ("segment", "status"),
+    "service": ("segment", "status", "case_type"),
     "customers": ("segment",),
     "accounts": ("segment", "status"),
 }
-DIMENSIONS = ("segment", "status", "category", "channel")
+DIMENSIONS = ("segment", "status", "category", "channel", "case_type")
 TIME = ("year", "quarter", "month")
 
 # How a part adds up over the months of a period.

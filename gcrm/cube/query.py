@@ -254,12 +254,16 @@ def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFr
     labels = periods.label_sql("(c.opened_at AT TIME ZONE 'UTC')", request.fiscal_start)
     keys = "".join(f"{labels[t]} AS {t}, " for t in request.time)
     member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
-              "status": "a.status"}[request.dim]
+              "status": "a.status", "case_type": "c.case_type"}.get(request.dim)
+    if member is None:
+        raise InvalidInput(f"median_resolution_hours cannot be split by {request.dim}; it can "
+                           "by segment, status, case_type.")
     group = ", ".join(["ra.region_id", *[labels[t] for t in request.time],
                        *([member] if request.dim != "*" else [])])
+    of_account = request.dim in ("segment", "status")
     query = sql.MEDIAN_RESOLUTION.format(
         keys=keys, member=member, group=group,
-        join_accounts="JOIN accounts a ON a.id = c.account_id" if request.dim != "*" else "")
+        join_accounts="JOIN accounts a ON a.id = c.account_id" if of_account else "")
     after = None
     if months:
         last = months[1]

@@ -16,7 +16,7 @@ EXTRACT = {
         FROM sales {where}""",
     "service": """
         SELECT account_id, date_trunc('month', opened_at AT TIME ZONE 'UTC')::date,
-               case_type = 'complaint', satisfaction
+               case_type = 'complaint', satisfaction, case_type
         FROM service_cases {where}""",
 }
 # An incremental build reads only the changed months, as ranges the date indexes serve

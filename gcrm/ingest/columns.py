@@ -79,3 +79,35 @@ def resolve_columns(
             f"(columns: {', '.join(columns)}). Name them with {hints}."
         )
     return resolved
+
+
+def parse_values(pairs: Iterable[str], entity: Entity) -> dict[str, dict[str, str]]:
+    """``["FIELD:SOURCE=TARGET", ...]`` from the command line into ``{field: {SOURCE:
+    TARGET}}``. FIELD is a field of ``entity`` that takes a list's values (case_type,
+    channel, segment, status...) or the list's name (sales_channel, interaction_channel).
+    Raises ColumnMappingError saying what a pair should look like or which fields take one.
+    """
+    mapped: dict[str, dict[str, str]] = {}
+    listed = [f for f in entity.fields if f.vocabulary or f.kind == "enum"]
+    by_name = {f.name: f for f in listed} | {f.vocabulary: f for f in listed if f.vocabulary}
+    for pair in pairs:
+        field_name, colon, rest = pair.partition(":")
+        source, equals, target = rest.partition("=")
+        field_name, source, target = field_name.strip(), source.strip(), target.strip()
+        if not colon or not equals or not field_name or not source or not target:
+            raise ColumnMappingError(f"--value '{pair}' should look like FIELD:SOURCE=TARGET, "
+                                     "e.g. --value case_type:feedback=review.")
+        field = by_name.get(field_name)
+        if field is None:
+            raise ColumnMappingError(
+                f"--value {pair}: {entity.name} have no field {field_name!r} that takes "
+                f"listed values; those that do: {', '.join(f.name for f in listed) or 'none'}.")
+        if field.kind == "enum":
+            match = next((v for v in field.values if v.casefold() == target.casefold()), None)
+            if match is None:
+                why = f": {field.why}" if field.why else ""
+                raise ColumnMappingError(f"--value {pair}: {field.name} '{target}' is not one "
+                                         f"of {', '.join(field.values)}{why}.")
+            target = match
+        mapped.setdefault(field.name, {})[source] = target
+    return mapped

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gcrm.db.models import (
-    ACCOUNT_KINDS,
-    ACCOUNT_STATUSES,
-    CASE_STATUSES,
-    CASE_TYPES,
-    INTERACTION_CHANNELS,
-)
+from gcrm.db.models import ACCOUNT_KINDS, ACCOUNT_STATUSES, CASE_STATUSES
+from gcrm.vocab.fields import WHY_FIXED
 
 
 @dataclass(frozen=True)
@@ -24,6 +19,10 @@ class Field:
 
     kind: text | number | integer | date | datetime | bool | enum | lat | lon | ref
     ref: for kind 'ref', the table whose external_id the value names.
+    vocabulary: for a text field, the company's list it takes its values from (gcrm.vocab):
+    known values are matched whatever their case, new ones recorded (or refused when the
+    list is closed).
+    why: for an 'enum', why its values are fixed (said when a value is refused).
     """
 
     name: str
@@ -32,6 +31,8 @@ class Field:
     synonyms: tuple[str, ...] = ()
     values: tuple[str, ...] = ()  # allowed values for 'enum'
     aliases: tuple[tuple[str, str], ...] = ()  # common spellings -> allowed value
+    vocabulary: str | None = None
+    why: str | None = None
     low: float | None = None
     high: float | None = None
     column: str | None = None  # database column when it differs from name
@@ -104,17 +105,19 @@ ENTITIES: dict[str, Entity] = {
             Field("name", required=True,
                   synonyms=("name", "full_name", "customer_name", "account_name", "company",
                             "company_name", "business_name", "store_name")),
-            Field("kind", "enum", values=ACCOUNT_KINDS, default="person",
+            Field("kind", "enum", values=ACCOUNT_KINDS, default="person", why=WHY_FIXED["kind"],
                   synonyms=("kind", "type", "account_type", "customer_type"),
                   aliases=(("individual", "person"), ("consumer", "person"), ("b2c", "person"),
                            ("company", "business"), ("organisation", "business"),
                            ("organization", "business"), ("b2b", "business"))),
             Field("status", "enum", values=ACCOUNT_STATUSES, default="prospect",
+                  why=WHY_FIXED["status"],
                   synonyms=("status", "account_status", "customer_status", "lifecycle_stage"),
                   aliases=(("lead", "prospect"), ("active", "customer"), ("client", "customer"),
                            ("lost", "churned"), ("inactive", "churned"),
                            ("former", "churned"))),
-            Field("segment", synonyms=("segment", "customer_segment", "tier")),
+            Field("segment", synonyms=("segment", "customer_segment", "tier"),
+                  vocabulary="segment"),
             Field("email", synonyms=("email", "e_mail", "email_address", "mail")),
             Field("phone", synonyms=("phone", "telephone", "phone_number", "mobile", "tel")),
             _STREET, _UNIT, _CITY,
@@ -155,8 +158,10 @@ ENTITIES: dict[str, Entity] = {
                   synonyms=("amount", "revenue", "net_amount", "total", "value", "sales")),
             Field("quantity", "integer", low=0, default=1, synonyms=("quantity", "qty", "units")),
             Field("product_category", synonyms=("product_category", "category", "product",
-                                                "product_line")),
-            Field("channel", synonyms=("channel", "sales_channel", "order_channel")),
+                                                "product_line"),
+                  vocabulary="product_category"),
+            Field("channel", synonyms=("channel", "sales_channel", "order_channel"),
+                  vocabulary="sales_channel"),
             Field("site", "ref", ref="sites", column="site_id",
                   synonyms=("site", "site_id", "store", "store_id", "branch", "branch_id")),
         ),
@@ -171,7 +176,7 @@ ENTITIES: dict[str, Entity] = {
                   synonyms=("opened_at", "opened", "created_at", "created", "open_date")),
             Field("closed_at", "datetime",
                   synonyms=("closed_at", "closed", "resolved_at", "close_date")),
-            Field("case_type", "enum", required=True, values=CASE_TYPES,
+            Field("case_type", required=True, vocabulary="case_type",
                   synonyms=("case_type", "type", "category", "reason"),
                   aliases=(("complaints", "complaint"), ("returns", "return"),
                            ("refund", "return"), ("service request", "request"),
@@ -179,6 +184,7 @@ ENTITIES: dict[str, Entity] = {
                            ("repairs", "repair"), ("fix", "repair"))),
             Field("channel", synonyms=("channel", "source_channel", "contact_channel")),
             Field("status", "enum", values=CASE_STATUSES, default="open",
+                  why=WHY_FIXED["case_status"],
                   synonyms=("status", "case_status", "state"),
                   aliases=(("new", "open"), ("in progress", "pending"), ("waiting", "pending"),
                            ("resolved", "closed"), ("done", "closed"))),
@@ -195,7 +201,7 @@ ENTITIES: dict[str, Entity] = {
             Field("occurred_at", "datetime", required=True,
                   synonyms=("occurred_at", "timestamp", "time", "datetime", "date",
                             "contacted_at")),
-            Field("channel", "enum", required=True, values=INTERACTION_CHANNELS,
+            Field("channel", required=True, vocabulary="interaction_channel",
                   synonyms=("channel", "medium", "contact_channel"), aliases=_CHANNEL_ALIASES),
             Field("rep", "ref", ref="reps", column="rep_id",
                   synonyms=("rep", "rep_id", "agent", "agent_id", "owner")),

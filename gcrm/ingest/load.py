@@ -17,13 +17,15 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Engine, insert, text, update
 
+from gcrm import vocab
 from gcrm.db.engine import get_engine
 from gcrm.db.models import LoadReject, LoadRun
+from gcrm.errors import InvalidInput
 from gcrm.ingest import bulk, sql
 from gcrm.ingest.columns import resolve_columns
 from gcrm.ingest.entities import entity as get_entity
 from gcrm.ingest.readers import LINE, read_table
-from gcrm.ingest.validate import validate_rows
+from gcrm.ingest.validate import canonical_value, validate_rows
 
 COPY_CHUNK = 200_000
 POINT_ENTITY = {"accounts": "account", "sites": "site", "reps": "rep"}
@@ -42,6 +44,7 @@ class LoadSummary:
     rejected: int = 0
     geocoded: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
+    new_values: dict[str, list[str]] = field(default_factory=dict)  # list -> values recorded
 
     def as_frame(self) -> pd.DataFrame:
         rows = {k: getattr(self, k) for k in
@@ -63,6 +66,7 @@ def load_file(
     source: str | None = None,
     ref_source: str | None = None,
     column_map: dict[str, str] | None = None,
+    value_map: dict[str, dict[str, str]] | None = None,
     crs: str | int | None = None,
     rejects_path: str | Path | None = None,
     geocode: bool = True,
@@ -76,6 +80,10 @@ def load_file(
     source : name of the system the file comes from; default the file name without suffix.
     ref_source : source of the accounts/reps/sites the rows refer to; default ``source``.
     column_map : ``{file column: field}`` overriding the recognised column names.
+    value_map : ``{field: {file value: value}}``: the file's words for the values of a
+        field that takes a list's (``{"case_type": {"feedback": "review"}}``); see
+        ``gcrm.ingest.columns.parse_values``. Values new to an open list of the company's
+        (gcrm.vocab) are recorded in it; a closed list refuses them, row by row.
     crs : CRS of the coordinates when the file does not say (or to override it).
     rejects_path : where to write rejected rows as CSV (original row, line, reason).
     geocode : geocode accounts that arrive without coordinates.
@@ -97,7 +105,12 @@ def load_file(
     mapping = resolve_columns(
         [c for c in table.frame.columns if c != "_geometry_type"], spec, column_map
     )
-    good, reasons = validate_rows(table.frame, spec, mapping, crs=crs)
+    listed = [f for f in spec.fields if f.name in mapping and f.vocabulary]
+    with engine.connect() as conn:
+        lists = vocab.lists([f.vocabulary for f in listed], connection=conn)
+    _check_targets(spec, mapping, value_map or {}, lists)
+    good, reasons = validate_rows(table.frame, spec, mapping, crs=crs, vocab=lists,
+                                  value_map=value_map)
     reasons = pd.concat([reasons, _broken(table.broken)]).sort_index()
     fields = [f for f in spec.fields if f.name in mapping]
     summary = LoadSummary(entity, source, path.name, read=len(table.frame) + len(table.broken))
@@ -107,6 +120,11 @@ def load_file(
         _copy(conn, good, fields, report)
         ref_reasons = _reference_rejects(conn, fields, ref_source)
         reasons = pd.concat([reasons, ref_reasons]).sort_index()
+        for f in listed:
+            new = vocab.record_loaded(conn, f.vocabulary, stage=sql.STAGE, column=f.name,
+                                      source=source)
+            if new:
+                summary.new_values[f.vocabulary] = new
         report("upsert", 0, 1)
         params = {"source": source, "ref_source": ref_source}
         fresh = not conn.execute(text(sql.has_source(spec.table)), params).scalar_one()
@@ -144,6 +162,28 @@ def load_file(
     if rejects_path is not None:
         rejects.to_csv(rejects_path, index=False)
     return LoadResult(summary, rejects)
+
+
+def _check_targets(spec, mapping: dict[str, str], value_map: dict[str, dict[str, str]],
+                   lists) -> None:
+    """A --value for a field the file lacks, or onto a value a closed list lacks, is
+    refused before anything loads (every row it maps would be refused)."""
+    for name, pairs in value_map.items():
+        if name not in mapping:
+            raise InvalidInput(f"--value {name}:...: this {spec.name} file has no {name} "
+                               f"column (name it with --map COLUMN={name}).")
+        field_ = spec.field(name)
+        listed = lists.get(field_.vocabulary) if field_.vocabulary else None
+        if listed is None or not listed.closed:
+            continue
+        known = {canonical_value(v) for v in listed.values}
+        for source, target in pairs.items():
+            if canonical_value(target) not in known:
+                raise InvalidInput(
+                    f"--value {name}:{source}={target}: '{target}' is not in the company's "
+                    f"{listed.vocabulary.noun}, a closed list ({listed.quoted()}); an admin "
+                    f"adds it with `gcrm vocab add {listed.vocabulary.name} {target}` or "
+                    f"opens the list with `gcrm vocab open {listed.vocabulary.name}`.")
 
 
 def _copy(conn: Connection, good: pd.DataFrame, fields, report: Progress) -> None:

@@ -7,12 +7,14 @@ and say what was expected ("latitude 123.4 is outside -90..90").
 from __future__ import annotations
 
 import re
+import shlex
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
 from gcrm.ingest.entities import Entity, Field
+from gcrm.vocab.lists import VocabList
 
 TRUE = {"1", "true", "t", "yes", "y", "x", "opt-in", "opt in", "opted in", "on"}
 FALSE = {"0", "false", "f", "no", "n", "opt-out", "opt out", "opted out", "off"}
@@ -22,9 +24,15 @@ _LABELS = {"lat": "latitude", "lon": "longitude"}
 
 
 def validate_rows(
-    frame: pd.DataFrame, entity: Entity, mapping: dict[str, str], *, crs=None
+    frame: pd.DataFrame, entity: Entity, mapping: dict[str, str], *, crs=None,
+    vocab: dict[str, VocabList] | None = None,
+    value_map: dict[str, dict[str, str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Check every mapped field of every row.
+
+    ``vocab``: the company's lists the fields take values from (by list name; a list not
+    given is open and empty). ``value_map``: ``{field: {file value: value}}`` applied
+    first (file values matched whatever their case).
 
     Returns ``(good, reasons)``: ``good`` has one typed column per mapped field
     and only the rows without problems; ``reasons`` maps each bad row's line to
@@ -32,11 +40,17 @@ def validate_rows(
     """
     values: dict[str, pd.Series] = {}
     problems: list[pd.Series] = []
+    vocab, value_map = vocab or {}, value_map or {}
     for field in entity.fields:
         if field.name not in mapping:
             continue
         raw = frame[mapping[field.name]].astype(str).str.strip()
-        value, problem = _CHECKS[field.kind](raw, field)
+        if field.name in value_map:
+            raw = _mapped(raw, value_map[field.name])
+        if field.vocabulary:
+            value, problem = _vocabulary(raw, field, vocab.get(field.vocabulary))
+        else:
+            value, problem = _CHECKS[field.kind](raw, field)
         if field.required:
             problem = _first(problem, _where(raw == "", f"{field.name} is empty"))
         if field.default is not None:
@@ -131,9 +145,62 @@ def _enum(raw: pd.Series, field: Field):
     aliases = {_SEPARATORS.sub(" ", k): v for k, v in field.aliases}
     value = lowered.replace(aliases)
     bad = (raw != "") & ~value.isin(field.values)
+    why = f": {field.why}" if field.why else ""
     problem = _quote(bad, raw, f"{field.name} '",
-                     f"' is not one of {', '.join(field.values)}")
+                     f"' is not one of {', '.join(field.values)}{why}")
     return value.where((raw != "") & ~bad, None).astype(object), problem
+
+
+def canonical_value(value: str) -> str:
+    """How values are matched to a list's: case, separators and spacing do not count."""
+    return " ".join(_SEPARATORS.sub(" ", str(value)).casefold().split())
+
+
+def _mapped(raw: pd.Series, pairs: dict[str, str]) -> pd.Series:
+    """``raw`` with the file values ``pairs`` names replaced (matched by canonical_value)."""
+    targets = {canonical_value(k): v for k, v in pairs.items()}
+    unique = pd.unique(raw)
+    replace = {u: targets[canonical_value(u)] for u in unique
+               if canonical_value(u) in targets}
+    return raw.replace(replace) if replace else raw
+
+
+def _vocabulary(raw: pd.Series, field: Field, vocab: VocabList | None):
+    """A value of one of the company's lists: a known value whatever its case (or a common
+    spelling of one); a new one as written (lower case for lists of codes), refused only
+    when the list is closed."""
+    known = {canonical_value(v): v for v in (vocab.values if vocab else ())}
+    for spelling, target in field.aliases:
+        if canonical_value(target) in known:
+            known.setdefault(canonical_value(spelling), known[canonical_value(target)])
+    lowercase = vocab.vocabulary.lowercase if vocab else False
+    closed = vocab is not None and vocab.closed
+    value_of, refused = {}, []
+    for u in pd.unique(raw):
+        if u == "":
+            continue
+        key = canonical_value(u)
+        if key in known:
+            value_of[u] = known[key]
+        elif closed:
+            refused.append(u)
+        else:  # new: as first written, and so are its other spellings in the file
+            value_of[u] = known[key] = (" ".join(u.lower().split()) if lowercase
+                                        else " ".join(u.split()))
+    value = raw.map(value_of).astype(object)
+    value = value.where(value.notna(), None)
+    problem = _none(raw)
+    if refused:
+        spec = vocab.vocabulary
+        bad = raw.isin(refused)
+        allowed = vocab.quoted()
+        message = {v: f"{field.name} '{v}' is not in the company's {spec.noun}, a closed "
+                      f"list ({allowed}); an admin adds it with `gcrm vocab add {spec.name} "
+                      f"{shlex.quote(v)}` or opens the list with `gcrm vocab open "
+                      f"{spec.name}`, or map it with --value "
+                      f"{shlex.quote(f'{field.name}:{v}=VALUE')}" for v in refused}
+        problem[bad] = raw[bad].map(message)
+    return value, problem
 
 
 _CHECKS = {

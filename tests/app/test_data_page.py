@@ -62,7 +62,8 @@ def test_an_admin_sees_the_counts_the_mix_and_the_rejects_and_can_download_them(
     rejects = at.dataframe[3].value
     assert rejects["reason"].tolist() == ["latitude 123.4 is outside -90..90",
                                           "status 'vip' is not one of prospect, customer, "
-                                          "churned"]
+                                          "churned: status drives the customer counts and "
+                                          "churn; put the company's own tiers in segment"]
     assert "Lattie Wrong" in rejects["row"].iloc[0]
     button = at.get("download_button")
     assert [b.label for b in button] == ["Download these rejects (CSV)"]

@@ -59,7 +59,8 @@ def test_each_bad_row_is_rejected_with_a_reason_and_the_rest_load(db, tmp_path):
         2: "external_id 'C1' appears again on line 3; that later row is loaded instead",
         6: "latitude 123.4 is outside -90..90",
         7: "name is empty",
-        8: "status 'vip' is not one of prospect, customer, churned",
+        8: "status 'vip' is not one of prospect, customer, churned: status drives the "
+           "customer counts and churn; put the company's own tiers in segment",
         9: "consent_email 'maybe' is not yes/no",
         10: "latitude is given but longitude is missing",
         11: "row has 11 fields but the header has 10; check for an unquoted delimiter in a value",

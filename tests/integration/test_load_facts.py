@@ -52,7 +52,7 @@ def test_sales_can_refer_to_accounts_of_another_source(db, tmp_path):
     assert _scalar(db, "SELECT a.name FROM sales s JOIN accounts a ON a.id = s.account_id") == "Bob"
 
 
-def test_cases_reject_satisfaction_out_of_range_and_unknown_types(db, tmp_path):
+def test_cases_reject_satisfaction_out_of_range_and_record_new_types(db, tmp_path):
     _accounts(db, tmp_path)
     path = tmp_path / "cases.csv"
     path.write_text(
@@ -65,7 +65,6 @@ def test_cases_reject_satisfaction_out_of_range_and_unknown_types(db, tmp_path):
     result = load_file("cases", path, source="crm", engine=db)
     assert dict(zip(result.rejects["line"], result.rejects["reason"], strict=True)) == {
         4: "satisfaction 7 is outside 1..5",
-        5: "case_type 'haircut' is not one of complaint, return, request, repair, other",
     }
     with db.connect() as conn:
         rows = conn.execute(text(
@@ -73,11 +72,13 @@ def test_cases_reject_satisfaction_out_of_range_and_unknown_types(db, tmp_path):
             "extract(epoch FROM closed_at - opened_at) / 3600 AS hours "
             "FROM service_cases ORDER BY external_id")).all()
     assert [tuple(r[:4]) for r in rows] == [("T1", "complaint", "closed", 4),
-                                            ("T2", "return", "open", None)]
+                                            ("T2", "return", "open", None),
+                                            ("T4", "haircut", "open", 3)]
+    assert result.summary.new_values == {"case_type": ["haircut"]}
     assert float(rows[0].hours) == 25.5
 
 
-def test_interactions_map_channel_words_and_reject_unknown_channels(db, tmp_path):
+def test_interactions_map_channel_words_and_record_new_channels(db, tmp_path):
     _accounts(db, tmp_path)
     path = tmp_path / "contacts.csv"
     path.write_text(
@@ -87,12 +88,12 @@ def test_interactions_map_channel_words_and_reject_unknown_channels(db, tmp_path
         "I3,A2,2026-03-03T10:00:00Z,pigeon,lost,\n"
     )
     result = load_file("interactions", path, source="crm", engine=db)
-    assert result.rejects["reason"].tolist() == [
-        "channel 'pigeon' is not one of phone, email, web, visit, kiosk, mail, sms"]
+    assert result.rejects.empty
     with db.connect() as conn:
         channels = conn.execute(text(
             "SELECT channel FROM interactions ORDER BY external_id")).scalars().all()
-    assert channels == ["phone", "email"]
+    assert channels == ["phone", "email", "pigeon"]
+    assert result.summary.new_values == {"interaction_channel": ["pigeon"]}
 
 
 def test_reps_then_accounts_owned_by_them(db, tmp_path):

@@ -19,7 +19,8 @@ B3,Lattie Wrong,customer,3 Elm Street,Northtown,11111,123.4,-79.5
 B4,Vic Status,vip,4 Elm Street,Northtown,11111,41.5,-79.5
 """
 REASONS = {4: "latitude 123.4 is outside -90..90",
-           5: "status 'vip' is not one of prospect, customer, churned"}
+           5: "status 'vip' is not one of prospect, customer, churned: status drives the "
+              "customer counts and churn; put the company's own tiers in segment"}
 
 
 @pytest.fixture
