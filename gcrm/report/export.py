@@ -23,7 +23,7 @@ from gcrm.report.content import Page, read_pages
 from gcrm.report.page import Footer, figure
 
 FORMATS = ("pdf", "png")
-PNG_DPI = 150  # A4 landscape: 1754 x 1240 pixels
+PNG_DPI = 150  # A4 landscape: 1753 x 1240 pixels
 # Text stays text in the PDF (TrueType, searchable and copyable), not Type 3 outlines; a
 # dollar sign is a dollar sign, not the start of a formula.
 PDF_STYLE = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.parse_math": False}

@@ -14,7 +14,7 @@ from gcrm.report import charts, maps
 from gcrm.report import format as fmt
 from gcrm.report.content import Kpi, Page
 
-A4_LANDSCAPE = (11.69, 8.27)  # inches
+A4_LANDSCAPE = (297 / 25.4, 210 / 25.4)  # inches
 # A rise of these is bad news: their change prints red when it goes up.
 WORSE_WHEN_UP = {"churn_rate", "churned_customers", "complaints", "service_cases",
                  "median_resolution_hours"}
@@ -88,8 +88,9 @@ def _cards(fig: Figure, kpis: tuple[Kpi, ...], previous: str) -> None:
             color = {1: GOOD, -1: BAD, 0: FLAT}[worse]
             text = f"{arrow} {change}"
         fig.text(cx, bottom + 0.03, text, fontsize=8.5, color=color, va="center")
-        fig.text(cx, bottom + 0.012, f"vs {fmt.value(kpi.previous, kpi.unit)}",
-                 fontsize=7, color=MUTED, va="center")
+        if not fmt.is_missing(kpi.previous):
+            fig.text(cx, bottom + 0.012, f"vs {fmt.value(kpi.previous, kpi.unit)}",
+                     fontsize=7, color=MUTED, va="center")
 
 
 def _ranking(fig: Figure, page: Page) -> None:
