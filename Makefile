@@ -83,6 +83,8 @@ $(ASSETS_STAMP): dashboards/assets/package.json dashboards/assets/package-lock.j
 	cp $(NPM_MODULES)/jquery/dist/jquery.min.js $(VENDOR)/
 	cp $(NPM_MODULES)/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
 	cp $(NPM_MODULES)/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
+	mkdir -p $(VENDOR)/leaflet.vectorgrid
+	cp $(NPM_MODULES)/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js $(VENDOR)/leaflet.vectorgrid/
 	@touch $@
 
 # The browser tests drive the system's Chromium (Playwright never downloads one).

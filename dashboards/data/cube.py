@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboards.data.basemap import basemap_tiles
 from gcrm import cube, regions
 from gcrm.access import user_engine as engine_for
 from gcrm.access.roles import ROLES
@@ -117,9 +118,12 @@ def cube_download(username: str, fmt: str, measures: tuple[str, ...], level: str
 
 
 def map_tiles() -> tuple[str | None, str | None]:
-    """The base tiles configured (URL template, attribution); (None, None): none."""
+    """The base tiles (URL template, attribution): the online tiles configured
+    (GCRM_MAP_TILES), else gcrm's own base map when one is loaded; (None, None): none."""
     settings = get_settings()
-    return settings.map_tiles, settings.map_attribution
+    if settings.map_tiles:
+        return settings.map_tiles, settings.map_attribution
+    return basemap_tiles()
 
 
 __all__ = ["EXPORT_FORMATS", "KPI_MEASURES", "cube_download", "cube_periods", "map_tiles",

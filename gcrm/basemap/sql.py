@@ -48,7 +48,24 @@ def tile_query(layers: tuple[str, ...] = LAYERS) -> str:
     for layer in layers:
         buffer = 1600 if layer == "places" else 64  # in tile units (4096 a tile)
         parts.append(_TILE_LAYER.format(layer=layer, buffer=buffer, margin=buffer / 4096))
+    parts.append(_ROAD_NAMES)
     return "SELECT " + " || ".join(f"coalesce({p}, ''::bytea)" for p in parts)
+
+
+# Street names at street zoom: a point on each named road, for a label.
+NAME_ZOOM = 15
+_ROAD_NAMES = f"""
+(SELECT ST_AsMVT(t, 'road_names', 4096, 'geom') FROM (
+    SELECT f.kind, f.name,
+           ST_AsMVTGeom(ST_Transform(CASE WHEN GeometryType(f.geom) = 'LINESTRING'
+                                             THEN ST_LineInterpolatePoint(f.geom, 0.5)
+                                             ELSE ST_PointOnSurface(f.geom) END, 3857),
+                        ST_TileEnvelope(:z, :x, :y), 4096, 512, true) AS geom
+    FROM basemap_features f
+    WHERE :z >= {NAME_ZOOM} AND f.layer = 'roads' AND f.name IS NOT NULL
+      AND f.min_zoom <= :z
+      AND f.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.125), 4326)
+) t WHERE t.geom IS NOT NULL)"""
 
 
 FEATURES = """
@@ -60,11 +77,13 @@ ORDER BY array_position(CAST(:order AS text[]), f.layer), f.min_zoom DESC, f.id
 """
 
 # Streets from the geocoding reference: address points of one street in one postcode,
-# paired across the street by house number, joined in number order, smoothed. Points
-# pulled onto their postcode's centre (the demo's points that fell outside) are left out.
+# paired across the street by house number, joined in number order (through the pairs
+# with both sides when there are two such pairs: a lone side is off the centre line),
+# smoothed. Points pulled onto their postcode's centre (the demo's points that fell
+# outside) are left out.
 STREETS_FROM_REFERENCE = """
 WITH pairs AS (
-    SELECT a.postcode, a.street, a.number_int / 2 AS pair,
+    SELECT a.postcode, a.street, a.number_int / 2 AS pair, count(*) AS points,
            ST_Centroid(ST_Collect(a.geom)) AS geom
     FROM (SELECT postcode, street, geom,
                  number_int
@@ -75,7 +94,9 @@ WITH pairs AS (
     GROUP BY 1, 2, 3
 )
 SELECT street AS name, postcode,
-       ST_AsBinary(ST_SimplifyPreserveTopology(ST_MakeLine(geom ORDER BY pair), 0.0001)) AS wkb
+       ST_AsBinary(ST_SimplifyPreserveTopology(coalesce(
+           ST_MakeLine(geom ORDER BY pair) FILTER (WHERE points >= 2),  -- both sides known
+           ST_MakeLine(geom ORDER BY pair)), 0.0001)) AS wkb
 FROM pairs
 GROUP BY postcode, street
 HAVING count(*) >= 2

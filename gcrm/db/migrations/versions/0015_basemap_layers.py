@@ -3,7 +3,8 @@
 Two tables: ``basemaps`` (one row per loaded base map: its source file, when, what it holds)
 and ``basemap_features`` (every feature with its layer, kind, name, the zoom it appears from
 and its geometry, GiST-indexed). The base map holds no personal data: every gcrm user may
-read it; only the operator loads it.
+read it; only the operator loads it. Users may also read the reference's postcodes and
+places (public geography) for the dashboards' place search.
 
 Revision ID: 0015
 Revises: 0014
@@ -49,9 +50,14 @@ def upgrade() -> None:
     op.create_index('ix_basemap_features_basemap', 'basemap_features', ['basemap'], unique=False)
     prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
     op.execute(f"GRANT SELECT ON basemaps, basemap_features TO {prefix}_user")
+    # Place search (type a town or ZIP, the map goes there) runs as the user: postcode
+    # centres and town names are public geography, no personal data.
+    op.execute(f"GRANT SELECT ON ref_postcodes, ref_places TO {prefix}_user")
 
 
 def downgrade() -> None:
+    prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
+    op.execute(f"REVOKE SELECT ON ref_postcodes, ref_places FROM {prefix}_user")
     op.drop_index('ix_basemap_features_basemap', table_name='basemap_features')
     op.drop_geospatial_index('idx_basemap_features_geom', table_name='basemap_features', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('basemap_features')
