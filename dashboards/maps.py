@@ -20,14 +20,11 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from dashboards import basemap_layer
-
 VENDOR = "/app/static/vendor"
 LOCAL_JS = {
     "leaflet": f"{VENDOR}/leaflet/leaflet.js",
     "jquery": f"{VENDOR}/jquery.min.js",
     "bootstrap": f"{VENDOR}/bootstrap.bundle.min.js",
-    "leaflet_vectorgrid": basemap_layer.VECTORGRID_JS,  # the base map's vector tiles
 }
 LOCAL_CSS = {
     "leaflet_css": f"{VENDOR}/leaflet/leaflet.css",
@@ -96,9 +93,7 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, *,
     """An empty map fitted to ``bounds`` (west, south, east, north), or at ``center``
     (lat, lon) and ``zoom``; local assets only."""
     m = folium.Map(tiles=None, control_scale=True, zoom_start=zoom, location=center)
-    if basemap_layer.is_vector(tiles):  # gcrm's own base map (streets, places, water)
-        basemap_layer.vector_tiles(tiles, attribution=attribution).add_to(m)
-    elif tiles:
+    if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "map tiles", name="base").add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         west, south, east, north = bounds
@@ -298,14 +293,19 @@ TERRITORY_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55
                     "#DDCC77", "#CC6677", "#AA4499", "#882255")
 
 
+def territory_colors(codes) -> dict[str, str]:
+    """Each territory's colour on the map (and in its legend), by sorted code."""
+    ordered = sorted(set(codes))
+    return {c: TERRITORY_COLORS[i % len(TERRITORY_COLORS)] for i, c in enumerate(ordered)}
+
+
 def territory_map(areas: gpd.GeoDataFrame, homes: pd.DataFrame, *,
                   selected: str | None = None, tiles: str | None = None,
                   attribution: str | None = None) -> folium.Map:
     """Areas coloured by territory (``territory`` column), the selected area outlined, and
     each rep's home as a labelled dot. Each area carries its ``code`` (a click returns
     it)."""
-    codes = sorted(areas["territory"].unique())
-    color = {c: TERRITORY_COLORS[i % len(TERRITORY_COLORS)] for i, c in enumerate(codes)}
+    color = territory_colors(areas["territory"])
     shapes = areas[["code", "name", "territory", "rep", areas.geometry.name]].copy()
     shapes["fill"] = shapes["territory"].map(color)
     shapes["rep"] = shapes["rep"].fillna("no rep")

@@ -1,8 +1,15 @@
 """Territories: a scenario on the map coloured by territory with the reps' homes, its
 balance chart and table; click an area and move it to another territory with the figures
-updating at once; design a scenario with chosen options; compare two; apply one."""
+updating at once; design a scenario with chosen options; compare two; apply one.
+
+One scenario is on screen at a time, and it is the one the Scenario box names: the box's
+value (session state ``terr_scenario``) is the only source of truth, and the map, the
+figures, Move, Compare and Apply all read it."""
 
 from __future__ import annotations
+
+import datetime as dt
+import html
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +17,7 @@ import streamlit as st
 from dashboards import auth, components, data, maps
 
 WORKLOADS = ("accounts", "revenue")
+SCENARIO = "terr_scenario"  # the scenario on screen
 
 
 def main() -> None:
@@ -22,21 +30,21 @@ def main() -> None:
         st.warning(str(exc))
         return
     names = known["name"].tolist()
-    wanted = st.query_params.get("scenario")
     with st.expander("Design a scenario", expanded=not names):
         _design_form(name)
     if not names:
         st.info("No territory scenario yet: design one above.")
         return
-    chosen = st.selectbox("Scenario", names, key="terr_scenario",
-                          index=names.index(wanted) if wanted in names else len(names) - 1)
-    st.query_params["scenario"] = chosen
+    chosen = _scenario_box(names)
     try:
         scenario = data.territory_scenario(name, chosen)
         areas, homes = data.territory_areas(name, chosen)
     except data.GcrmError as exc:
         st.warning(str(exc))
         return
+    if note := st.session_state.pop("terr_applied", None):
+        st.success(note)
+    _status(scenario)
     _figures(scenario)
     left, right = st.columns([3, 2])
     with left:
@@ -48,6 +56,7 @@ def main() -> None:
             maps.territory_map(areas, homes, selected=selected, tiles=tiles,
                                attribution=attribution),
             key=f"territories-{chosen}")
+        _legend(scenario.table)
         if click is not None and click.code != selected:
             st.session_state["terr_area"] = click.code
             st.session_state["terr_move_area"] = click.code
@@ -57,7 +66,41 @@ def main() -> None:
         _balance(scenario)
     _compare(name, chosen, names)
     if data.may(user["role"], "apply_territories"):
-        _apply(name, chosen)
+        _apply(name, scenario)
+
+
+def _scenario_box(names: list[str]) -> str:
+    """The Scenario box, bound to session state: a scenario just designed is shown (and
+    named in the box) at once; a shared link's ``?scenario=`` opens that one."""
+    shown = st.session_state.pop("terr_show", None)
+    if shown in names:
+        st.session_state[SCENARIO] = shown
+    elif st.session_state.get(SCENARIO) not in names:
+        wanted = st.query_params.get("scenario")
+        st.session_state[SCENARIO] = wanted if wanted in names else names[-1]
+    chosen = st.selectbox("Scenario", names, key=SCENARIO)
+    st.query_params["scenario"] = chosen
+    return chosen
+
+
+def _when(moment) -> str:
+    stamp = pd.Timestamp(moment)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(dt.UTC)
+    return f"{stamp:%Y-%m-%d %H:%M} UTC"
+
+
+def _status(scenario) -> None:
+    moved = int(scenario.summary.get("accounts_moved", 0))
+    if scenario.applied_at is None:
+        st.caption(f"**{scenario.name}** has not been applied.")
+        return
+    text = (f"**{scenario.name}** was applied {_when(scenario.applied_at)} by "
+            f"{scenario.applied_by or 'someone unknown'}: "
+            f"{scenario.applied_accounts or 0:,} accounts changed owner then.")
+    if moved:
+        text += f" Since then {moved:,} accounts have an owner other than its plan's."
+    st.info(text, icon=":material/task_alt:")
 
 
 def _figures(scenario) -> None:
@@ -68,8 +111,18 @@ def _figures(scenario) -> None:
     b.metric("Compactness", f"{s['mean_polsby_popper']:.2f}",
              help="Mean Polsby-Popper (1 for a circle).")
     c.metric("Contiguous", "yes" if s["contiguous"] else "no")
-    d.metric("Accounts changing owner", f"{s.get('accounts_moved', 0):,.0f}",
-             help="Accounts whose owner today is not their territory's rep.")
+    d.metric("Accounts changing owner", f"{int(s.get('accounts_moved', 0)):,}",
+             help="Exactly the accounts Apply would hand to another rep now.")
+
+
+def _legend(table: pd.DataFrame) -> None:
+    colors = maps.territory_colors(table["code"])
+    items = [f"<span style='white-space:nowrap;margin-right:0.9em'>"
+             f"<span style='display:inline-block;width:0.8em;height:0.8em;"
+             f"background:{colors[row.code]};border:1px solid #555;margin-right:0.3em'></span>"
+             f"{html.escape(row.code)} · {html.escape(str(row.rep or 'no rep'))}</span>"
+             for row in table[["code", "rep"]].itertuples()]
+    st.markdown(" ".join(items), unsafe_allow_html=True)
 
 
 def _move_form(name: str, chosen: str, areas, scenario) -> None:
@@ -80,21 +133,43 @@ def _move_form(name: str, chosen: str, areas, scenario) -> None:
         st.session_state["terr_move_area"] = codes[0]
     area = st.selectbox("Area", codes, key="terr_move_area")
     now = areas.set_index("code").loc[area, "territory"]
-    teams = scenario.table["code"].tolist()
-    to = st.selectbox(f"Move {area} (now in {now}) to", [t for t in teams if t != now],
-                      key="terr_move_to")
-    if st.button("Move", key="terr_move"):
-        try:
-            moved = data.territory_move(name, chosen, area, to).table.set_index("code")
-        except data.GcrmError as exc:
-            st.warning(str(exc))
-            return
-        st.session_state["terr_moved"] = (
-            f"Moved {area} from {now} to {to}: {now} now has "
-            f"{moved.loc[now, 'accounts']:,.0f} accounts, {to} {moved.loc[to, 'accounts']:,.0f}.")
-        st.session_state["terr_area"] = area
-        st.session_state.pop("terr_move_to", None)
+    teams = [t for t in scenario.table["code"].tolist() if t != now]
+    # Keyed by the area and its territory: after a move the box is a new one, never one
+    # offering the territory the area is in.
+    to = st.selectbox(f"Move {area} (now in {now}) to", teams,
+                      key=f"terr_move_to_{chosen}_{area}_{now}")
+    pending = st.session_state.get("terr_split")
+    if pending and pending[:3] == (chosen, area, to):
+        st.warning(pending[3], icon=":material/warning:")
+        sure, cancel = st.columns(2)
+        if sure.button("Move anyway", key="terr_move_anyway"):
+            _move(name, chosen, area, now, to, allow_split=True)
+        if cancel.button("Cancel", key="terr_move_cancel"):
+            st.session_state.pop("terr_split", None)
+            st.rerun()
+    elif st.button("Move", key="terr_move"):
+        _move(name, chosen, area, now, to, allow_split=False)
+
+
+def _move(name: str, chosen: str, area: str, now: str, to: str, *, allow_split: bool) -> None:
+    st.session_state.pop("terr_split", None)
+    try:
+        moved = data.territory_move(name, chosen, area, to, allow_split=allow_split)
+    except data.WouldSplit as exc:
+        st.session_state["terr_split"] = (chosen, area, to, str(exc))
         st.rerun()
+    except data.GcrmError as exc:
+        st.warning(str(exc))
+        return
+    table = moved.table.set_index("code")
+    note = (f"Moved {area} from {now} to {to}: {now} now has "
+            f"{table.loc[now, 'accounts']:,.0f} accounts, {to} {table.loc[to, 'accounts']:,.0f}.")
+    broken = [t for t in (now, to) if "contiguous" in table and not table.loc[t, "contiguous"]]
+    if broken:
+        note += f" {' and '.join(broken)} {'is' if len(broken) == 1 else 'are'} now in pieces."
+    st.session_state["terr_moved"] = note
+    st.session_state["terr_area"] = area
+    st.rerun()
 
 
 def _balance(scenario) -> None:
@@ -105,9 +180,18 @@ def _balance(scenario) -> None:
     st.caption("Deviation from target, %")
     st.bar_chart(chart, stack=False, height=220)
     shown = table[["code", "rep", "areas", *columns, *(f"{c}_deviation" for c in columns),
-                   "polsby_popper"]]
+                   "polsby_popper"]].copy()
+    for column in columns:  # whole accounts and dollars
+        shown[column] = shown[column].round().astype("int64")
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        **{f"{c}_deviation": st.column_config.NumberColumn(format="percent")
+        "code": st.column_config.TextColumn("territory"),
+        "areas": st.column_config.NumberColumn(format="%d"),
+        **({"accounts": st.column_config.NumberColumn(format="localized")}
+           if "accounts" in columns else {}),
+        **({"revenue": st.column_config.NumberColumn("revenue ($)", format="localized")}
+           if "revenue" in columns else {}),
+        **{f"{c}_deviation": st.column_config.NumberColumn(f"{c} deviation",
+                                                           format="percent")
            for c in columns},
         "polsby_popper": st.column_config.NumberColumn("compactness", format="%.2f")})
 
@@ -136,8 +220,7 @@ def _design_form(name: str) -> None:
             except data.GcrmError as exc:
                 st.warning(str(exc))
                 return
-            st.query_params["scenario"] = scenario.strip()
-            st.session_state.pop("terr_scenario", None)
+            st.session_state["terr_show"] = scenario.strip()  # the box names it next run
             st.rerun()
 
 
@@ -146,7 +229,7 @@ def _compare(name: str, chosen: str, names: list[str]) -> None:
     if not others:
         return
     with st.expander("Compare with another scenario"):
-        other = st.selectbox("Other scenario", others, key="terr_compare")
+        other = st.selectbox(f"Compare {chosen} with", others, key=f"terr_compare_{chosen}")
         try:
             frame = data.territory_compare(name, chosen, other)
         except data.GcrmError as exc:
@@ -155,17 +238,24 @@ def _compare(name: str, chosen: str, names: list[str]) -> None:
         st.dataframe(frame.astype(str), width="stretch")
 
 
-def _apply(name: str, chosen: str) -> None:
-    with st.expander("Apply this scenario"):
-        st.write("Every account in a territory's areas will be owned by its rep.")
-        sure = st.checkbox(f"Yes, apply {chosen}", key="terr_apply_sure")
-        if st.button("Apply", key="terr_apply", disabled=not sure, type="primary"):
+def _apply(name: str, scenario) -> None:
+    chosen = scenario.name
+    moved = int(scenario.summary.get("accounts_moved", 0))
+    with st.expander(f"Apply {chosen}"):
+        st.write(f"Every account in a territory's areas will be owned by its rep: "
+                 f"**{moved:,} accounts** will change owner.")
+        sure = st.checkbox(f"Yes, apply {chosen}", key=f"terr_apply_sure_{chosen}")
+        if st.button(f"Apply {chosen}", key=f"terr_apply_{chosen}", disabled=not sure,
+                     type="primary"):
             try:
                 changed = data.territory_apply(name, chosen)
             except data.GcrmError as exc:
                 st.warning(str(exc))
                 return
-            st.success(f"Applied {chosen}: {changed:,} accounts changed owner.")
+            st.session_state.pop(f"terr_apply_sure_{chosen}", None)
+            st.session_state["terr_applied"] = (f"Applied {chosen}: {changed:,} accounts "
+                                                "changed owner.")
+            st.rerun()
 
 
 main()

@@ -47,8 +47,15 @@ def territory_design(username: str, name: str, *, level: str, n_territories: int
     return scenario
 
 
-def territory_move(username: str, name: str, area: str, to: str) -> territories.Scenario:
-    scenario = territories.move(name, area, to, engine=engine_for(username))
+WouldSplit = territories.WouldSplit
+
+
+def territory_move(username: str, name: str, area: str, to: str, *,
+                   allow_split: bool = False) -> territories.Scenario:
+    """Move an area as the user; raises :class:`WouldSplit` (nothing changed) when the move
+    would cut a territory in pieces and ``allow_split`` is not given."""
+    scenario = territories.move(name, area, to, allow_split=allow_split,
+                                engine=engine_for(username))
     _territories_changed()
     return scenario
 
@@ -70,4 +77,4 @@ def _territories_changed() -> None:
 
 
 __all__ = ["territory_apply", "territory_areas", "territory_compare", "territory_design",
-            "territory_move", "territory_scenario", "territory_scenarios"]
+            "territory_move", "territory_scenario", "territory_scenarios", "WouldSplit"]

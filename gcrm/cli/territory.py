@@ -47,9 +47,13 @@ def show(name: str = typer.Argument(..., help="Scenario name.")) -> None:
 @reports_errors
 def move(area: str = typer.Argument(..., help="Region code to move."),
          to: str = typer.Argument(..., help="Territory code (T01, T02, ...)."),
-         scenario: str = typer.Option(..., help="Scenario name.")) -> None:
-    """Move one area to another territory; prints the new figures."""
-    _print(territories.move(scenario, area, to))
+         scenario: str = typer.Option(..., help="Scenario name."),
+         allow_split: bool = typer.Option(
+             False, "--allow-split",
+             help="Move even when it cuts a territory into separate pieces.")) -> None:
+    """Move one area to another territory; prints the new figures. A move that would cut a
+    territory in pieces is refused unless --allow-split."""
+    _print(territories.move(scenario, area, to, allow_split=allow_split))
 
 
 @territory_app.command("compare")
@@ -92,6 +96,10 @@ def _print(scenario) -> None:
                   f"{s['max_imbalance']:.1%}, Polsby-Popper mean {s['mean_polsby_popper']:.2f} "
                   f"(min {s['min_polsby_popper']:.2f}), contiguous {s['contiguous']}, "
                   f"{s.get('accounts_moved', 0):,.0f} accounts would change owner.")
+    if scenario.applied_at is not None:
+        console.print(f"Applied {scenario.applied_at:%Y-%m-%d %H:%M} by "
+                      f"{scenario.applied_by or 'unknown'}: {scenario.applied_accounts or 0:,} "
+                      "accounts changed owner then.")
 
 
 def _fmt(value) -> str:

@@ -2,6 +2,7 @@
 
 from gcrm.territories.scenarios import (
                                         Scenario,
+                                        WouldSplit,
                                         apply,
                                         compare,
                                         design,
@@ -13,4 +14,4 @@ from gcrm.territories.scenarios import (
 )
 
 __all__ = ["Scenario", "apply", "compare", "design", "move", "plan_areas", "rep_homes",
-           "scenarios", "show"]
+           "scenarios", "show", "WouldSplit"]

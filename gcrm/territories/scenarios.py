@@ -9,6 +9,7 @@ territory's areas owned by its rep, and writes an audit record.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from gcrm.db.engine import get_engine
 from gcrm.errors import GcrmError, InvalidInput
 from gcrm.territories import sql
 from spatial import territory
+from spatial.territory.graph import pieces
 
 WORKLOADS = ("accounts", "revenue")
 
@@ -38,6 +40,14 @@ class Scenario:
     level: str
     table: pd.DataFrame
     summary: dict
+    applied_at: dt.datetime | None = None  # when it was last applied, by whom, and how
+    applied_by: str | None = None          # many accounts changed owner then
+    applied_accounts: int | None = None
+
+
+class WouldSplit(InvalidInput):
+    """A move that would cut a territory into separate pieces: the planner must confirm it
+    (``allow_split=True``)."""
 
 
 def design(name: str, *, level: str, n_territories: int,
@@ -119,6 +129,8 @@ def show(name: str, *, engine: Engine | None = None) -> Scenario:
         plan = dict(conn.execute(text(sql.PLAN), {"scenario_id": scenario.id}).all())
         teams = pd.DataFrame(conn.execute(text(sql.TERRITORIES),
                                           {"scenario_id": scenario.id}).mappings().all())
+        changing = conn.execute(text(sql.OWNER_CHANGES),
+                                {"scenario_id": scenario.id}).scalar_one()
     codes = teams["code"].tolist()
     labels = np.array([codes.index(plan[c]) if c in plan else -1 for c in areas["code"]])
     if (labels < 0).any():
@@ -141,13 +153,22 @@ def show(name: str, *, engine: Engine | None = None) -> Scenario:
     balanced = scenario.params.get("balance_on") or ["accounts"]
     summary["max_imbalance"] = float(max(table[f"{c}_deviation"].abs().max()
                                          for c in balanced))  # what the plan balances
+    # Exactly the accounts apply() would hand to another rep now (same SQL predicate).
+    summary["accounts_moved"] = int(changing)
     table.insert(0, "code", codes)
     table.insert(1, "rep", teams["rep"].tolist())
-    return Scenario(name, scenario.level, table.drop(columns="territory"), summary)
+    return Scenario(name, scenario.level, table.drop(columns="territory"), summary,
+                    applied_at=scenario.applied_at, applied_by=scenario.applied_by,
+                    applied_accounts=scenario.applied_accounts)
 
 
-def move(name: str, area: str, to: str, *, engine: Engine | None = None) -> Scenario:
-    """Move region ``area`` (its code) into territory ``to`` (T01, T02, ...)."""
+def move(name: str, area: str, to: str, *, allow_split: bool = False,
+         engine: Engine | None = None) -> Scenario:
+    """Move region ``area`` (its code) into territory ``to`` (T01, T02, ...).
+
+    A move that cuts its old territory (or leaves the new one) in more pieces than before
+    raises :class:`WouldSplit`, naming them, and changes nothing, unless ``allow_split``.
+    """
     engine = engine or get_engine()
     with engine.begin() as conn:
         scenario = _scenario(conn, name)
@@ -156,6 +177,19 @@ def move(name: str, area: str, to: str, *, engine: Engine | None = None) -> Scen
         if to not in teams:
             raise InvalidInput(f"No territory {to!r} in {name!r}; choose from "
                                f"{', '.join(teams)}.")
+        plan = dict(conn.execute(text(sql.PLAN), {"scenario_id": scenario.id}).all())
+        if area not in plan:
+            raise InvalidInput(f"No {scenario.level} {area!r} in scenario {name!r}.")
+        source = plan[area]
+        if source == to:
+            raise InvalidInput(f"{area} is in {to} already: choose another territory.")
+        if not allow_split:
+            split = _split_by_move(conn, scenario.level, plan, area, to)
+            if split:
+                raise WouldSplit(
+                    f"Moving {area} from {source} to {to} would cut {' and '.join(split)} "
+                    "into separate pieces. Confirm to move it anyway, or choose an area on "
+                    "the territory's edge.")
         moved = conn.execute(text(sql.MOVE), {"scenario_id": scenario.id, "territory": to,
                                               "area": area, "level": scenario.level})
         if moved.rowcount != 1:
@@ -191,11 +225,14 @@ def compare(first: str, second: str, *, engine: Engine | None = None) -> pd.Data
 
 def apply(name: str, *, actor: str | None = None, engine: Engine | None = None) -> int:
     """Make the territories' reps own every account in their areas; returns how many
-    accounts changed owner. Audited (``territory.apply``)."""
+    accounts changed owner (what ``show(name).summary["accounts_moved"]`` said just before).
+    Audited (``territory.apply``); the scenario records when, by whom and how many."""
     with (engine or get_engine()).begin() as conn:
         scenario = _scenario(conn, name)
         changed = conn.execute(text(sql.APPLY), {"scenario_id": scenario.id}).rowcount
-        conn.execute(text(sql.APPLIED), {"scenario_id": scenario.id})
+        conn.execute(text(sql.APPLIED), {"scenario_id": scenario.id,
+                                         "actor": actor or audit.operator_name(),
+                                         "changed": changed})
         audit.record("territory.apply", name, {"scenario_id": scenario.id,
                                                "level": scenario.level,
                                                "accounts_changed": changed},
@@ -228,6 +265,23 @@ def rep_homes(name: str, *, engine: Engine | None = None) -> pd.DataFrame:
         rows = conn.execute(text(sql.TERRITORIES), {"scenario_id": scenario.id}).mappings()
         frame = pd.DataFrame(rows.all())
     return frame.rename(columns={"code": "territory"})[["territory", "rep", "lon", "lat"]]
+
+
+def _split_by_move(conn: Connection, level: str, plan: dict, area: str, to: str) -> list[str]:
+    """The territories (of ``area``'s and ``to``) that would be in more pieces after moving
+    ``area`` to ``to`` than now."""
+    frame = pd.DataFrame(conn.execute(text(sql.AREA_SHAPES), {"level": level}).all(),
+                         columns=["code", "wkb"])
+    areas = gpd.GeoDataFrame(frame[["code"]], crs=4326,
+                             geometry=shapely.from_wkb([bytes(g) for g in frame["wkb"]]))
+    neighbours = territory.area_graph(areas).neighbours
+    codes = areas["code"].tolist()
+    before = np.array([plan.get(c) for c in codes], dtype=object)
+    after = before.copy()
+    after[codes.index(area)] = to
+    return [team for team in (before[codes.index(area)], to)
+            if pieces(np.flatnonzero(after == team), neighbours)
+            > pieces(np.flatnonzero(before == team), neighbours)]
 
 
 def _rep_of(code, reps: dict):

@@ -20,6 +20,8 @@ LEFT JOIN (SELECT ra.region_id, sum(sa.amount) AS revenue
 WHERE r.level = :level
 ORDER BY r.code
 """
+# The areas alone (for the contiguity of a move).
+AREA_SHAPES = "SELECT code, ST_AsBinary(geom) FROM regions WHERE level = :level ORDER BY code"
 LEVEL_EXISTS = "SELECT EXISTS (SELECT 1 FROM region_levels WHERE name = :level)"
 LEVELS = "SELECT name FROM region_levels ORDER BY depth, name"
 # Reps' homes through rep_bases: about 1 km for roles without personal data.
@@ -28,9 +30,13 @@ SELECT id, name, ST_X(home_geom) AS lon, ST_Y(home_geom) AS lat, capacity::float
 FROM rep_bases WHERE active ORDER BY id
 """
 
-SCENARIO = "SELECT id, name, level, params, applied_at FROM territory_scenarios WHERE name = :name"
+SCENARIO = """
+SELECT id, name, level, params, applied_at, applied_by, applied_accounts
+FROM territory_scenarios WHERE name = :name
+"""
 SCENARIOS = """
-SELECT s.name, s.level, count(t.id) AS territories, s.created_by, s.created_at, s.applied_at
+SELECT s.name, s.level, count(t.id) AS territories, s.created_by, s.created_at, s.applied_at,
+       s.applied_by, s.applied_accounts
 FROM territory_scenarios s LEFT JOIN territories t ON t.scenario_id = s.id
 GROUP BY s.id ORDER BY s.created_at, s.name
 """
@@ -81,16 +87,23 @@ FROM territories t, regions r
 WHERE ta.scenario_id = :scenario_id AND t.scenario_id = :scenario_id AND t.code = :territory
   AND r.id = ta.region_id AND r.code = :area AND r.level = :level
 """
-# Apply: every account in a territory's areas is owned by the territory's rep.
-APPLY = """
-UPDATE accounts a SET owner_rep_id = t.rep_id
+# Apply: every account in a territory's areas is owned by the territory's rep. The figure the
+# page shows before Apply ("accounts changing owner") counts exactly the rows Apply updates:
+# both read the same FROM and WHERE.
+_OWNER_CHANGES = """
 FROM territory_areas ta
 JOIN territories t ON t.id = ta.territory_id
 JOIN region_assignments ra ON ra.region_id = ta.region_id AND ra.entity = 'account'
 WHERE ta.scenario_id = :scenario_id AND t.rep_id IS NOT NULL AND a.id = ra.entity_id
   AND a.owner_rep_id IS DISTINCT FROM t.rep_id
 """
-APPLIED = "UPDATE territory_scenarios SET applied_at = now() WHERE id = :scenario_id"
+APPLY = "UPDATE accounts a SET owner_rep_id = t.rep_id" + _OWNER_CHANGES
+OWNER_CHANGES = "SELECT count(*) FROM accounts a WHERE EXISTS (SELECT 1" + _OWNER_CHANGES + ")"
+APPLIED = """
+UPDATE territory_scenarios SET applied_at = now(), applied_by = :actor,
+       applied_accounts = :changed
+WHERE id = :scenario_id
+"""
 
 # The areas of a scenario with their territory and rep, for the map.
 PLAN_MAP = """

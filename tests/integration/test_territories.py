@@ -71,7 +71,8 @@ def test_moving_an_area_changes_the_figures_and_the_outlines(demo):
         JOIN regions r ON r.id = ta.region_id JOIN territories t ON t.id = ta.territory_id
         JOIN region_assignments ra ON ra.region_id = r.id AND ra.entity = 'account'
         WHERE t.code = 'T01' GROUP BY r.code ORDER BY count(ra.entity_id) DESC LIMIT 1""")
-    after = territories.move("east", area, "T02", engine=demo).table.set_index("code")
+    after = territories.move("east", area, "T02", allow_split=True,
+                              engine=demo).table.set_index("code")
     assert after.loc["T01", "accounts"] == before.loc["T01", "accounts"] - accounts
     assert after.loc["T02", "accounts"] == before.loc["T02", "accounts"] + accounts
     inside = _one(demo, """SELECT ST_Contains(t.geom, ST_PointOnSurface(r.geom))
@@ -95,8 +96,16 @@ def test_two_scenarios_compare_side_by_side(demo):
 def test_applying_hands_each_account_to_its_territorys_rep_and_is_audited(demo):
     territories.design("plan", level="zip", n_territories=4, replace=True, engine=demo)
     wrong_before = _owned_elsewhere(demo, "plan")
+    promised = territories.show("plan", engine=demo)
+    assert promised.applied_at is None
     changed = territories.apply("plan", actor="planner-test", engine=demo)
     assert changed == wrong_before > 0
+    # The figure shown before Apply is exactly what Apply changed; then nothing is left.
+    assert promised.summary["accounts_moved"] == changed
+    applied = territories.show("plan", engine=demo)
+    assert applied.summary["accounts_moved"] == 0
+    assert (applied.applied_by, applied.applied_accounts) == ("planner-test", changed)
+    assert applied.applied_at is not None
     assert _owned_elsewhere(demo, "plan") == 0  # every account owned by its rep now
     action, actor, details = _one(demo, "SELECT action, actor, details FROM audit_log "
                                         "ORDER BY id DESC LIMIT 1")
@@ -116,7 +125,7 @@ def test_keeping_the_current_plan_moves_fewer_accounts_than_a_fresh_design(demo)
           AND ta.scenario_id = (SELECT id FROM territory_scenarios WHERE name = 'plan')
         GROUP BY r.code ORDER BY count(*) DESC LIMIT 3""")]
     for area in busiest:
-        territories.move("plan", area, "T02", engine=demo)
+        territories.move("plan", area, "T02", allow_split=True, engine=demo)
     territories.apply("plan", engine=demo)
     today = territories.show("plan", engine=demo)
     assert today.summary["max_imbalance"] > 0.05
@@ -127,6 +136,30 @@ def test_keeping_the_current_plan_moves_fewer_accounts_than_a_fresh_design(demo)
                                replace=True, engine=demo)
     assert kept.summary["max_imbalance"] <= 0.05 and kept.summary["contiguous"]
     assert 0 < kept.summary["accounts_moved"] < fresh.summary["accounts_moved"]
+
+
+def test_a_move_that_would_cut_a_territory_is_refused_until_confirmed(demo):
+    territories.design("whole", level="zip", n_territories=4, replace=True, engine=demo)
+    area, source, far = _one(demo, """
+        SELECT r.code, ts.code, t.code FROM territory_scenarios s
+        JOIN territory_areas ta ON ta.scenario_id = s.id
+        JOIN territories ts ON ts.id = ta.territory_id
+        JOIN regions r ON r.id = ta.region_id
+        JOIN territories t ON t.scenario_id = s.id AND t.id <> ta.territory_id
+        WHERE s.name = 'whole' AND NOT EXISTS (
+            SELECT 1 FROM territory_areas tb JOIN regions rb ON rb.id = tb.region_id
+            WHERE tb.territory_id = t.id AND ST_DWithin(rb.geom, r.geom, 0.02))
+        ORDER BY r.code, t.code LIMIT 1""")
+    with pytest.raises(territories.WouldSplit,
+                       match=f"Moving {area} from {source} to {far} would cut {far}"):
+        territories.move("whole", area, far, engine=demo)
+    plan = territories.plan_areas("whole", engine=demo).set_index("code")
+    assert plan.loc[area, "territory"] == source  # nothing changed
+    moved = territories.move("whole", area, far, allow_split=True, engine=demo)
+    assert not moved.summary["contiguous"]
+    assert not moved.table.set_index("code").loc[far, "contiguous"]
+    with pytest.raises(InvalidInput, match=f"{area} is in {far} already"):
+        territories.move("whole", area, far, engine=demo)
 
 
 def test_bad_requests_say_what_to_do(demo):

@@ -1,4 +1,5 @@
-"""Territory scenarios record who applied them (and the accounts changed)
+"""territory scenarios record who applied them and how many accounts changed owner, so
+the planner's page can say "applied on ... by ..." next to the scenario
 
 Revision ID: 0014
 Revises: 0013
@@ -7,8 +8,8 @@ Create Date: 2026-12-06 20:40:00
 """
 from typing import Sequence, Union
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision: str = '0014'
 down_revision: Union[str, Sequence[str], None] = '0013'
@@ -17,8 +18,10 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column("territory_scenarios", sa.Column("applied_by", sa.Text()))
+    op.add_column("territory_scenarios", sa.Column("applied_accounts", sa.BigInteger()))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("territory_scenarios", "applied_accounts")
+    op.drop_column("territory_scenarios", "applied_by")
