@@ -20,11 +20,14 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
+from dashboards import basemap_layer
+
 VENDOR = "/app/static/vendor"
 LOCAL_JS = {
     "leaflet": f"{VENDOR}/leaflet/leaflet.js",
     "jquery": f"{VENDOR}/jquery.min.js",
     "bootstrap": f"{VENDOR}/bootstrap.bundle.min.js",
+    "leaflet_vectorgrid": basemap_layer.VECTORGRID_JS,  # the base map's vector tiles
 }
 LOCAL_CSS = {
     "leaflet_css": f"{VENDOR}/leaflet/leaflet.css",
@@ -93,7 +96,9 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, *,
     """An empty map fitted to ``bounds`` (west, south, east, north), or at ``center``
     (lat, lon) and ``zoom``; local assets only."""
     m = folium.Map(tiles=None, control_scale=True, zoom_start=zoom, location=center)
-    if tiles:
+    if basemap_layer.is_vector(tiles):  # gcrm's own base map (streets, places, water)
+        basemap_layer.vector_tiles(tiles, attribution=attribution).add_to(m)
+    elif tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "map tiles", name="base").add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         west, south, east, north = bounds

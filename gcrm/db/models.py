@@ -47,6 +47,8 @@ NAMING_CONVENTION = {
 ACCOUNT_KINDS = ("person", "business")
 ACCOUNT_STATUSES = ("prospect", "customer", "churned")
 GEOCODE_PRECISIONS = ("provided", "rooftop", "interpolated", "postcode", "city", "none")
+# The case types and interaction channels a database starts with: the company's own lists
+# live in vocabulary_values (migration 0017, gcrm.vocab) and may grow.
 CASE_TYPES = ("complaint", "return", "request", "repair", "other")
 CASE_STATUSES = ("open", "pending", "closed")
 INTERACTION_CHANNELS = ("phone", "email", "web", "visit", "kiosk", "mail", "sms")
@@ -197,7 +199,6 @@ class ServiceCase(Base):
     __tablename__ = "service_cases"
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
-        CheckConstraint(_in("case_type", CASE_TYPES), name="case_type_known"),
         CheckConstraint(_in("status", CASE_STATUSES), name="status_known"),
         CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_1_5"
@@ -227,7 +228,6 @@ class Interaction(Base):
     __tablename__ = "interactions"
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
-        CheckConstraint(_in("channel", INTERACTION_CHANNELS), name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -812,3 +812,95 @@ class CubeDirtyMonth(Base):
 
     family: Mapped[str] = mapped_column(Text, primary_key=True)  # sales | service
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+# --- basemap ---
+class Basemap(Base):
+    """A loaded base map (an OpenStreetMap extract, the demo's streets...): its source and
+    how many features each layer holds. No personal data: every user may read it."""
+
+    __tablename__ = "basemaps"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    attribution: Mapped[str | None] = mapped_column(Text)  # shown on the maps
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=func.now())
+    features: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class BasemapFeature(Base):
+    """One feature of a base map: a road, place, water body or building, drawn in tiles
+    from zoom ``min_zoom`` on."""
+
+    __tablename__ = "basemap_features"
+    __table_args__ = (
+        CheckConstraint("layer IN ('roads', 'places', 'water', 'buildings')",
+                        name="layer_known"),
+        CheckConstraint("min_zoom BETWEEN 0 AND 22", name="min_zoom_range"),
+        Index("ix_basemap_features_basemap", "basemap"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    basemap: Mapped[str] = mapped_column(
+        Text, ForeignKey("basemaps.name", ondelete="CASCADE", onupdate="CASCADE"))
+    layer: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="")
+    name: Mapped[str | None] = mapped_column(Text)
+    min_zoom: Mapped[int] = mapped_column(SmallInteger)
+    geom = mapped_column(Geometry(srid=4326, spatial_index=True), nullable=False)
+
+
+# --- vocabularies (issue 18, part 7) ---
+class Vocabulary(Base):
+    """One of the company's picklists (case types, channels, segments, ...); a closed one
+    refuses values it does not hold."""
+
+    __tablename__ = "vocabularies"
+
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    closed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = _created()
+
+
+class VocabularyValue(Base):
+    """A value of a picklist: seeded by the migration, added by an admin or seen in a load."""
+
+    __tablename__ = "vocabulary_values"
+    __table_args__ = (
+        CheckConstraint("origin IN ('seed', 'admin', 'load')", name="origin_known"),
+        CheckConstraint("value <> ''", name="value_not_empty"),
+    )
+
+    field: Mapped[str] = mapped_column(
+        ForeignKey("vocabularies.field", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(Text, server_default="admin")
+    added_by: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = _created()
+
+
+# --- web sessions (issue 18, part 4) ---
+
+class WebSession(Base):
+    """One sign-in in one browser: the browser keeps a random token in an HTTP-only cookie,
+    the database its SHA-256 hash only. Valid until ``expires_at`` unless ended (sign-out,
+    the user disabled). ``handoff_hash``: the one-time code the browser trades for the
+    cookie right after signing in (cleared once traded). Operator-only (migration 0016)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
+    handoff_hash: Mapped[str | None] = mapped_column(Text, unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(Text)
