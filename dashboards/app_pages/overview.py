@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, data, maps
+from dashboards import auth, components, data, maps, report_button
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)",
            "equal_interval": "Equal intervals"}
@@ -36,6 +36,7 @@ def main() -> None:
     measure, period, scheme = _controls(catalogue, periods)
     current = _current_region(user, boundary)
     _breadcrumb(name, current)
+    report_button.show(name, [current] if current else _roots(user), period, measure)
     try:
         _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme)
     except data.GcrmError as exc:

@@ -13,6 +13,7 @@ from dashboards.data.basemap import *  # noqa: F403
 from dashboards.data.cube import *  # noqa: F403
 from dashboards.data.home import *  # noqa: F403
 from dashboards.data.quality import *  # noqa: F403
+from dashboards.data.report import *  # noqa: F403
 from dashboards.data.session import *  # noqa: F403
 from dashboards.data.territories import *  # noqa: F403
 from dashboards.data.tradeareas import *  # noqa: F403
