@@ -25,17 +25,23 @@ FIELD_HELP = f"The list: {', '.join(vocab.VOCABULARIES)}."
 def list_(field: str = typer.Argument(None, help=FIELD_HELP + " Default: every list.")) -> None:
     """Every list (open or closed, how many values), or one list's values."""
     if field is None:
-        table = Table("list", "what", "state", "values", "changed by", "changed at")
+        table = Table("state", "values", "what", "changed by")
+        table.add_column("list", no_wrap=True)
+        table.columns.insert(0, table.columns.pop())
         for row in vocab.summary().itertuples():
-            table.add_row(row.field, row.description or "", _state(row.closed),
-                          f"{row.values:,}", row.changed_by or "", _when(row.changed_at))
+            table.add_row(row.field, _state(row.closed), f"{row.values:,}",
+                          row.description or "", row.changed_by or "")
         console.print(table)
+        console.print("`gcrm vocab list LIST` shows a list's values.")
         return
     spec = vocab.vocabulary(field)
     frame = vocab.values(spec.name)
+    frame = frame.astype(object).where(frame.notna(), None)
     closed = vocab.summary().set_index("field").loc[spec.name, "closed"]
-    table = Table("value", "label", "added by", "added at", "how",
+    table = Table("label", "added by", "added at", "how",
                   title=f"{spec.noun.capitalize()} ({_state(closed)}, {len(frame):,} values)")
+    table.add_column("value", no_wrap=True)
+    table.columns.insert(0, table.columns.pop())
     for row in frame.itertuples():
         table.add_row(row.value, row.label or "", row.added_by or "", _when(row.added_at),
                       row.origin)
