@@ -27,7 +27,7 @@ run: setup
 	@echo "Sign in as admin, analyst, marketer, planner, manager or county_manager"
 	@echo "with the password in $(GCRM_HOME_DIR)/demo-password: $$(cat $(GCRM_HOME_DIR)/demo-password 2>/dev/null)"
 	@echo ""
-	$(BIN)/streamlit run dashboards/streamlit_app.py --server.port $(PORT) --server.address $(HOST)
+	$(BIN)/streamlit run dashboards/server.py --server.port $(PORT) --server.address $(HOST)
 
 test: setup browser lint pytest
 

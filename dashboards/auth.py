@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import data
+from dashboards.cookie import COOKIE, END_PATH, START_PATH
 
 KEY = "user"
 SESSION = "web_session"  # the id of this browser's session in web_sessions
@@ -23,9 +24,6 @@ HANDOFF = "session_handoff"  # the one-time code the browser has yet to trade fo
 CLEAR = "session_clear"  # the browser holds a cookie to delete (signed out, refused)
 REFUSED = "session_refused"  # a cookie already refused on this connection
 
-COOKIE = "gcrm_session"
-START_PATH = "/api/gcrm/session"
-END_PATH = "/api/gcrm/session/end"
 
 _COOKIE_JS = """
 const sent = new Set();

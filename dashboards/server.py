@@ -25,8 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboards import data
-from dashboards.auth import COOKIE, END_PATH, START_PATH
+from dashboards.cookie import COOKIE, END_PATH, START_PATH
 
 
 def _same_origin(request: Request) -> bool:
@@ -48,6 +47,8 @@ async def start_session(request: Request) -> Response:
         code = str((await request.json()).get("code") or "")
     except ValueError:
         code = ""
+    from dashboards import data  # imported once the app runs (its caches need the runtime)
+
     token = await run_in_threadpool(data.redeem_session, code) if code else None
     if token is None:
         return JSONResponse({"error": "unknown, used or late sign-in code"}, status_code=403)
@@ -63,6 +64,8 @@ async def end_session(request: Request) -> Response:
         return JSONResponse({"error": "cross-origin request refused"}, status_code=403)
     token = request.cookies.get(COOKIE)
     if token:
+        from dashboards import data
+
         await run_in_threadpool(data.end_session_by_token, token)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",

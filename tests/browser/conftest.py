@@ -40,7 +40,7 @@ def serve(database_url: str):
     port = _free_port()
     env = {**os.environ, "GCRM_DATABASE_URL": database_url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards/streamlit_app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards/server.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
