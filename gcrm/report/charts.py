@@ -17,6 +17,8 @@ def draw(ax: Axes, page: Page) -> None:
     series = page.series.dropna(subset=[page.measure])
     ax.set_title(f"{fmt.label(page.measure)} by month", loc="left", fontsize=10,
                  fontweight="bold")
+    ax.text(1.0, 1.02, f"shaded: {page.period}", transform=ax.transAxes, ha="right",
+            va="bottom", fontsize=7, color="#6b6b6b")
     if series.empty:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No months with data.", ha="center", va="center",
@@ -27,8 +29,7 @@ def draw(ax: Axes, page: Page) -> None:
     ax.plot(months, values, color=LINE, linewidth=1.6, marker="o", markersize=2.5)
     first, last = (pd.Timestamp(m) for m in page.months)
     ax.axvspan(first - pd.Timedelta(days=15), last + pd.Timedelta(days=15),
-               color="#fdd49e", alpha=0.5, linewidth=0, label=page.period)
-    ax.legend(loc="upper left", fontsize=7, frameon=False)
+               color="#fdd49e", alpha=0.5, linewidth=0)
     ax.yaxis.set_major_locator(MaxNLocator(5, integer=page.unit in fmt.COUNTS))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, page.unit)))
     ax.set_ylim(bottom=0 if values.min() >= 0 else None)

@@ -49,9 +49,14 @@ def change(current, previous, unit: str) -> str | None:
     return f"{(current - previous) / abs(previous):+.1%}"
 
 
-def direction(current, previous) -> int:
-    """+1 up, -1 down, 0 flat or unknown."""
-    if is_missing(current) or is_missing(previous) or float(current) == float(previous):
+def direction(current, previous, unit: str) -> int:
+    """+1 up, -1 down, 0 flat (as printed: a change that reads +0.0 is flat) or unknown."""
+    printed = change(current, previous, unit)
+    if printed is None:
+        return 0
+    if printed == "new":
+        return 1
+    if not any(c in "123456789" for c in printed):
         return 0
     return 1 if float(current) > float(previous) else -1
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import geopandas as gpd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 
 from gcrm.report import format as fmt
 from gcrm.report.classes import NO_DATA, Classes, classify
@@ -14,7 +15,7 @@ from gcrm.report.content import Page
 from spatial.crs import local_metric_crs
 
 WATER, ROAD, PLACE = "#b3d4ea", "#8c8c8c", "#333333"
-LEGEND_AT = (0.515, 0.635)  # upper left corner of the legend, in figure coordinates
+LEGEND_AT = (0.49, 0.635)  # upper left corner of the legend, in figure coordinates
 
 
 def draw(ax: Axes, page: Page, base: gpd.GeoDataFrame | None = None, *,
@@ -59,10 +60,10 @@ def _under(ax: Axes, base: gpd.GeoDataFrame) -> None:
 def _over(ax: Axes, base: gpd.GeoDataFrame, span: float) -> None:
     lines = base[base.geom_type.isin(["LineString", "MultiLineString"])]
     roads = lines[lines["layer"] == "roads"]
-    if len(roads):
-        major = roads["kind"].isin(["motorway", "trunk", "primary"])
-        roads[~major].plot(ax=ax, color=ROAD, linewidth=0.25, alpha=0.7, zorder=3)
-        roads[major].plot(ax=ax, color=ROAD, linewidth=0.7, zorder=3)
+    major = roads["kind"].isin(["motorway", "trunk", "primary", "secondary"])
+    for part, width in ((roads[~major], 0.25), (roads[major], 0.6)):
+        if len(part):
+            part.plot(ax=ax, color=ROAD, linewidth=width, alpha=0.8, zorder=3)
     rivers = lines[lines["layer"] == "water"]
     if len(rivers):
         rivers.plot(ax=ax, color=WATER, linewidth=0.6, zorder=3)
@@ -70,12 +71,17 @@ def _over(ax: Axes, base: gpd.GeoDataFrame, span: float) -> None:
     if len(places):
         ranked = places.assign(rank=places["kind"].map(
             {"city": 0, "town": 1}).fillna(2)).sort_values("rank")
-        ranked = ranked[ranked["rank"] < 2].head(12)  # a few towns: a map, not a gazetteer
+        ranked = ranked[(ranked["rank"] < 2) & ranked["name"].notna()]
+        shown: list = []
         for point, name in zip(ranked.geometry, ranked["name"], strict=True):
-            if name:
-                ax.plot(point.x, point.y, "o", ms=2.5, color=PLACE, zorder=5)
-                ax.annotate(str(name), (point.x, point.y), xytext=(3, 3),
-                            textcoords="offset points", fontsize=6.5, color=PLACE, zorder=5)
+            # A map, not a gazetteer: the largest places, none crowding another.
+            if len(shown) >= 12 or any(point.distance(p) < span / 12 for p in shown):
+                continue
+            shown.append(point)
+            ax.plot(point.x, point.y, "o", ms=2.5, color=PLACE, zorder=5)
+            ax.annotate(str(name), (point.x, point.y), xytext=(3, 3),
+                        textcoords="offset points", fontsize=6.5, color=PLACE, zorder=5,
+                        path_effects=[withStroke(linewidth=2, foreground="white")])
 
 
 def _legend(ax: Axes, page: Page, classes: Classes, *, has_missing: bool) -> None:

@@ -40,8 +40,8 @@ def figure(page: Page, footer: Footer, *, number: int = 1, of: int = 1,
     by = page.sub_level or page.region.level
     fig.text(0.035, 0.655, f"{fmt.label(page.measure)} by {by}, {page.period}",
              fontsize=10, fontweight="bold", color=INK)
-    maps.draw(fig.add_axes((0.035, 0.065, 0.47, 0.575)), page, base)
-    charts.draw(fig.add_axes((0.665, 0.435, 0.30, 0.205)), page)
+    maps.draw(fig.add_axes((0.035, 0.065, 0.44, 0.575)), page, base)
+    charts.draw(fig.add_axes((0.71, 0.435, 0.255, 0.205)), page)
     _ranking(fig, page)
     _footer(fig, footer, number, of)
     return fig
@@ -79,7 +79,7 @@ def _cards(fig: Figure, kpis: tuple[Kpi, ...], previous: str) -> None:
         fig.text(cx, bottom + height * 0.48, fmt.value(kpi.value, kpi.unit), fontsize=15,
                  fontweight="bold", color=INK, va="center")
         change = fmt.change(kpi.value, kpi.previous, kpi.unit)
-        direction = fmt.direction(kpi.value, kpi.previous)
+        direction = fmt.direction(kpi.value, kpi.previous, kpi.unit)
         if change is None:
             text, color = "no earlier figure", MUTED
         else:
