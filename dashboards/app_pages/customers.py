@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, components, data, maps
+from dashboards import auth, components, data, maps, place_search
 
 STATUSES = ("customer", "prospect", "churned")
 
@@ -23,6 +23,9 @@ def main() -> None:
         return
     state = st.session_state.setdefault("customers_view", _start(extent))
     filters, search = _filters(name)
+    if (place := place_search.go_to(name, key="customers")) and place.new:  # go there
+        state.update(bounds=place.bounds, center=place.center, zoom=place.zoom)
+        st.query_params["at"] = place.at
     try:
         view = data.accounts_in_view(name, state["bounds"], state["zoom"],
                                      tuple(sorted(filters.items())), search)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, data, maps, report_button
+from dashboards import auth, components, data, maps, place_search, report_button
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)",
            "equal_interval": "Equal intervals"}
@@ -133,6 +133,7 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
     frame = data.region_measures(name, (measure,), shown, where, period, geometry=True)
     left, right = st.columns([3, 2])
     with left:
+        place = place_search.go_to(name, key="overview")  # the map goes to a town or ZIP
         if frame.empty:
             st.info("No regions with data you may see here for this period.")
         else:
@@ -140,6 +141,7 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
             m, _ = maps.choropleth(frame, measure, label=measure.replace("_", " "),
                                    unit=unit, scheme=scheme, tiles=tiles,
                                    attribution=attribution)
+            place_search.fit(m, place)
             st.caption(f"{measure.replace('_', ' ').capitalize()} by {shown}, {period}. "
                        "Click a region to look inside it.")
             click = components.map_view(m, key=f"overview-{shown}-{where}-{measure}-{period}")

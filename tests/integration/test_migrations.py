@@ -80,6 +80,7 @@ def test_every_geometry_column_has_a_gist_index(engine):
         ("trade_areas", "geom"), ("territories", "geom"), ("geocode_cache", "geom"),
         ("ref_addresses", "geom"), ("ref_postcodes", "geom"), ("ref_places", "geom"),
         ("region_parts", "geom"), ("road_nodes", "geom"), ("road_edges", "geom"),
+        ("basemap_features", "geom"),
     }
     assert geometry_columns == expected
     assert geometry_columns <= gist_indexed
