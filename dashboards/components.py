@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboards.maps import format_value
+from dashboards import formatting
 
 # A rise of these is bad news: their change shows red when it goes up.
 WORSE_WHEN_UP = {"churn_rate", "churned_customers", "complaints", "service_cases",
@@ -38,16 +38,36 @@ class Click:
 
 
 def kpi_cards(row: pd.Series, catalogue: pd.DataFrame, measures: tuple[str, ...]) -> None:
-    """One card per measure: the value and its change against the previous period."""
+    """One card per measure: the value in full ($4,008,743; 1,446) and its change against
+    the previous period (a rate's in percentage points). The cards take the width their
+    figures need and wrap onto a second row on a narrow screen: never cut short."""
     units = catalogue.set_index("name")["unit"]
-    for column, measure in zip(st.columns(len(measures)), measures, strict=True):
-        value = row.get(measure)
-        change = row.get(f"{measure}_change")
-        delta = None if change is None or pd.isna(change) else f"{change:+.1%}"
-        column.metric(measure.replace("_", " ").capitalize(),
-                      format_value(value, units[measure]), delta=delta,
+    with st.container(horizontal=True, gap="medium", key="kpi-cards"):
+        for measure in measures:
+            unit = units[measure]
+            delta = formatting.change(row.get(measure), row.get(f"{measure}_previous"), unit)
+            st.metric(formatting.label(measure), formatting.value(row.get(measure), unit),
+                      delta=delta, width="content",
                       delta_color="inverse" if measure in WORSE_WHEN_UP else "normal",
-                      help="Change against the previous period of the same length.")
+                      help="Change against the previous period of the same length"
+                           + (" in percentage points." if unit == "share" else "."))
+
+
+def measure_columns(units: dict[str, str]) -> dict:
+    """``st.dataframe`` column formats for measure columns by unit: whole dollars, whole
+    counts, percentages; the values stay numbers, so the table still sorts."""
+    config = {}
+    for column, unit in units.items():
+        name = formatting.label(column)
+        if unit == "currency":
+            config[column] = st.column_config.NumberColumn(name, format="dollar", step=1)
+        elif unit == "share":
+            config[column] = st.column_config.NumberColumn(name, format="percent")
+        elif formatting.is_count(unit):
+            config[column] = st.column_config.NumberColumn(name, format="localized", step=1)
+        else:
+            config[column] = st.column_config.NumberColumn(name, format="%.2f")
+    return config
 
 
 def map_view(m: folium.Map, *, key: str, height: int = 520) -> Click | None:
@@ -95,16 +115,19 @@ def snap(bounds: tuple[float, float, float, float], zoom: int) -> tuple[float, .
 
 def account_history(history) -> None:
     """An account's profile, sales over time, orders, cases and contacts."""
-    profile = {k: v for k, v in history.profile.items() if v is not None}
-    st.subheader(str(profile.get("name") or f"Account #{profile.get('id')}"))
+    everything = {k: v for k, v in history.profile.items() if v is not None}
+    st.subheader(str(everything.get("name") or f"Account #{everything.get('id')}"))
+    # What a person reads: no internal ids, dates without their time zone.
+    profile = {k: (formatting.when(v) if hasattr(v, "year") else v)
+               for k, v in everything.items() if k not in ("id", "owner_id")}
     st.caption(" · ".join(str(profile[k]) for k in ("status", "segment", "owner", "city")
                           if k in profile))
     sales, cases = history.sales_by_month, history.cases
     satisfaction = cases["satisfaction"].dropna() if "satisfaction" in cases else []
     a, b = st.columns(2)
     c, d = st.columns(2)
-    a.metric("Revenue", f"${sales['revenue'].sum():,.2f}" if len(sales) else "$0")
-    b.metric("Orders", f"{int(sales['orders'].sum()) if len(sales) else 0:,}")
+    a.metric("Revenue", formatting.money(sales["revenue"].sum() if len(sales) else 0))
+    b.metric("Orders", formatting.count(sales["orders"].sum() if len(sales) else 0))
     c.metric("Service cases", f"{len(cases):,}" + (" (latest shown)" if len(cases) >= 500
                                                       else ""))
     d.metric("Satisfaction", f"{satisfaction.mean():.1f} / 5" if len(satisfaction) else "–")
@@ -114,6 +137,7 @@ def account_history(history) -> None:
             st.info("No sales.")
         else:
             st.bar_chart(history.sales_by_month.set_index("month")["revenue"])
+    money = {"amount": st.column_config.NumberColumn("amount", format="dollar")}
     for tab, frame, empty in ((tabs[1], history.orders, "No orders."),
                               (tabs[2], history.cases, "No service cases."),
                               (tabs[3], history.interactions, "No contacts recorded.")):
@@ -121,7 +145,8 @@ def account_history(history) -> None:
             if frame.empty:
                 st.info(empty)
             else:
-                st.dataframe(frame, hide_index=True, width="stretch")
+                st.dataframe(formatting.for_people(frame, counts=("quantity", "satisfaction")),
+                             hide_index=True, width="stretch", column_config=money)
     with tabs[4]:
         st.dataframe(pd.DataFrame({"": list(profile),
                                    "value": [str(v) for v in profile.values()]}),

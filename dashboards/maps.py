@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from dashboards import basemap_layer
+from dashboards import basemap_layer, formatting
 
 VENDOR = "/app/static/vendor"
 LOCAL_JS = {
@@ -61,8 +61,10 @@ class Classes:
         return self.colors[-1]
 
 
-def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Classes:
-    """Classes of ``values`` by mapclassify (quantiles, natural breaks, equal interval).
+def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5,
+             whole: bool = False) -> Classes:
+    """Classes of ``values`` by mapclassify (quantiles, natural breaks, equal interval);
+    ``whole``: counts, so the bounds are whole numbers (a legend reads 1 – 4, 5 – 9).
 
     >>> classify(pd.Series([1, 2, 3, 4, 100]), k=2).bounds
     (3.0, 100.0)
@@ -81,6 +83,8 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Cla
         return Classes((float(distinct[-1]),), (PALETTE[2],), scheme)
     bins = getattr(mapclassify, SCHEMES[scheme])(known, k=k).bins
     bounds = tuple(dict.fromkeys(float(b) for b in bins))  # repeated bounds: one class
+    if whole:
+        bounds = formatting.whole_bounds(bounds)
     return Classes(bounds, _spread(len(bounds)), scheme)
 
 
@@ -112,13 +116,14 @@ def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
     """Regions coloured by ``measure`` with a legend; each region carries its ``code`` and
     ``name`` (a click returns them). ``gdf``: region_id, code, name, ``measure``, geometry
     (EPSG:4326)."""
-    classes = classify(gdf[measure], scheme=scheme, k=k)
+    classes = classify(gdf[measure], scheme=scheme, k=k, whole=formatting.is_count(unit))
     shapes = gdf[["code", "name", measure, gdf.geometry.name]].copy()
     shapes["value"] = [format_value(v, unit) for v in shapes[measure]]
     shapes["fill"] = [classes.color(v) for v in shapes[measure]]
     shapes = shapes.drop(columns=[measure])
-    m = base_map(tuple(gdf.total_bounds) if len(gdf) else None, tiles=tiles,
-                 attribution=attribution)
+    m = base_map(None, tiles=tiles, attribution=attribution)
+    if len(gdf):
+        fit(m, tuple(gdf.total_bounds))
     folium.GeoJson(
         json.loads(shapes.to_json()),
         name=label,
@@ -128,31 +133,67 @@ def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
         tooltip=folium.GeoJsonTooltip(["name", "code", "value"],
                                       aliases=["Region", "Code", label]),
     ).add_to(m)
-    legend(classes, title=f"{label} ({UNIT_LABELS.get(unit, unit)})", unit=unit).add_to(m)
+    legend(classes, title=formatting.titled(label, unit), unit=unit).add_to(m)
     return offline(m), classes
 
 
-def legend(classes: Classes, *, title: str, unit: str) -> MacroElement:
-    """A Leaflet control listing each class's colour and range (and 'no data')."""
+# Room kept free of data along the map's right edge for the legend (pixels).
+LEGEND_ROOM = 170
+
+
+def fit(m: folium.Map, bounds: tuple[float, float, float, float]) -> folium.Map:
+    """Fit ``m`` to ``bounds`` (west, south, east, north) leaving the legend's corner free,
+    so the legend never covers the data."""
+    if all(np.isfinite(bounds)):
+        west, south, east, north = bounds
+        m.fit_bounds([[south, west], [north, east]], padding_top_left=(10, 10),
+                     padding_bottom_right=(LEGEND_ROOM, 10))
+    return m
+
+
+def legend(classes: Classes, *, title: str, unit: str,
+           position: str = "bottomright") -> MacroElement:
+    """A small Leaflet control listing each class's colour and range (and 'no data');
+    counts read in whole steps (1 – 4, 5 – 9)."""
+    whole = formatting.is_count(unit)
     rows, low = [], None
     for bound, color in zip(classes.bounds, classes.colors, strict=True):
-        span = (f"up to {format_value(bound, unit)}" if low is None
-                else f"{format_value(low, unit)} – {format_value(bound, unit)}")
+        if low is None:
+            span = f"up to {format_value(bound, unit)}"
+        elif whole and bound - low <= 1:
+            span = format_value(bound, unit)
+        else:
+            span = f"{format_value(low + 1 if whole else low, unit)} – {format_value(bound, unit)}"
         rows.append((color, span))
         low = bound
     rows.append((NO_DATA, "no data"))
+    return _legend_control(title, rows, position=position)
+
+
+def status_legend(*, clusters: bool = False, position: str = "bottomleft") -> MacroElement:
+    """The account map's key: a colour per status (and, zoomed out, what a circle is)."""
+    rows = [(color, status) for status, color in STATUS_COLORS.items()]
+    if clusters:
+        rows.append((CLUSTER_FILL, "accounts counted here (click to zoom in)"))
+    return _legend_control("Accounts", rows, position=position, css="gcrm-status-legend")
+
+
+def _legend_control(title: str, rows: list[tuple[str, str]], *, position: str,
+                    css: str = "gcrm-legend") -> MacroElement:
     items = "".join(
-        f'<div><i style="background:{c};display:inline-block;width:14px;height:14px;'
-        f'margin-right:6px;border:1px solid #999"></i>{html.escape(text)}</div>'
+        f'<div><i style="background:{c};display:inline-block;'
+        f'width:11px;height:11px;margin-right:5px;border:1px solid #999;'
+        f'vertical-align:-1px"></i>{html.escape(text)}</div>'
         for c, text in rows)
-    body = (f'<div class="gcrm-legend" style="background:white;padding:6px 8px;'
-            f'font:12px sans-serif;border-radius:4px;box-shadow:0 0 4px #999">'
+    body = (f'<div class="{css}" style="background:rgba(255,255,255,0.88);padding:4px 6px;'
+            f'font:11px/1.35 sans-serif;border-radius:4px;box-shadow:0 0 3px #999;'
+            f'max-width:{LEGEND_ROOM - 20}px;max-height:40vh;overflow:auto">'
             f'<b>{html.escape(title)}</b>{items}</div>')
     element = MacroElement()
     element._template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: 'bottomright'});
+            var legend = L.control({position: """ + json.dumps(position) + """});
             legend.onAdd = function () {
                 var div = L.DomUtil.create('div');
                 div.innerHTML = """ + json.dumps(body) + """;
@@ -195,23 +236,19 @@ def _local(assets: list[tuple[str, str]], local: dict[str, str]) -> list[tuple[s
 
 
 def format_value(value, unit: str) -> str:
-    """A value for people: 1,234,567 / $1.2M / 12.3% / 4.2."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value where room is short (legends, tooltips): 1,234,567 / $1.2M / 12.3% / 4.2
+    (``dashboards.formatting`` writes them in full elsewhere)."""
+    if formatting._missing(value):
         return "no data"
-    value = float(value)
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "currency":
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"${value / size:,.1f}{suffix}"
-        return f"${value:,.2f}"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    return formatting.value(value, unit, compact=True)
 
 
 STATUS_COLORS = {"customer": "#1b7837", "prospect": "#2166ac", "churned": "#b2182b"}
+# Drawn in this order, each smaller than the one under it: where a customer, a prospect and
+# a churned account share a spot, every colour still shows (as rings), none hides another.
+STATUS_ORDER = ("customer", "prospect", "churned")
+STATUS_RADIUS = {"customer": 7, "prospect": 5, "churned": 3.5}
+CLUSTER_FILL = "#41b6c4"
 
 
 class _Dots(MacroElement):
@@ -222,43 +259,71 @@ class _Dots(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         {{ this.rows }}.forEach(function (r) {
-            L.circleMarker([r[0], r[1]], {radius: r[2], weight: 1, color: r[3],
-                                          fillColor: r[4], fillOpacity: r[5]})
+            var dot = L.circleMarker([r[0], r[1]], {radius: r[2], weight: 1, color: r[3],
+                                                    fillColor: r[4], fillOpacity: r[5],
+                                                    className: r[7] || ''})
              .bindTooltip(r[6]).addTo({{ this._parent.get_name() }});
+            {% if this.zoom_on_click %}
+            dot.on('click', function (e) {  // a cluster: zoom into it
+                var map = e.target._map;
+                if (map) { map.setView(e.latlng, Math.min(map.getZoom() + 2, 18)); }
+            });
+            {% endif %}
         });
         {% endmacro %}
     """)
 
-    def __init__(self, rows: list[list]):
+    def __init__(self, rows: list[list], *, zoom_on_click: bool = False):
         super().__init__()
         self._name = "Dots"
         self.rows = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        self.zoom_on_click = zoom_on_click
 
 
 def account_layer(kind: str, frame: pd.DataFrame) -> folium.FeatureGroup:
-    """The accounts of a view as one layer: a circle per cell sized by its count
-    ('clusters'), or a dot per account coloured by status ('accounts'); each tooltip says
-    what it is (an account's ends with its id, which a click sends back)."""
+    """The accounts of a view as one layer: a circle per cell sized by its count, counting
+    every status ('clusters'; a click zooms into it), or a dot per account coloured by
+    status ('accounts'), customers drawn first, prospects then churned accounts smaller on
+    top, so none hides another. Each tooltip says what it is (an account's ends with its
+    id, which a click sends back); each dot's class names its status
+    (``gcrm-customer``, ...) or ``gcrm-cluster``."""
     layer = folium.FeatureGroup(name="accounts")
     if frame.empty:
         return layer
-    lat, lon = frame["lat"].round(6).tolist(), frame["lon"].round(6).tolist()
     if kind == "clusters":
-        rows = [[y, x, round(4 + math.sqrt(n) / 2, 1), "#253494", "#41b6c4", 0.6,
-                 f"{n:,} accounts: {c:,} customers, {p:,} prospects"]
-                for y, x, n, c, p in zip(lat, lon, frame["count"].tolist(),
-                                         frame["customers"].tolist(),
-                                         frame["prospects"].tolist(), strict=True)]
-    else:
-        rows = []
-        for y, x, name, status, key in zip(lat, lon, frame["name"].tolist(),
-                                           frame["status"].tolist(), frame["id"].tolist(),
-                                           strict=True):
-            color = STATUS_COLORS.get(status, "#666666")
-            rows.append([y, x, 5, color, color, 0.8,
-                         f"{html.escape(str(name))} · {status} · #{key}"])
+        churned = (frame["churned"] if "churned" in frame
+                   else frame["count"] - frame["customers"] - frame["prospects"])
+        rows = [[y, x, round(4 + math.sqrt(n) / 2, 1), "#253494", CLUSTER_FILL, 0.6,
+                 cluster_tooltip(n, c, p, ch), "gcrm-cluster"]
+                for y, x, n, c, p, ch in zip(frame["lat"].round(6).tolist(),
+                                             frame["lon"].round(6).tolist(),
+                                             frame["count"].tolist(),
+                                             frame["customers"].tolist(),
+                                             frame["prospects"].tolist(), churned.tolist(),
+                                             strict=True)]
+        _Dots(rows, zoom_on_click=True).add_to(layer)
+        return layer
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    ordered = frame.iloc[frame["status"].map(rank).fillna(len(rank)).argsort(kind="stable")]
+    rows = []
+    for y, x, name, status, key in zip(ordered["lat"].round(6).tolist(),
+                                       ordered["lon"].round(6).tolist(),
+                                       ordered["name"].tolist(), ordered["status"].tolist(),
+                                       ordered["id"].tolist(), strict=True):
+        color = STATUS_COLORS.get(status, "#666666")
+        rows.append([y, x, STATUS_RADIUS.get(status, 5), "#ffffff", color, 0.9,
+                     f"{html.escape(str(name))} · {status} · #{key}", f"gcrm-{status}"])
     _Dots(rows).add_to(layer)
     return layer
+
+
+def cluster_tooltip(n: int, customers: int, prospects: int, churned: int) -> str:
+    """What a counted cell holds, every status named: "12 accounts: 7 customers, 4
+    prospects, 1 churned"."""
+    return (f"{formatting.count(n)} account{'' if n == 1 else 's'}: "
+            f"{formatting.count(customers)} customer{'' if customers == 1 else 's'}, "
+            f"{formatting.count(prospects)} prospect{'' if prospects == 1 else 's'}, "
+            f"{formatting.count(churned)} churned")
 
 
 def outlines(m: folium.Map, gdf: gpd.GeoDataFrame, *, weight: float = 1.0) -> folium.Map:
@@ -358,7 +423,9 @@ def trade_area_map(areas: gpd.GeoDataFrame, sites: pd.DataFrame,
     bounds = tuple(areas.total_bounds) if len(areas) else (
         tuple(penetration.total_bounds) if penetration is not None and len(penetration)
         else None)
-    m = base_map(bounds, tiles=tiles, attribution=attribution)
+    m = base_map(None, tiles=tiles, attribution=attribution)
+    if bounds is not None:
+        fit(m, bounds)
     if penetration is not None and len(penetration):
         choropleth_layer, white_layer, classes = _penetration_layers(penetration, level)
         choropleth_layer.add_to(m)
@@ -381,7 +448,8 @@ def trade_area_map(areas: gpd.GeoDataFrame, sites: pd.DataFrame,
                     + ("" if inside else " (not in these trade areas)"),
         ).add_to(dots)
     dots.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # Folded into a button (opened by hovering it): open, the box covered the areas.
+    folium.LayerControl(collapsed=True).add_to(m)
     return offline(m)
 
 

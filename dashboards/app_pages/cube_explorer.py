@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, data, maps
+from dashboards import auth, components, data, formatting, maps
 
 GRAINS = {"": "whole period", "year": "year", "quarter": "quarter", "month": "month"}
 SPLITS = {"": "none", "segment": "segment", "status": "status", "category": "product category",
@@ -32,6 +32,9 @@ def main() -> None:
     request = _controls(name, catalogue, levels, periods)
     if request is None:
         return
+    request = _splittable(request, catalogue)
+    if request is None:
+        return
     try:
         table = data.region_measures(name, request["measures"], request["level"],
                                      request["where"], request["period"], by=request["by"])
@@ -52,7 +55,7 @@ def _controls(name: str, catalogue: pd.DataFrame, levels: pd.DataFrame,
     names = list(catalogue["name"])
     left, right = st.columns(2)
     measures = left.multiselect("Measures", names, default=["revenue", "customers"],
-                                format_func=lambda m: m.replace("_", " "))
+                                format_func=formatting.label)
     level = right.selectbox("Regions by", list(levels["name"]),
                             index=min(1, len(levels) - 1))
     a, b, c = st.columns(3)
@@ -79,21 +82,53 @@ def _controls(name: str, catalogue: pd.DataFrame, levels: pd.DataFrame,
             "period": None if period == "all" else period}
 
 
+def _splittable(request: dict, catalogue: pd.DataFrame) -> dict | None:
+    """The request with only the measures that can take its split; each one that cannot
+    is said (next to the table, with the splits it can take), the others still show."""
+    split = [b for b in request["by"] if b not in GRAINS]
+    if not split:
+        return request
+    splits = catalogue.set_index("name")["splits"]
+    refused = [m for m in request["measures"] if split[0] not in splits[m]]
+    for measure in refused:
+        can = ", ".join(SPLITS.get(d, d) for d in splits[measure]) or "nothing"
+        st.warning(f"**{formatting.label(measure)}**: {measure.replace('_', ' ')} cannot "
+                   f"be split by {SPLITS.get(split[0], split[0])}; it can by {can}. "
+                   + ("Shown without it: pick another split to see it."
+                      if len(refused) < len(request["measures"]) else ""),
+                   icon=":material/call_split:")
+    kept = tuple(m for m in request["measures"] if m not in refused)
+    if not kept:
+        st.info("None of the measures chosen can be split this way: pick another split "
+                "or another measure.")
+        return None
+    return {**request, "measures": kept}
+
+
 def _pivot(table: pd.DataFrame, request: dict, catalogue: pd.DataFrame) -> None:
-    """Regions down the side; time and split across, one block per measure."""
+    """Regions down the side; time and split across, one block per measure, the measures
+    in the order chosen; the heading counts the rows shown."""
     across = list(request["by"])
-    st.subheader(f"{len(table):,} rows")
+    units = catalogue.set_index("name")["unit"]
+    measures = list(request["measures"])
     if across:
         pivot = table.pivot_table(index=["name", "code"], columns=across,
-                                  values=list(request["measures"]), aggfunc="first")
-        pivot.columns = [" · ".join(str(c) for c in col) for col in pivot.columns]
-        st.dataframe(pivot, width="stretch")
+                                  values=measures, aggfunc="first")
+        # pivot_table sorts the measures by name: put them back in the order chosen.
+        pivot = pivot[[col for m in measures for col in pivot.columns if col[0] == m]]
+        unit_of = {" · ".join(str(c) for c in col): units[col[0]] for col in pivot.columns}
+        pivot.columns = list(unit_of)
+        st.subheader(_rows(len(pivot)))
+        st.dataframe(pivot, width="stretch", column_config=components.measure_columns(unit_of))
     else:
-        columns = ["name", "code", *request["measures"]]
-        st.dataframe(table[columns], hide_index=True, width="stretch")
-    units = catalogue.set_index("name")["unit"]
-    st.caption(" · ".join(f"{m}: {maps.UNIT_LABELS.get(units[m], units[m])}"
-                          for m in request["measures"]))
+        columns = ["name", "code", *measures]
+        st.subheader(_rows(len(table)))
+        st.dataframe(table[columns], hide_index=True, width="stretch",
+                     column_config=components.measure_columns({m: units[m] for m in measures}))
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
 
 
 def _map(name: str, request: dict, catalogue: pd.DataFrame) -> None:
@@ -107,7 +142,7 @@ def _map(name: str, request: dict, catalogue: pd.DataFrame) -> None:
     if frame.empty:
         return
     tiles, attribution = data.map_tiles()
-    m, _ = maps.choropleth(frame, measure, label=measure.replace("_", " "),
+    m, _ = maps.choropleth(frame, measure, label=formatting.label(measure),
                            unit=catalogue.set_index("name")["unit"][measure],
                            tiles=tiles, attribution=attribution)
     components.map_view(m, key=f"cube-map-{request}", height=460)

@@ -41,6 +41,7 @@ def main() -> None:
         base = maps.outlines(maps.base_map(None, tiles=tiles, attribution=attribution,
                                            center=state["start"][0], zoom=state["start"][1]),
                              data.region_outlines(name, _outline_level(name)))
+        maps.status_legend(clusters=True).add_to(base)
         moved = components.viewport_map(base, maps.account_layer(view.kind, view.frame),
                                         key="customers-map", center=state["center"],
                                         zoom=state["zoom"])
@@ -59,7 +60,8 @@ def main() -> None:
 
 
 def _start(extent) -> dict:
-    """The first view: the link's ``at=lat,lon,zoom`` when given, else every region."""
+    """The first view: the link's ``at=lat,lon,zoom`` when given, else every region the
+    user may see (a manager's own)."""
     try:
         lat, lon, zoom = st.query_params.get("at", "").split(",")
         center, zoom = (float(lat), float(lon)), int(zoom)

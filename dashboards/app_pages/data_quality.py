@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, formatting
 
 
 def main() -> None:
@@ -57,7 +57,9 @@ def _loads(loads: pd.DataFrame) -> None:
     if loads.empty:
         st.info("No load has run yet.")
         return
-    st.dataframe(loads, hide_index=True, width="stretch",
+    # The run number stays (the rejected rows below are picked by it); dates lose "+00:00".
+    st.dataframe(formatting.for_people(loads, keep=("run_id",)),
+                 hide_index=True, width="stretch",
                  column_config={"run_id": st.column_config.NumberColumn("run", format="%d")})
 
 

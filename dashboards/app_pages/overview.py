@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, data, maps, place_search, report_button
+from dashboards import auth, components, data, formatting, maps, place_search, report_button
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)",
            "equal_interval": "Equal intervals"}
@@ -35,7 +35,7 @@ def main() -> None:
     catalogue = data.measure_catalogue()
     measure, period, scheme = _controls(catalogue, periods)
     current = _current_region(user, boundary)
-    _breadcrumb(name, current)
+    _breadcrumb(name, current, _roots(user))
     report_button.show(name, [current] if current else _roots(user), period, measure)
     try:
         _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme)
@@ -49,7 +49,7 @@ def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, st
     left, middle, right = st.columns([2, 1, 1])
     measure = left.selectbox(
         "Measure", names, index=_index(names, params.get("measure"), "revenue"),
-        format_func=lambda m: m.replace("_", " ").capitalize(),
+        format_func=formatting.label,
         help="; ".join(f"{n}: {d}" for n, d in zip(catalogue["name"],
                                                     catalogue["description"], strict=True)))
     period = middle.selectbox("Period", periods,
@@ -96,17 +96,32 @@ def _current_region(user: dict, boundary: pd.DataFrame) -> tuple[str, str] | Non
     return None
 
 
-def _breadcrumb(name: str, current: tuple[str, str] | None) -> None:
+def _breadcrumb(name: str, current: tuple[str, str] | None,
+                roots: list[tuple[str, str]]) -> None:
+    """The way back up: every region above the current one, up to all regions; for a
+    manager only up to their own regions (above them is nothing they may see)."""
     chain = data.region_chain(name, *current) if current else pd.DataFrame()
+    chain = _within(chain, roots)
     with st.container(horizontal=True):
-        if st.button("All regions", key="crumb-top", disabled=current is None):
-            st.query_params.pop("region", None)
-            st.rerun()
+        if not roots or len(roots) > 1 or chain.empty:
+            top = "Your regions" if roots else "All regions"
+            if st.button(top, key="crumb-top", disabled=current is None):
+                st.query_params.pop("region", None)
+                st.rerun()
         for i, row in enumerate(chain.itertuples()):
             if st.button(f"› {row.name}", key=f"crumb-{row.level}-{row.code}",
                          disabled=i == len(chain) - 1):
                 st.query_params["region"] = f"{row.level}:{row.code}"
                 st.rerun()
+
+
+def _within(chain: pd.DataFrame, roots: list[tuple[str, str]]) -> pd.DataFrame:
+    """``chain`` (top first) from the first of the manager's ``roots`` in it on; all of it
+    for everyone else; nothing when the region lies outside their regions."""
+    if not roots or chain.empty:
+        return chain
+    own = [i for i, row in enumerate(chain.itertuples()) if (row.level, row.code) in roots]
+    return chain.iloc[own[0]:] if own else chain.iloc[0:0]
 
 
 def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFrame,
@@ -142,7 +157,7 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
                                    unit=unit, scheme=scheme, tiles=tiles,
                                    attribution=attribution)
             place_search.fit(m, place)
-            st.caption(f"{measure.replace('_', ' ').capitalize()} by {shown}, {period}. "
+            st.caption(f"{formatting.label(measure)} by {shown}, {period}. "
                        "Click a region to look inside it.")
             click = components.map_view(m, key=f"overview-{shown}-{where}-{measure}-{period}")
             has_children = not boundary[boundary["parent_level"] == shown].empty
@@ -161,7 +176,9 @@ def _ranking(frame: pd.DataFrame, measure: str, unit: str) -> None:
         return
     table = pd.DataFrame(known[["name", "code", measure]]).sort_values(measure,
                                                                        ascending=False)
-    table[measure] = [maps.format_value(v, unit) for v in table[measure]]
+    table[measure] = [formatting.value(v, unit) for v in table[measure]]
+    table = table.rename(columns={"name": "Region", "code": "Code",
+                                  measure: formatting.label(measure)})
     n = min(5, len(table))
     st.markdown("**Top regions**")
     st.dataframe(table.head(n), hide_index=True, width="stretch")
@@ -176,8 +193,7 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
                                   by=("month",))
     if series.empty:
         return
-    st.markdown(f"**{measure.replace('_', ' ').capitalize()} by month** "
-                f"({maps.UNIT_LABELS.get(unit, unit)})")
+    st.markdown(f"**{formatting.titled(formatting.label(measure) + ' by month', unit)}**")
     st.line_chart(series.set_index("month")[measure])
 
 

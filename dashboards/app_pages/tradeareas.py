@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, data, maps
+from dashboards import auth, components, data, formatting, maps
 
 METHOD_LABELS = {
     "ring": "Rings: kilometres around each site",
@@ -354,7 +354,8 @@ def _campaigns(name: str) -> None:
     if frame.empty:
         st.info("No campaign yet: save a target list as one.")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", key="ta_campaigns",
+    st.dataframe(formatting.for_people(frame), hide_index=True, width="stretch",
+                 key="ta_campaigns",
                  column_config={"response_rate": st.column_config.NumberColumn(
                      "response rate", format="percent")})
     names = frame["name"].tolist()
@@ -378,7 +379,8 @@ def _campaigns(name: str) -> None:
                                tiles=tiles, attribution=attribution)
         components.map_view(m, key=f"campaign-{pick}-{level}", height=360)
     with right:
-        st.dataframe(pd.DataFrame(rates.drop(columns="geometry")), hide_index=True,
+        st.dataframe(formatting.for_people(pd.DataFrame(rates.drop(columns="geometry"))),
+                     hide_index=True,
                      width="stretch", column_config={"response_rate": PERCENT})
 
 

@@ -20,9 +20,15 @@ KPI_MEASURES = ("revenue", "customers", "prospects", "churn_rate", "complaints",
 
 
 def measure_catalogue() -> pd.DataFrame:
-    """Every cube measure: name, unit, description (what the pickers offer)."""
-    return pd.DataFrame([(m.name, m.unit, m.description) for m in cube.MEASURES.values()],
-                        columns=["name", "unit", "description"])
+    """Every cube measure: name, unit, description (what the pickers offer) and splits
+    (the dimensions it can be split by)."""
+    from gcrm.cube.definitions import SPLITS
+
+    return pd.DataFrame(
+        [(m.name, m.unit, m.description,
+          tuple(d for d in cube.DIMENSIONS if all(d in SPLITS[f] for f in m.families)))
+         for m in cube.MEASURES.values()],
+        columns=["name", "unit", "description", "splits"])
 
 
 @st.cache_data(ttl=300, show_spinner=False)

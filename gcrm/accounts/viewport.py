@@ -15,7 +15,7 @@ from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
 
 ACCOUNT_ZOOM = 12  # from this zoom on, a view with at most ``limit`` accounts shows them
-COLUMNS = {"clusters": ["lon", "lat", "count", "customers", "prospects"],
+COLUMNS = {"clusters": ["lon", "lat", "count", "customers", "prospects", "churned"],
            "accounts": ["id", "name", "status", "segment", "owner", "lon", "lat"]}
 STATUSES = ("customer", "prospect", "churned")
 _GRID_CELLS = 64  # a view without an H3 grid is counted in at most 64 x 64 squares
@@ -23,7 +23,8 @@ _GRID_CELLS = 64  # a view without an H3 grid is counted in at most 64 x 64 squa
 
 @dataclass
 class ViewResult:
-    """``kind``: 'clusters' (lon, lat, count, customers, prospects per cell) or 'accounts'
+    """``kind``: 'clusters' (lon, lat, count, customers, prospects, churned per cell) or
+    'accounts'
     (id, name, status, segment, owner, lon, lat); ``total``: the accounts they stand for;
     ``level``: the H3 level counted ('' for accounts or a square grid)."""
 
@@ -75,20 +76,24 @@ def in_view(bbox: tuple[float, float, float, float], zoom: int, *,
 
 
 def known_values(*, engine: Engine | None = None) -> dict[str, list[str]]:
-    """What the filters accept: statuses, segments, owners (reps) and region codes
-    (``level:code``)."""
+    """What the filters offer the signed-in user: statuses, segments, the owners (reps) of
+    accounts they may see, and the regions they may see accounts in (``level:code``; a
+    manager's own regions and those inside them)."""
     with (engine or get_engine()).connect() as conn:
         return {"status": list(STATUSES),
                 "segment": [str(v) for v in conn.execute(text(sql.SEGMENTS)).scalars()],
-                "owner": [str(v) for v in conn.execute(text(sql.OWNERS)).scalars()],
-                "region": [str(v) for v in conn.execute(text(sql.REGION_CODES)).scalars()]}
+                "owner": [str(v) for v in conn.execute(text(sql.VISIBLE_OWNERS)).scalars()],
+                "region": [str(v) for v in
+                           conn.execute(text(sql.VISIBLE_REGION_CODES)).scalars()]}
 
 
 def extent(*, engine: Engine | None = None) -> tuple[float, float, float, float] | None:
-    """The outline of the top-level regions (west, south, east, north): where a map starts;
-    None before any region is loaded."""
+    """Where a map starts (west, south, east, north): a manager's own regions, else the
+    outline of the top-level regions; None before any region is loaded."""
     with (engine or get_engine()).connect() as conn:
-        row = conn.execute(text(sql.EXTENT)).one()
+        row = conn.execute(text(sql.SCOPE_EXTENT)).one()
+        if row[0] is None:
+            row = conn.execute(text(sql.EXTENT)).one()
     return None if row[0] is None else tuple(float(v) for v in row)
 
 
@@ -187,7 +192,7 @@ def _squares(conn, pii, box, where, params, limit) -> ViewResult:
     rows = pd.DataFrame(conn.execute(text(query.format(where=where)),
                                      {"size": size, **box, **params}).mappings().all(),
                         columns=["gx", "gy", "sum_lon", "sum_lat", "count", "customers",
-                                 "prospects"])
+                                 "prospects", "churned"])
     frame = _counts(rows.assign(lon=rows["sum_lon"].astype(float) / rows["count"],
                                 lat=rows["sum_lat"].astype(float) / rows["count"])
                     [COLUMNS["clusters"]])
@@ -215,7 +220,7 @@ def _fullest(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def _counts(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in ("count", "customers", "prospects"):
+    for column in ("count", "customers", "prospects", "churned"):
         frame[column] = frame[column].astype("int64")
     for column in ("lon", "lat"):
         frame[column] = frame[column].astype("float64")

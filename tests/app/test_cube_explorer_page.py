@@ -48,7 +48,7 @@ def test_revenue_by_county_equals_the_facts(built):
 def test_a_split_and_a_filter_narrow_the_pivot(built):
     at = _explorer("ada")
     at.selectbox[2].select("category").run()  # customers have no product category:
-    assert "customers cannot be split by category" in at.warning[0].value  # said, no crash
+    assert "customers cannot be split by product category" in at.warning[0].value
     at.multiselect[0].set_value(["revenue"]).run()
     at.selectbox[4].select("state").run()  # filter: inside regions of state ...
     at.multiselect[1].select("N").run()  # ... North
@@ -80,3 +80,26 @@ def test_a_download_is_the_slice_with_its_metadata_and_is_audited(built):
     book = data.cube_download("ada", "xlsx", ("revenue",), "state", (), (), None)
     sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
     assert set(sheets) == {"cube", "metadata"} and sheets["cube"]["revenue"].sum() == 1550
+
+
+def test_measures_keep_the_order_chosen_and_the_heading_counts_the_rows_shown(built):
+    at = _explorer("ada")
+    at.multiselect[0].set_value(["revenue", "orders"]).run()
+    at.selectbox[1].select("month").run()  # months across: one row per county
+    pivot = _table(at)
+    assert len(pivot) == 3 and at.subheader[0].value == "3 rows"
+    measures = [c.split(" · ")[0] for c in pivot.columns]
+    assert measures == sorted(measures, key=["revenue", "orders"].index)  # revenue first
+    assert measures[0] == "revenue" and measures[-1] == "orders"
+
+
+def test_a_split_a_measure_cannot_take_is_explained_and_the_others_still_show(built):
+    at = _explorer("ada")  # revenue and customers
+    at.selectbox[2].select("category").run()
+    assert not at.exception
+    [warning] = at.warning
+    assert "customers cannot be split by product category; it can by segment" in \
+        warning.value
+    pivot = _table(at)  # revenue by category still shows
+    assert pivot.loc[("North-West", "N1"), "revenue · garden"] == 150.0
+    assert not [c for c in pivot.columns if c.startswith("customers")]

@@ -81,3 +81,27 @@ def test_an_analyst_is_not_offered_the_page(ids):
     """Analysts work with aggregates: the page is not among theirs, so not reachable."""
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         _customers("ana")
+
+
+def _options(at: AppTest, key: str) -> list[str]:
+    return [o for o in at.selectbox(key=key).options]
+
+
+def test_a_managers_map_opens_on_their_region_and_filters_list_only_what_they_may_see(ids,
+                                                                                        people):
+    with people.begin() as conn:  # Rhea owns the North's accounts, Sol the South's
+        conn.execute(text("INSERT INTO reps (external_id, name) VALUES ('R1', 'Rhea North'), "
+                          "('R2', 'Sol South')"))
+        conn.execute(text("UPDATE accounts SET owner_rep_id = (SELECT id FROM reps WHERE "
+                          "external_id = CASE WHEN external_id IN ('A1', 'A2') THEN 'R1' "
+                          "ELSE 'R2' END)"))
+    at = _customers("sam")  # county S1
+    assert not at.exception
+    (lat, lon), _ = at.session_state["customers_view"]["start"]
+    assert (lat, lon) == (40.5, -79.0)  # S1's centre (both states': 41.0, -79.0)
+    assert _options(at, "acc_region") == ["all you may see", "county:S1"]
+    assert _options(at, "acc_owner") == ["anyone", "Sol South"]
+    at = _customers("ada")  # an admin sees every region and owner
+    assert _options(at, "acc_region") == ["all you may see", "state:N", "state:S",
+                                          "county:N1", "county:N2", "county:S1"]
+    assert _options(at, "acc_owner") == ["anyone", "Rhea North", "Sol South"]

@@ -4,7 +4,7 @@ history, and zooming out turns the accounts into counted cells."""
 
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import screenshot
+from conftest import screenshot, settled
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -69,3 +69,72 @@ def _zoom(url: str) -> int | None:
     """The zoom of the view in the page's URL (``at=lat,lon,zoom``)."""
     at = parse_qs(urlsplit(url).query).get("at")
     return int(at[0].split(",")[2]) if at else None
+
+
+def _sign_in_to_customers(page, dashboard):
+    _open_link(page, f"{dashboard}/customers", "ada", "admin password 1")
+    expect(page.get_by_role("heading", name="Customers & prospects")).to_be_visible()
+
+
+def test_a_cluster_counts_every_status_and_a_click_zooms_into_it(dashboard, page):
+    _sign_in_to_customers(page, dashboard)
+    expect(page.get_by_text("4 accounts in view, counted in")).to_be_visible()
+    settled(page)
+    legend = _map(page).locator(".gcrm-status-legend")
+    expect(legend).to_be_visible()  # the key: a colour per status
+    for status in ("customer", "prospect", "churned"):
+        expect(legend).to_contain_text(status)
+    clusters = _map(page).locator("path.gcrm-cluster")
+    expect(clusters.first).to_be_visible()
+    clusters.first.hover()
+    tooltip = _map(page).locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text("customer")
+    expect(tooltip).to_contain_text("prospects")
+    expect(tooltip).to_contain_text("churned")
+    start = _zoom(page.url) or 8  # the whole small world opens at zoom 8
+    clusters.first.click(force=True)  # into the cell: the map zooms in by two
+    page.wait_for_function("""z => {
+        const at = new URLSearchParams(location.search).get('at');
+        return at !== null && Number(at.split(',')[2]) > z;
+    }""", arg=start, timeout=30_000)
+    assert _zoom(page.url) >= start + 2
+    screenshot(page, "customers-cluster-zoomed")
+    assert page.blocked == []
+
+
+def test_prospects_and_churned_accounts_are_not_hidden_under_customers(dashboard, page,
+                                                                      people):
+    from sqlalchemy import text
+
+    with people.begin() as conn:  # Bertram becomes a prospect at Annabel's very spot
+        conn.execute(text("UPDATE accounts SET status = 'prospect', customer_since = NULL, "
+                          "geom = (SELECT geom FROM accounts WHERE external_id = 'A1') "
+                          "WHERE external_id = 'A2'"))
+    _sign_in_to_customers(page, dashboard)
+    settled(page)
+    page.get_by_role("textbox", name="Search name or id").fill("o")  # all four
+    page.get_by_role("textbox", name="Search name or id").press("Enter")
+    expect(page.get_by_text("4 accounts found")).to_be_visible()
+    drawn = _map(page)
+    expect(drawn.locator("path.gcrm-customer")).to_have_count(2)
+    expect(drawn.locator("path.gcrm-prospect")).to_have_count(1)
+    expect(drawn.locator("path.gcrm-churned")).to_have_count(1)
+    # On the shared spot both colours show: the prospect on top, the customer's ring around.
+    seen = page.frame_locator("iframe[title*='st_folium']").locator("body").evaluate("""() => {
+        const p = document.querySelector('path.gcrm-prospect').getBoundingClientRect();
+        const x = p.left + p.width / 2, y = p.top + p.height / 2;
+        const at = (dx) => document.elementFromPoint(x + dx, y).getAttribute('class');
+        return [at(0), at(p.width / 2 + 1)];
+    }""")
+    assert "gcrm-prospect" in seen[0] and "gcrm-customer" in seen[1], seen
+    screenshot(page, "customers-statuses")
+
+
+def test_people_see_no_deploy_button_nor_developer_menu(dashboard, page):
+    _sign_in_to_customers(page, dashboard)
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+    menu = page.get_by_test_id("stMainMenu")
+    if menu.count():
+        menu.click()
+        expect(page.get_by_text("Clear cache")).to_have_count(0)
+        expect(page.get_by_text("Rerun")).to_have_count(0)

@@ -114,3 +114,59 @@ def test_a_view_of_bounds_is_centred_at_the_closest_zoom_that_shows_them(bounds)
     degrees_across = 700 / 256 * 360 / 2 ** z  # 700 pixels of 256-pixel tiles
     assert degrees_across >= bounds[2] - bounds[0]
     assert z == 1 or degrees_across / 2 < bounds[2] - bounds[0]  # one closer would not fit
+
+
+def test_a_count_legend_steps_in_whole_numbers_and_names_its_unit_once():
+    regions = gpd.GeoDataFrame(
+        {"code": list("ABCDEFG"), "name": list("ABCDEFG"),
+         "customers": [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(7)], crs=4326)
+    m, classes = maps.choropleth(regions, "customers", label="customers", unit="customers",
+                                 k=4)
+    assert all(float(b).is_integer() for b in classes.bounds)
+    html = m.get_root().render()
+    legend = json.loads(re.search(r'div\.innerHTML = ("[^\n]*");', html).group(1))
+    spans = re.findall(r"</i>([^<]+)</div>", legend)
+    assert spans[-1] == "no data"
+    assert all(re.fullmatch(r"(up to )?\d+( – \d+)?", s) for s in spans[:-1]), spans
+    assert "<b>customers</b>" in legend and "(customers)" not in legend
+
+
+def test_legend_keeps_its_corner_free_of_data(counties):
+    m, _ = maps.choropleth(counties, "revenue", label="revenue", unit="currency")
+    html = m.get_root().render()
+    room = rf'"paddingBottomRight":\s*\[\s*{maps.LEGEND_ROOM}'
+    assert re.search(room, html), "the map is fitted leaving room for the legend"
+
+
+def test_accounts_are_drawn_customers_first_so_prospects_and_churned_stay_visible():
+    frame = pd.DataFrame({
+        "id": [1, 2, 3], "name": ["P", "C", "X"], "status": ["prospect", "customer", "churned"],
+        "segment": ["retail"] * 3, "owner": [None] * 3,
+        "lon": [-79.5] * 3, "lat": [41.5] * 3})  # all three on one spot
+    layer = maps.account_layer("accounts", frame)
+    rows = json.loads(next(iter(layer._children.values())).rows)
+    assert [r[7] for r in rows] == ["gcrm-customer", "gcrm-prospect", "gcrm-churned"]
+    radii = [r[2] for r in rows]
+    assert radii == sorted(radii, reverse=True)  # each on top is smaller: rings
+    assert [r[4] for r in rows] == [maps.STATUS_COLORS[s]
+                                    for s in ("customer", "prospect", "churned")]
+
+
+def test_a_cluster_counts_every_status_and_zooms_in_when_clicked():
+    frame = pd.DataFrame({"lon": [-79.5], "lat": [41.5], "count": [12], "customers": [7],
+                          "prospects": [4], "churned": [1]})
+    layer = maps.account_layer("clusters", frame)
+    m = folium.Map()
+    layer.add_to(m)
+    html = m.get_root().render()
+    assert "12 accounts: 7 customers, 4 prospects, 1 churned" in html
+    assert "map.setView(e.latlng" in html
+
+
+def test_the_status_legend_names_each_status_colour():
+    m = folium.Map()
+    maps.status_legend(clusters=True).add_to(m)
+    html = m.get_root().render()
+    for status, color in maps.STATUS_COLORS.items():
+        assert f"background:{color}" in html and f"</i>{status}</div>" in html
