@@ -7,7 +7,7 @@ from __future__ import annotations
 import geopandas as gpd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.patheffects import withStroke
+from matplotlib.patheffects import Stroke
 
 from gcrm.report import format as fmt
 from gcrm.report.classes import NO_DATA, Classes, classify
@@ -79,9 +79,11 @@ def _over(ax: Axes, base: gpd.GeoDataFrame, span: float) -> None:
                 continue
             shown.append(point)
             ax.plot(point.x, point.y, "o", ms=2.5, color=PLACE, zorder=5)
-            ax.annotate(str(name), (point.x, point.y), xytext=(3, 3),
-                        textcoords="offset points", fontsize=6.5, color=PLACE, zorder=5,
-                        path_effects=[withStroke(linewidth=2, foreground="white")])
+            # A white halo (drawn as outlines), then the name as text a PDF reader finds.
+            for effects, z in (([Stroke(linewidth=2, foreground="white")], 5), (None, 6)):
+                ax.annotate(str(name), (point.x, point.y), xytext=(3, 3),
+                            textcoords="offset points", fontsize=6.5, color=PLACE,
+                            zorder=z, path_effects=effects)
 
 
 def _legend(ax: Axes, page: Page, classes: Classes, *, has_missing: bool) -> None:
