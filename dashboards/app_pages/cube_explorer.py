@@ -10,8 +10,9 @@ import streamlit as st
 from dashboards import auth, components, data, formatting, maps
 
 GRAINS = {"": "whole period", "year": "year", "quarter": "quarter", "month": "month"}
+REGION_COLUMNS = {"name": "Region", "code": "Code"}
 SPLITS = {"": "none", "segment": "segment", "status": "status", "category": "product category",
-          "channel": "sales channel"}
+          "channel": "sales channel", "case_type": "case type"}
 
 
 def main() -> None:
@@ -119,12 +120,14 @@ def _pivot(table: pd.DataFrame, request: dict, catalogue: pd.DataFrame) -> None:
         unit_of = {" · ".join(str(c) for c in col): units[col[0]] for col in pivot.columns}
         pivot.columns = list(unit_of)
         st.subheader(_rows(len(pivot)))
-        st.dataframe(pivot, width="stretch", column_config=components.measure_columns(unit_of))
+        st.dataframe(pivot, width="stretch",
+                     column_config={**REGION_COLUMNS, **components.measure_columns(unit_of)})
     else:
         columns = ["name", "code", *measures]
         st.subheader(_rows(len(table)))
         st.dataframe(table[columns], hide_index=True, width="stretch",
-                     column_config=components.measure_columns({m: units[m] for m in measures}))
+                     column_config={**REGION_COLUMNS, **components.measure_columns(
+                         {m: units[m] for m in measures})})
 
 
 def _rows(n: int) -> str:

@@ -85,6 +85,9 @@ def upgrade() -> None:
             {"field": field})
     for name, (table, _, _) in CHECKS.items():
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    # The cube now splits cases by type: the next build, even an incremental one, is full.
+    op.execute("INSERT INTO cube_dirty_months (family, month) VALUES ('service', '-infinity') "
+               "ON CONFLICT DO NOTHING")
     prefix = bind.execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
     op.execute(f"GRANT SELECT ON vocabularies, vocabulary_values TO {prefix}_user")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON vocabularies, vocabulary_values "
