@@ -95,7 +95,7 @@ def test_home_overview_and_drill_down(demo_app, demo, page):
     # press and release moves the map's frame under the pointer, and no click results.
     page.set_viewport_size({"width": 1400, "height": 1600})
     _sign_in(page, demo_app, demo[1])
-    expect(page.get_by_text("What you can see")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
     screenshot(page, "demo-home")
     page.get_by_role("link", name="Overview").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()

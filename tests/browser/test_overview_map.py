@@ -12,7 +12,7 @@ def _sign_in(page, url, username, password):
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("What you can see")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
 
 
 # In the map's frame: the two shapes drawn sit side by side (N1 west of N2).
