@@ -23,8 +23,9 @@ def main() -> None:
         return
     state = st.session_state.setdefault("customers_view", _start(extent))
     filters, search = _filters(name)
-    if (place := place_search.go_to(name, key="customers")) and place.new:  # go there
-        state.update(bounds=place.bounds, center=place.center, zoom=place.zoom)
+    if (place := place_search.go_to(name, key="customers")) and place.new:  # a new map there
+        state.update(bounds=place.bounds, center=place.center, zoom=place.zoom,
+                     start=(place.center, place.zoom))
         st.query_params["at"] = place.at
     try:
         view = data.accounts_in_view(name, state["bounds"], state["zoom"],
