@@ -159,10 +159,9 @@ def canonical_value(value: str) -> str:
 def _mapped(raw: pd.Series, pairs: dict[str, str]) -> pd.Series:
     """``raw`` with the file values ``pairs`` names replaced (matched by canonical_value)."""
     targets = {canonical_value(k): v for k, v in pairs.items()}
-    unique = pd.unique(raw)
-    replace = {u: targets[canonical_value(u)] for u in unique
-               if canonical_value(u) in targets}
-    return raw.replace(replace) if replace else raw
+    codes, uniques = pd.factorize(raw)
+    mapped = np.array([targets.get(canonical_value(u), u) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes], index=raw.index, dtype=object)
 
 
 def _vocabulary(raw: pd.Series, field: Field, vocab: VocabList | None):
@@ -175,31 +174,28 @@ def _vocabulary(raw: pd.Series, field: Field, vocab: VocabList | None):
             known.setdefault(canonical_value(spelling), known[canonical_value(target)])
     lowercase = vocab.vocabulary.lowercase if vocab else False
     closed = vocab is not None and vocab.closed
-    value_of, refused = {}, []
-    for u in pd.unique(raw):
+    codes, uniques = pd.factorize(raw)  # work on the distinct values only
+    value_of = np.full(len(uniques), None, dtype=object)
+    refusal = np.full(len(uniques), None, dtype=object)
+    allowed = vocab.quoted() if closed else ""
+    for i, u in enumerate(uniques):
         if u == "":
             continue
         key = canonical_value(u)
         if key in known:
-            value_of[u] = known[key]
+            value_of[i] = known[key]
         elif closed:
-            refused.append(u)
+            spec = vocab.vocabulary
+            refusal[i] = (f"{field.name} '{u}' is not in the company's {spec.noun}, a closed "
+                          f"list ({allowed}); an admin adds it with `gcrm vocab add "
+                          f"{spec.name} {shlex.quote(u)}` or opens the list with `gcrm vocab "
+                          f"open {spec.name}`, or map it with --value "
+                          f"{shlex.quote(f'{field.name}:{u}=VALUE')}")
         else:  # new: as first written, and so are its other spellings in the file
-            value_of[u] = known[key] = (" ".join(u.lower().split()) if lowercase
+            value_of[i] = known[key] = (" ".join(u.lower().split()) if lowercase
                                         else " ".join(u.split()))
-    value = raw.map(value_of).astype(object)
-    value = value.where(value.notna(), None)
-    problem = _none(raw)
-    if refused:
-        spec = vocab.vocabulary
-        bad = raw.isin(refused)
-        allowed = vocab.quoted()
-        message = {v: f"{field.name} '{v}' is not in the company's {spec.noun}, a closed "
-                      f"list ({allowed}); an admin adds it with `gcrm vocab add {spec.name} "
-                      f"{shlex.quote(v)}` or opens the list with `gcrm vocab open "
-                      f"{spec.name}`, or map it with --value "
-                      f"{shlex.quote(f'{field.name}:{v}=VALUE')}" for v in refused}
-        problem[bad] = raw[bad].map(message)
+    value = pd.Series(value_of[codes], index=raw.index, dtype=object)
+    problem = pd.Series(refusal[codes], index=raw.index, dtype=object)
     return value, problem
 
 
