@@ -111,7 +111,8 @@ def rename(name: str, old: str, new: str, *, engine: Engine | None = None) -> in
     old, new = (old or "").strip(), _clean(spec, new)
     if old == new:
         raise InvalidInput(f"{old!r} and {new!r} are the same value.")
-    with _changing(engine, f"rename a value of {spec.name}") as conn:
+    with _changing(engine, f"rename a value of {spec.name}",
+                   "renaming rewrites the stored rows, which the operator does") as conn:
         known = conn.execute(text(sql.HAS_VALUE), {"field": spec.name, "value": old}).scalar()
         params = {"field": spec.name, "old": old, "new": new}
         rows = conn.execute(text(sql.RENAME_ROWS.format(table=spec.table, column=spec.column)),
@@ -168,8 +169,9 @@ def _actor() -> str | None:
 class _changing:
     """A transaction on ``engine`` whose refusal by the database reads as a person's."""
 
-    def __init__(self, engine: Engine | None, what: str):
-        self.engine, self.what = engine or get_engine(), what
+    def __init__(self, engine: Engine | None, what: str,
+                 who: str = "the company's lists are changed by an admin (or the operator)"):
+        self.engine, self.what, self.who = engine or get_engine(), what, who
 
     def __enter__(self) -> Connection:
         self._context = self.engine.begin()
@@ -178,6 +180,5 @@ class _changing:
     def __exit__(self, kind, exc, tb):
         swallowed = self._context.__exit__(kind, exc, tb)
         if isinstance(exc, DBAPIError) and isinstance(exc.orig, InsufficientPrivilege):
-            raise PermissionDenied(f"Your gcrm role may not {self.what}: the company's lists "
-                                   "are changed by an admin (or the operator).") from None
+            raise PermissionDenied(f"Your gcrm role may not {self.what}: {self.who}.") from None
         return swallowed

@@ -161,6 +161,8 @@ def test_every_role_reads_the_lists_and_only_admins_change_them(people, as_user)
     assert lists.loc["segment", "closed"] and lists.loc["segment", "changed_by"] == "ada"
     assert vocab.values("case_type", engine=analyst).set_index("value").loc[
         "review", "added_by"] == "ada"
+    with pytest.raises(PermissionDenied, match="renaming rewrites the stored rows"):
+        vocab.rename("segment", "retail", "consumer", engine=admin)
 
 
 def test_rename_changes_the_list_and_the_stored_rows(world):
