@@ -22,6 +22,7 @@ ROAD_ZOOM = {
 PLACE_ZOOM = {"city": 5, "town": 8, "village": 11, "suburb": 12, "hamlet": 12,
               "neighbourhood": 14, "quarter": 13, "locality": 14, "isolated_dwelling": 15}
 WATER_LINE_ZOOM = {"river": 8, "canal": 11, "stream": 13, "ditch": 15, "drain": 15}
+BUILDING_ZOOM = 15  # street zoom: at 14 a house is a pixel or two
 GEOMETRIES = {"roads": {"LineString"}, "places": {"Point"},
               "water": {"Polygon", "LineString"}, "buildings": {"Polygon"}}
 
@@ -49,7 +50,7 @@ def min_zoom(layer: pd.Series, kind: pd.Series, *, population: pd.Series | None 
         sized = water & area.notna() & (area > 0)
         zoom[sized] = np.select([area[sized] >= 50, area[sized] >= 5, area[sized] >= 0.5],
                                 [5, 8, 10], 12)
-    zoom[layer == "buildings"] = 14
+    zoom[layer == "buildings"] = BUILDING_ZOOM
     return zoom.clip(0, 22).to_numpy()
 
 

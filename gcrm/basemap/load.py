@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from gcrm import audit
 from gcrm.basemap import sql
 from gcrm.basemap.read import read_basemap
+from gcrm.basemap.tiles import clear_cache
 from gcrm.db.copy import copy_rows
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
@@ -72,6 +73,7 @@ def store(features: gpd.GeoDataFrame, *, name: str, source: str,
         conn.execute(text(sql.INSERT_FEATURES), {"name": name})
         audit.record("basemap.load", name, {"source": source, "features": counts,
                                             "rejected": summary.rejected}, connection=conn)
+    clear_cache()  # this process's tiles follow at once; others within seconds
     return summary
 
 

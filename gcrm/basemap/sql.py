@@ -1,5 +1,7 @@
 """The base map's SQL: storing a base map, tiles (ST_AsMVT), features in a box, place search."""
 
+import re
+
 LAYERS = ("water", "buildings", "roads", "places")  # drawing order: first is lowest
 
 CREATE_STAGE = """
@@ -43,7 +45,8 @@ _TILE_LAYER = """
 
 def tile_query(layers: tuple[str, ...] = LAYERS) -> str:
     """One statement returning the MVT of tile (:z, :x, :y): a layer per base map layer.
-    Place labels keep a wide buffer so a name near a tile's edge is drawn whole."""
+    Place labels keep a wide buffer so a name near a tile's edge is drawn whole. Run it
+    through :func:`tile_sql` (the tile's numbers written in) with :data:`NO_PARALLEL`."""
     parts = []
     for layer in layers:
         buffer = 1600 if layer == "places" else 64  # in tile units (4096 a tile)
@@ -51,6 +54,17 @@ def tile_query(layers: tuple[str, ...] = LAYERS) -> str:
     parts.append(_ROAD_NAMES)
     return "SELECT " + " || ".join(f"coalesce({p}, ''::bytea)" for p in parts)
 
+
+def tile_sql(query: str, z: int, x: int, y: int) -> str:
+    """``query`` with the tile's (checked, whole) numbers written in: the planner then
+    knows the tile's envelope, and a reused prepared statement's generic plan (which would
+    scan the whole table) never serves a tile."""
+    values = {"z": int(z), "x": int(x), "y": int(y)}
+    return re.sub(r"(?<!:):([zxy])\b", lambda m: str(values[m.group(1)]), query)
+
+
+# A tile's work is a few milliseconds: starting parallel workers would cost far more.
+NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
 
 # Street names at street zoom: a point on each named road, for a label.
 NAME_ZOOM = 15

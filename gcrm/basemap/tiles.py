@@ -4,6 +4,7 @@ box for drawing elsewhere (reports)."""
 from __future__ import annotations
 
 import math
+import time
 from functools import lru_cache
 
 import geopandas as gpd
@@ -17,6 +18,8 @@ from gcrm.errors import InvalidInput
 
 MAX_ZOOM = 22
 CACHE_TILES = 4096  # tiles kept in memory (a few MB at city zoom)
+VERSION_SECONDS = 2.0  # how often the cache asks whether a base map was (re)loaded
+_versions: dict = {}  # engine -> (when asked, version)
 _TILE = sql.tile_query()
 
 
@@ -30,9 +33,7 @@ def tile(z: int, x: int, y: int, *, engine: Engine | None = None) -> bytes:
     """
     z, x, y = _check_tile(z, x, y)
     engine = engine or get_engine()
-    with engine.connect() as conn:
-        version = tuple(conn.execute(text(sql.VERSION)).one())
-    return _cached_tile(engine, version, z, x, y)
+    return _cached_tile(engine, _version(engine), z, x, y)
 
 
 def features(bounds: tuple[float, float, float, float], *,
@@ -69,14 +70,29 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 
 def clear_cache() -> None:
-    """Forget every cached tile (a load in another process changes the version anyway)."""
+    """Forget every cached tile and the base maps' version (a load in another process is
+    seen within ``VERSION_SECONDS`` anyway)."""
     _cached_tile.cache_clear()
+    _versions.clear()
+
+
+def _version(engine: Engine) -> tuple:
+    """The loaded base maps' version (how many, last loaded), asked of the database at
+    most every ``VERSION_SECONDS``: a tile cached before a reload is never served after."""
+    now = time.monotonic()
+    known = _versions.get(engine)
+    if known is None or now - known[0] > VERSION_SECONDS:
+        with engine.connect() as conn:
+            known = (now, tuple(conn.execute(text(sql.VERSION)).one()))
+        _versions[engine] = known
+    return known[1]
 
 
 @lru_cache(maxsize=CACHE_TILES)
 def _cached_tile(engine: Engine, version: tuple, z: int, x: int, y: int) -> bytes:
-    with engine.connect() as conn:
-        data = conn.execute(text(_TILE), {"z": z, "x": x, "y": y}).scalar_one()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql.NO_PARALLEL)
+        data = conn.exec_driver_sql(sql.tile_sql(_TILE, z, x, y)).scalar_one()
     return bytes(data or b"")
 
 

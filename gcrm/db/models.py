@@ -839,6 +839,11 @@ class BasemapFeature(Base):
                         name="layer_known"),
         CheckConstraint("min_zoom BETWEEN 0 AND 22", name="min_zoom_range"),
         Index("ix_basemap_features_basemap", "basemap"),
+        # Zoomed-out tiles read these smaller indexes: only the features drawn there.
+        Index("ix_basemap_features_geom_z10", "geom", postgresql_using="gist",
+              postgresql_where=text("min_zoom <= 10")),
+        Index("ix_basemap_features_geom_z13", "geom", postgresql_using="gist",
+              postgresql_where=text("min_zoom <= 13")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -48,6 +48,10 @@ def upgrade() -> None:
     )
     op.create_geospatial_index('idx_basemap_features_geom', 'basemap_features', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index('ix_basemap_features_basemap', 'basemap_features', ['basemap'], unique=False)
+    # Zoomed-out tiles read only these smaller indexes (the features drawn at that zoom),
+    # never every building and street under a whole county.
+    op.create_index('ix_basemap_features_geom_z10', 'basemap_features', ['geom'], unique=False, postgresql_using='gist', postgresql_where=sa.text('min_zoom <= 10'))
+    op.create_index('ix_basemap_features_geom_z13', 'basemap_features', ['geom'], unique=False, postgresql_using='gist', postgresql_where=sa.text('min_zoom <= 13'))
     prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
     op.execute(f"GRANT SELECT ON basemaps, basemap_features TO {prefix}_user")
     # Place search (type a town or ZIP, the map goes there) runs as the user: postcode
@@ -58,6 +62,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
     op.execute(f"REVOKE SELECT ON ref_postcodes, ref_places FROM {prefix}_user")
+    op.drop_index('ix_basemap_features_geom_z13', table_name='basemap_features')
+    op.drop_index('ix_basemap_features_geom_z10', table_name='basemap_features')
     op.drop_index('ix_basemap_features_basemap', table_name='basemap_features')
     op.drop_geospatial_index('idx_basemap_features_geom', table_name='basemap_features', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('basemap_features')
