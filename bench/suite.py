@@ -75,6 +75,8 @@ STEPS = (
          what="dashboard first render and rerun, bytes per map"),
     Step("customers_viewport", ("--repeat", "{repeat}"), on_world=True,
          what="viewport update per role vs GeoPandas .cx"),
+    Step("basemap_tiles", ("--repeat", "{repeat}"), on_world=True,
+         what="base map vector tiles of a city viewport vs GeoPandas + mapbox-vector-tile"),
     Step("rls_overhead", ("--repeat", "{repeat}"), on_world=True,
          what="row-level security and masking overhead per role"),
     Step("territory_design", ("--states", "all", "--k", "50", "--workload", "zips",
