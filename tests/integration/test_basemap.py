@@ -220,3 +220,33 @@ def test_place_search_finds_a_zip_code_a_town_and_a_region(world, as_user, tmp_p
     assert basemap.places.search("Atlantis", limit=5, engine=engine).empty
     with pytest.raises(InvalidInput, match="at least two characters"):
         basemap.places.search("N", limit=5, engine=engine)
+
+
+def test_a_base_map_from_the_geocoding_reference_joins_each_streets_houses(db, tmp_path):
+    """Streets from address points (paired across the street, joined in number order),
+    towns from places, a road joining the towns, a house beside each address: the demo's
+    base map, from any loaded reference."""
+    addresses = tmp_path / "addresses.csv"
+    rows = ["number,street,city,region,postcode,lon,lat"]
+    for i in range(6):  # 100-105 Oak Street, even numbers north of it, odd ones south
+        side = 0.00007 if i % 2 == 0 else -0.00007
+        rows.append(f"{100 + i},Oak Street,Northtown,NN,11111,{-79.5 + (i // 2) * 0.0003},"
+                    f"{41.5 + side}")
+    addresses.write_text("\n".join(rows) + "\n")
+    places = tmp_path / "places.csv"
+    places.write_text("name,region,population,lat,lon\nNorthtown,NN,12000,41.5,-79.5\n"
+                      "Southville,SS,9000,40.5,-79.0\n")
+    load_reference("addresses", addresses, engine=db)
+    load_reference("places", places, engine=db)
+    summary = basemap.build_from_reference("demo", buildings=True, engine=db)
+    assert summary.features == {"roads": 2, "places": 2, "buildings": 6}
+    frame = basemap.features((-80, 40, -78, 42), engine=db)
+    street = frame[frame["name"] == "Oak St"].geometry.iloc[0]  # the reference's "OAK ST"
+    assert street.geom_type == "LineString" and len(street.coords) >= 2
+    ends = sorted(street.coords)
+    assert ends[0] == pytest.approx((-79.5, 41.5), abs=1e-6)  # on the centre line
+    assert ends[-1] == pytest.approx((-79.4994, 41.5), abs=1e-6)
+    towns = frame[frame["layer"] == "places"].set_index("name")["kind"].to_dict()
+    assert towns == {"Northtown": "town", "Southville": "town"}
+    joining = frame[(frame["layer"] == "roads") & frame["name"].isna()].geometry.iloc[0]
+    assert sorted(joining.coords) == [(-79.5, 41.5), (-79.0, 40.5)]
