@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ PNG_DPI = 150  # A4 landscape: 1753 x 1240 pixels
 PDF_STYLE = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.parse_math": False}
 
 Progress = Callable[[str, int, int], None]
+# matplotlib's settings are process-wide and it is not thread-safe: one report is drawn at
+# a time (the dashboard serves several sessions from threads of one process).
+_DRAWING = threading.Lock()
 
 
 @dataclass
@@ -107,7 +111,7 @@ def _pdf(pages: list[Page], footer: Footer, engine: Engine,
          progress: Progress | None) -> bytes:
     buffer = io.BytesIO()
     title = "Regional report: " + ", ".join(p.region.name for p in pages)
-    with rc_context(PDF_STYLE), PdfPages(buffer, metadata={
+    with _DRAWING, rc_context(PDF_STYLE), PdfPages(buffer, metadata={
             "Title": title, "Subject": f"{pages[0].measure}, {pages[0].period}",
             "Creator": "gcrm report", "Author": footer.user}) as pdf:
         for fig in _figures(pages, footer, engine, progress):
@@ -118,7 +122,7 @@ def _pdf(pages: list[Page], footer: Footer, engine: Engine,
 def _pngs(pages: list[Page], footer: Footer, engine: Engine,
           progress: Progress | None) -> list[bytes]:
     images = []
-    with rc_context(PDF_STYLE):
+    with _DRAWING, rc_context(PDF_STYLE):
         for fig in _figures(pages, footer, engine, progress):
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=PNG_DPI)
