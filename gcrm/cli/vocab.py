@@ -63,7 +63,7 @@ def add(field: str = typer.Argument(..., help=FIELD_HELP),
     """Add VALUE to a list (or set its label)."""
     spec = vocab.vocabulary(field)
     new = vocab.add(spec.name, value, label=label)
-    shown = " ".join(value.split())
+    shown = vocab.normalised(spec.name, value)
     console.print(f"{'Added' if new else 'Already there:'} {shown!r} "
                   f"{'to' if new else 'in'} {spec.noun}"
                   f"{' (label ' + repr(label) + ')' if label else ''}.", highlight=False)

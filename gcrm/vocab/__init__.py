@@ -17,6 +17,7 @@ from gcrm.vocab.lists import (
     add,
     close,
     lists,
+    normalised,
     record_loaded,
     rename,
     reopen,
@@ -26,5 +27,5 @@ from gcrm.vocab.lists import (
 )
 
 __all__ = ["VOCABULARIES", "WHY_FIXED", "VocabList", "Vocabulary", "add", "close", "for_field",
-           "lists", "record_loaded", "rename", "reopen", "summary", "value_names", "values",
-           "vocabulary"]
+           "lists", "normalised", "record_loaded", "rename", "reopen", "summary", "value_names",
+           "values", "vocabulary"]

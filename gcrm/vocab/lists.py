@@ -7,7 +7,8 @@ database's grants decide, migration 0017). Changes are audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -82,7 +83,7 @@ def add(name: str, value: str, *, label: str | None = None,
     """Add ``value`` to list ``name`` (closed or open); True when it was new. With
     ``label``, also set the text shown for it."""
     spec = vocabulary(name)
-    value = _clean(spec, value)
+    value = normalised(spec.name, value)
     with _changing(engine, f"add a value to {spec.name}") as conn:
         _ensure(conn, spec)
         inserted = conn.execute(text(sql.ADD), {"field": spec.name, "value": value,
@@ -108,7 +109,7 @@ def rename(name: str, old: str, new: str, *, engine: Engine | None = None) -> in
     row (merging into ``new`` when it exists); returns the rows changed. The stored facts
     change, so this is the operator's (or a role allowed to update them)."""
     spec = vocabulary(name)
-    old, new = (old or "").strip(), _clean(spec, new)
+    old, new = (old or "").strip(), normalised(spec.name, new)
     if old == new:
         raise InvalidInput(f"{old!r} and {new!r} are the same value.")
     with _changing(engine, f"rename a value of {spec.name}",
@@ -127,6 +128,15 @@ def rename(name: str, old: str, new: str, *, engine: Engine | None = None) -> in
         audit.record("vocab rename", spec.name, {"old": old, "new": new, "rows": rows},
                      actor=_actor(), connection=conn)
     return rows
+
+
+def normalised(name: str, value: str) -> str:
+    """``value`` as list ``name`` stores it: spaces tidied, lower case for lists of codes."""
+    spec = vocabulary(name)
+    value = " ".join((value or "").split())
+    if not value:
+        raise InvalidInput(f"A {spec.noun[:-1]} cannot be empty.")
+    return value.lower() if spec.lowercase else value
 
 
 def record_loaded(conn: Connection, name: str, *, stage: str, column: str,
@@ -155,30 +165,19 @@ def _ensure(conn: Connection, spec: Vocabulary) -> None:
     conn.execute(text(sql.ENSURE), {"field": spec.name, "description": spec.description})
 
 
-def _clean(spec: Vocabulary, value: str) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise InvalidInput(f"A {spec.noun[:-1]} cannot be empty.")
-    return value.lower() if spec.lowercase else value
-
-
 def _actor() -> str | None:
     return get_settings().user  # None: the operator (audit names them)
 
 
-class _changing:
+@contextmanager
+def _changing(engine: Engine | None, what: str,
+              who: str = "the company's lists are changed by an admin (or the operator)"
+              ) -> Iterator[Connection]:
     """A transaction on ``engine`` whose refusal by the database reads as a person's."""
-
-    def __init__(self, engine: Engine | None, what: str,
-                 who: str = "the company's lists are changed by an admin (or the operator)"):
-        self.engine, self.what, self.who = engine or get_engine(), what, who
-
-    def __enter__(self) -> Connection:
-        self._context = self.engine.begin()
-        return self._context.__enter__()
-
-    def __exit__(self, kind, exc, tb):
-        swallowed = self._context.__exit__(kind, exc, tb)
-        if isinstance(exc, DBAPIError) and isinstance(exc.orig, InsufficientPrivilege):
-            raise PermissionDenied(f"Your gcrm role may not {self.what}: {self.who}.") from None
-        return swallowed
+    try:
+        with (engine or get_engine()).begin() as conn:
+            yield conn
+    except DBAPIError as exc:
+        if isinstance(exc.orig, InsufficientPrivilege):
+            raise PermissionDenied(f"Your gcrm role may not {what}: {who}.") from None
+        raise

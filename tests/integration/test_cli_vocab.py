@@ -31,7 +31,7 @@ def test_vocab_list_add_close_open_and_rename(use_database, db, tmp_path):
 
     added = _run("vocab", "add", "case_type", "Review", "--label", "Product review")
     assert added.exit_code == 0, added.output
-    assert "Added 'Review' to case types (label 'Product review')." in added.output
+    assert "Added 'review' to case types (label 'Product review')." in added.output
     assert "Already there" in _run("vocab", "add", "case_type", "review").output
 
     closed = _run("vocab", "close", "case_type")
