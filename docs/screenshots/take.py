@@ -71,12 +71,12 @@ def views(at: str, scenario: str | None, state: str, account: int) -> list[View]
 
 
 # True when every Leaflet map in this frame has drawn: its container is there, every
-# raster tile has loaded, and something is drawn on it (a shape, a marker or a canvas).
+# tile (raster or vector) has loaded, and something is drawn on it (a shape, a marker or a canvas).
 _MAP_DRAWN = """() => {
     const maps = document.querySelectorAll('.leaflet-container');
     if (maps.length === 0) return document.readyState === 'complete';
     for (const m of maps) {
-        if (m.querySelector('img.leaflet-tile:not(.leaflet-tile-loaded)')) return false;
+        if (m.querySelector('.leaflet-tile:not(.leaflet-tile-loaded)')) return false;
         if (!m.querySelector('.leaflet-overlay-pane > *, .leaflet-marker-pane > *, '
                              + '.leaflet-tile-pane canvas, .leaflet-tile-pane img')) return false;
     }
