@@ -87,7 +87,8 @@ def add(name: str, value: str, *, label: str | None = None,
     with _changing(engine, f"add a value to {spec.name}") as conn:
         _ensure(conn, spec)
         inserted = conn.execute(text(sql.ADD), {"field": spec.name, "value": value,
-                                                "label": (label or "").strip() or None}
+                                                "label": (label or "").strip() or None,
+                                                "operator": audit.operator_name()}
                                 ).scalar_one()
         audit.record("vocab add", spec.name, {"value": value, "label": label},
                      actor=_actor(), connection=conn)
@@ -115,7 +116,8 @@ def rename(name: str, old: str, new: str, *, engine: Engine | None = None) -> in
     with _changing(engine, f"rename a value of {spec.name}",
                    "renaming rewrites the stored rows, which the operator does") as conn:
         known = conn.execute(text(sql.HAS_VALUE), {"field": spec.name, "value": old}).scalar()
-        params = {"field": spec.name, "old": old, "new": new}
+        params = {"field": spec.name, "old": old, "new": new,
+                  "operator": audit.operator_name()}
         rows = conn.execute(text(sql.RENAME_ROWS.format(table=spec.table, column=spec.column)),
                             params).rowcount
         if not known and not rows:
@@ -123,7 +125,8 @@ def rename(name: str, old: str, new: str, *, engine: Engine | None = None) -> in
                                f"{spec.name}` shows its values.")
         _ensure(conn, spec)
         conn.execute(text(sql.RENAME_VALUE), params)
-        conn.execute(text(sql.ADD), {"field": spec.name, "value": new, "label": None})
+        conn.execute(text(sql.ADD), {"field": spec.name, "value": new, "label": None,
+                                     "operator": audit.operator_name()})
         conn.execute(text(sql.DROP_VALUE), {"field": spec.name, "value": old})
         audit.record("vocab rename", spec.name, {"old": old, "new": new, "rows": rows},
                      actor=_actor(), connection=conn)
@@ -146,7 +149,8 @@ def record_loaded(conn: Connection, name: str, *, stage: str, column: str,
     spec = vocabulary(name)
     _ensure(conn, spec)
     query = sql.RECORD_FROM_STAGE.format(stage=stage, column=column)
-    return sorted(conn.execute(text(query), {"field": spec.name, "source": source}).scalars())
+    return sorted(conn.execute(text(query), {"field": spec.name, "source": source,
+                                             "operator": audit.operator_name()}).scalars())
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -155,7 +159,8 @@ def _set_closed(name: str, closed: bool, engine: Engine | None) -> VocabList:
     spec = vocabulary(name)
     with _changing(engine, f"{'close' if closed else 'open'} {spec.name}") as conn:
         _ensure(conn, spec)
-        conn.execute(text(sql.SET_CLOSED), {"field": spec.name, "closed": closed})
+        conn.execute(text(sql.SET_CLOSED), {"field": spec.name, "closed": closed,
+                                            "operator": audit.operator_name()})
         audit.record("vocab close" if closed else "vocab open", spec.name, actor=_actor(),
                      connection=conn)
         return lists([spec.name], connection=conn)[spec.name]

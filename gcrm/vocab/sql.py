@@ -1,8 +1,8 @@
 """The vocabularies' SQL, in one place. Values travel as bound parameters; the only names
 formatted in come from gcrm.vocab.fields (never from input)."""
 
-# Who is asking: the gcrm user behind the connection's role, else the database user.
-WHO = "coalesce((SELECT username FROM app_users WHERE pg_role = current_user), current_user)"
+# Who is asking: the gcrm user behind the connection's role, else the operator (:operator).
+WHO = "coalesce((SELECT username FROM app_users WHERE pg_role = current_user), :operator)"
 
 ENSURE = """
 INSERT INTO vocabularies (field, description) VALUES (:field, :description)

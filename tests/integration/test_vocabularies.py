@@ -114,6 +114,7 @@ def test_an_open_list_records_new_values_with_who_and_which_load(world, tmp_path
     assert [tuple(r) for r in stored] == [("garden", "marketplace"), ("furniture", "marketplace")]
     added = vocab.values("sales_channel", engine=world).set_index("value")
     assert added.loc["marketplace", "origin"] == "load"
+    assert added.loc["marketplace", "added_by"].startswith("operator")
     assert added.loc["marketplace", "added_by"].endswith("(load from shop)")
     assert vocab.value_names("segment", engine=world) == ["business", "retail"]
 
