@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine
+import shapely
+from sqlalchemy import Connection, Engine, text
 
 from gcrm import cube
 from gcrm.config import get_settings
@@ -17,7 +18,7 @@ from gcrm.cube import periods
 from gcrm.cube.definitions import MEASURES
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
-from gcrm.report import scope
+from gcrm.report import scope, sql
 from gcrm.report.scope import RegionRef
 
 # The cards, in order: what a regional manager looks at first.
@@ -96,18 +97,23 @@ def _page(ref: RegionRef, sub: str | None, period, name: str, months, measure: s
     where = {ref.level: ref.code}
     kpis = list(dict.fromkeys([*KPI_MEASURES, measure]))
     region = cube.query(kpis, level=ref.level, where=where, period=period,
-                        compare="previous_period", geometry=True, engine=engine)
+                        compare="previous_period", engine=engine)
     row = region.iloc[0] if len(region) else pd.Series(dtype=object)
     cards = tuple(Kpi(m, MEASURES[m].unit, _number(row.get(m)),
                       _number(row.get(f"{m}_previous"))) for m in kpis)
-    outline = (region[["code", "name", region.geometry.name]] if len(region)
-               else gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs=4326))
-    if sub is None:
-        areas = region[["code", "name", measure, f"{measure}_previous", region.geometry.name]]
-    else:
-        areas = cube.query([measure], level=sub, where=where, period=period,
-                           compare="previous_period", geometry=True, engine=engine)
-        areas = areas[["code", "name", measure, f"{measure}_previous", areas.geometry.name]]
+    values = [measure, f"{measure}_previous"]
+    with engine.connect() as conn:
+        outline = _shapes(conn, sql.OUTLINE, {"id": ref.id})
+        if sub is None:
+            shapes, figures = outline, region
+        else:
+            shapes = _shapes(conn, sql.AREA_OUTLINES, {"level": sub, "within": ref.level,
+                                                       "codes": [ref.code]})
+            figures = cube.query([measure], level=sub, where=where, period=period,
+                                 compare="previous_period", engine=engine)
+    figures = (pd.DataFrame(figures[["code", *values]]) if len(figures)
+               else pd.DataFrame(columns=["code", *values], dtype="float64"))
+    areas = shapes.merge(figures.astype({"code": str}), on="code", how="left")
     first = max(_months_before(months[1], SERIES_MONTHS - 1), _first_month(engine) or months[0])
     first = min(first, months[0])
     series = cube.query([measure], level=ref.level, where=where, by=["month"],
@@ -115,9 +121,15 @@ def _page(ref: RegionRef, sub: str | None, period, name: str, months, measure: s
     return Page(region=ref, period=name, months=months,
                 previous_months=periods.previous(*months), measure=measure,
                 unit=MEASURES[measure].unit, kpis=cards, sub_level=sub,
-                areas=gpd.GeoDataFrame(areas).rename_geometry("geometry"),
-                outline=gpd.GeoDataFrame(outline).rename_geometry("geometry"),
+                areas=areas, outline=outline,
                 series=pd.DataFrame(series[["month", measure]]))
+
+
+def _shapes(conn: Connection, query: str, params: dict) -> gpd.GeoDataFrame:
+    rows = conn.execute(text(query), params).all()
+    return gpd.GeoDataFrame({"code": [r.code for r in rows],
+                             "name": [r.name or r.code for r in rows]},
+                            geometry=shapely.from_wkb([bytes(r.wkb) for r in rows]), crs=4326)
 
 
 def _number(value) -> float | None:

@@ -1,4 +1,6 @@
-"""The report's own SQL (everything else is read through gcrm.cube and gcrm.regions)."""
+"""The report's own SQL (the figures are read through gcrm.cube)."""
+
+from gcrm.cube.sql import REGIONS_WITHIN
 
 # A region named by code (and level, when given).
 FIND_REGION = """
@@ -22,3 +24,10 @@ SELECT id, level, code FROM up ORDER BY depth
 """
 SCOPE_NAMES = "SELECT level || ':' || code FROM regions WHERE id = ANY(:ids) ORDER BY 1"
 LEVELS = "SELECT name, parent_level, kind FROM region_levels"
+# Outlines: the region's own, and those of its areas at a level below (the same areas the
+# cube counts in it), so an area without figures still shows, as 'no data'.
+OUTLINE = "SELECT code, name, ST_AsBinary(geom) AS wkb FROM regions WHERE id = :id"
+AREA_OUTLINES = f"""
+SELECT code, name, ST_AsBinary(geom) AS wkb FROM regions
+WHERE id IN ({REGIONS_WITHIN}) ORDER BY code
+"""
