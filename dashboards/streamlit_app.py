@@ -30,7 +30,6 @@ CATALOGUE = {
 def main() -> None:
     st.set_page_config(page_title="gcrm", page_icon=":world_map:", layout="wide")
     user = auth.current_user()  # this run's session, or the cookie of a reload or a link
-    auth.sync_cookie()
     if user is None:
         # Every page's address leads to the sign-in form, so a shared link (a page with its
         # region, period or view in the URL) opens that page once the user has signed in.
@@ -39,6 +38,7 @@ def main() -> None:
         sign_in += [st.Page(PAGES / "sign_in.py", title="Sign in", url_path=Path(file).stem)
                     for key, (file, _, _) in CATALOGUE.items() if key != "home"]
         st.navigation(sign_in, position="hidden").run()
+        auth.sync_cookie()  # after the form, so nothing on the page moves when it goes
         return
     with st.sidebar:
         st.markdown(f"**{user['label']}** · {user['role']}")
@@ -47,6 +47,7 @@ def main() -> None:
         if st.button("Sign out", key="sign_out"):
             auth.sign_out()
             st.rerun()
+        auth.sync_cookie()  # last in the sidebar: nothing moves when it goes
     pages = [st.Page(PAGES / CATALOGUE[key][0], title=CATALOGUE[key][1],
                      icon=CATALOGUE[key][2], default=(key == "home"))
              for key in data.pages_for(user["role"]) if key in CATALOGUE]

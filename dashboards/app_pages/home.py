@@ -43,8 +43,9 @@ def _manager(user: dict) -> None:
                 "`gcrm cube build` after loading data.")
         return
     default = data.home_period(periods, st.query_params.get("period"))
-    period = st.selectbox("Period", periods, index=periods.index(default),
-                          help="Compared with the period of the same length before it.")
+    period = st.columns([1, 3])[0].selectbox(
+        "Period", periods, index=periods.index(default),
+        help="Compared with the period of the same length before it.")
     st.query_params["period"] = period
     level, codes = own
     units = data.measure_catalogue().set_index("name")["unit"]
@@ -170,7 +171,8 @@ def _admin(user: dict) -> None:
              help="Web sessions that have not ended or expired.")
     c.metric("Failed sign-ins", f"{summary['failed_sign_ins']:,}", help="In the last 7 days.")
     build = summary["cube_build"]
-    d.metric("Cube built", _when(build["finished_at"]) if build else "never")
+    d.metric("Cube built", _when(build["finished_at"])[:10] if build else "never",
+             help=f"Last build finished {_when(build['finished_at'])}." if build else None)
     roles = ", ".join(f"{n:,} {role}{'s' if n != 1 else ''}"
                       for role, n in sorted(summary["by_role"].items()))
     st.caption(roles + (f" · {summary['disabled']:,} disabled" if summary["disabled"] else ""))
@@ -203,7 +205,8 @@ def _change(row, measure: str, unit: str) -> str | None:
     if unit in RATES:
         if pd.isna(now) or pd.isna(before):
             return None
-        return f"{(float(now) - float(before)) * 100:+.1f} pp"
+        points = (float(now) - float(before)) * 100
+        return f"{points:+.2f} pp" if abs(points) < 0.1 else f"{points:+.1f} pp"
     change = row.get(f"{measure}_change")
     return None if change is None or pd.isna(change) else f"{float(change):+.1%}"
 

@@ -33,6 +33,15 @@ def _cookie(page) -> dict:
     pytest.fail("The page never received its sign-in cookie.")
 
 
+def _cookie_gone(page) -> None:
+    """Wait until the page has had the browser delete its dead cookie."""
+    deadline = time.monotonic() + 30
+    while any(c["name"] == "gcrm_session" for c in page.context.cookies()):
+        if time.monotonic() > deadline:
+            pytest.fail("The dead sign-in cookie was never deleted.")
+        page.wait_for_timeout(100)
+
+
 def _signed_out(page):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0, timeout=WAIT)
@@ -57,9 +66,11 @@ def test_a_reload_and_a_shared_link_keep_the_sign_in_until_sign_out(dashboard, p
 
     page.get_by_role("button", name="Sign out").click()
     _signed_out(page)
+    _cookie_gone(page)  # the browser forgets it...
+    page.context.add_cookies([cookie])  # ...and a copy kept elsewhere is dead too
     page.reload()
     _signed_out(page)
-    shared.reload()  # the other tab's cookie was the same session: ended too
+    shared.reload()
     _signed_out(shared)
 
 
@@ -80,6 +91,7 @@ def test_an_expired_or_forged_cookie_is_refused(dashboard, page, people):
         conn.execute(text("UPDATE web_sessions SET expires_at = now() - interval '1 second'"))
     page.reload()
     _signed_out(page)
+    _cookie_gone(page)  # refused, and deleted from the browser
     assert "expired" in [d["reason"] for d in audit.recent("session.refused",
                                                            engine=people)["details"]]
 
@@ -88,5 +100,6 @@ def test_an_expired_or_forged_cookie_is_refused(dashboard, page, people):
                                "httpOnly": True}])
     page.goto(f"{dashboard}/overview")
     _signed_out(page)
+    _cookie_gone(page)
     assert "unknown" in [d["reason"] for d in audit.recent("session.refused",
                                                            engine=people)["details"]]
