@@ -250,3 +250,27 @@ def test_a_base_map_from_the_geocoding_reference_joins_each_streets_houses(db, t
     assert towns == {"Northtown": "town", "Southville": "town"}
     joining = frame[(frame["layer"] == "roads") & frame["name"].isna()].geometry.iloc[0]
     assert sorted(joining.coords) == [(-79.5, 41.5), (-79.0, 40.5)]
+
+
+def test_the_demo_world_gets_its_streets_and_towns_and_keeps_them_on_make_run(db, tmp_path):
+    from gcrm.demo import build_demo
+
+    result = build_demo(tmp_path / "demo", seed=5, accounts=800, states=("DE",), engine=db)
+    assert result.loaded["base map roads"] > 20 and result.loaded["base map places"] > 10
+    listed = basemap.basemaps(engine=db).set_index("name")
+    assert listed.loc["demo", "attribution"] == "gcrm demo world (generated)"
+    towns = basemap.features((-76, 38.4, -75, 39.9), layers=["places"], engine=db)
+    assert {"Dover", "Wilmington", "Newark"} <= set(towns["name"])
+    # A city-zoom tile of Dover's streets names them as the demo's addresses do.
+    with db.connect() as conn:
+        street, lon, lat = conn.execute(text(
+            "SELECT a.street, ST_X(a.geom), ST_Y(a.geom) FROM ref_addresses a "
+            "WHERE a.city = 'DOVER' ORDER BY a.id LIMIT 1")).one()
+    z, x, y = _tile_at(lon, lat, 14)
+    assert street.title() in _names(basemap.tile(z, x, y, engine=db), "roads")
+    # `make run` on a world loaded before base maps existed: `gcrm demo --if-empty` adds it.
+    with db.begin() as conn:
+        conn.execute(text("DELETE FROM basemaps"))
+    again = build_demo(tmp_path / "demo", seed=5, accounts=800, states=("DE",),
+                       if_empty=True, engine=db)
+    assert again.skipped and "demo" in set(basemap.basemaps(engine=db)["name"])
