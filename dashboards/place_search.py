@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboards import components, data, maps
 
+KINDS = {"place": "town", "postcode": "ZIP code", "zip": "ZIP code"}  # as people say them
 
 @dataclass(frozen=True)
 class Place:
@@ -83,5 +84,5 @@ def _place(row) -> Place:
     center, zoom = maps.view_of(extent)
     zoom = min(zoom, 15)
     bounds = components.snap(maps.bounds_at(center, zoom), zoom)
-    kind = {"place": "town", "postcode": "ZIP code", "zip": "ZIP code"}.get(row["kind"], row["kind"])
+    kind = KINDS.get(row["kind"], row["kind"])
     return Place(str(row["name"]), kind, bounds, center, zoom)
