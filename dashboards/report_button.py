@@ -20,6 +20,11 @@ def show(username: str, regions: Sequence[tuple[str, str]], period: str, measure
                   help="Open a region (click it on the map) to make its report.")
         return
     wanted = tuple(f"{level}:{code}" for level, code in regions)
+    refusal = data.report_refusal(username, wanted)
+    if refusal:
+        st.button("Report (PDF)", key=key, disabled=True, icon=":material/picture_as_pdf:",
+                  help=refusal)
+        return
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(code for _, code in regions))[:60]
     st.download_button(
         "Report (PDF)", key=key, icon=":material/picture_as_pdf:",

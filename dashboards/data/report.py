@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import streamlit as st
+
 from gcrm import report
 from gcrm.access import user_engine as engine_for
+from gcrm.errors import GcrmError
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def report_refusal(username: str, regions: tuple[str, ...]) -> str | None:
+    """Why ``username`` may not have the report of ``regions`` ('level:code'); None when
+    they may (checked before the button is offered, so a click never fails silently)."""
+    try:
+        report.check_regions(list(regions), engine=engine_for(username))
+    except GcrmError as exc:
+        return str(exc)
+    return None
 
 
 def report_pdf(username: str, regions: tuple[str, ...], period: str, measure: str) -> bytes:
@@ -14,4 +28,4 @@ def report_pdf(username: str, regions: tuple[str, ...], period: str, measure: st
                             engine=engine_for(username))
 
 
-__all__ = ["report_pdf"]
+__all__ = ["report_pdf", "report_refusal"]

@@ -10,8 +10,8 @@ matplotlib and GeoPandas into a PDF or PNG, audited.
 See docs/report.md.
 """
 
-from gcrm.report.content import KPI_MEASURES, Page, read_pages
+from gcrm.report.content import KPI_MEASURES, Page, check_regions, read_pages
 from gcrm.report.export import ReportResult, pdf_bytes, png_bytes, write
 
-__all__ = ["KPI_MEASURES", "Page", "ReportResult", "pdf_bytes", "png_bytes", "read_pages",
-           "write"]
+__all__ = ["KPI_MEASURES", "Page", "ReportResult", "check_regions", "pdf_bytes", "png_bytes",
+           "read_pages", "write"]

@@ -77,10 +77,8 @@ def read_pages(regions: Sequence[str], *, period, measure: str = "revenue",
     months = periods.month_range(period, get_settings().fiscal_year_start)
     name = ("..".join(str(p) for p in period) if isinstance(period, (tuple, list))
             else str(period).strip())
+    refs = check_regions(regions, level=level, engine=engine)
     with engine.connect() as conn:
-        refs = [scope.resolve(conn, given, level) for given in regions]
-        for ref in refs:
-            scope.check(conn, ref)
         subs = [scope.sub_level(conn, ref.level, by) for ref in refs]
     pages = []
     for i, (ref, sub) in enumerate(zip(refs, subs, strict=True)):
@@ -90,6 +88,17 @@ def read_pages(regions: Sequence[str], *, period, measure: str = "revenue",
     if progress:
         progress("Reading", len(refs), len(refs))
     return pages
+
+
+def check_regions(regions: Sequence[str], *, level: str | None = None,
+                  engine: Engine | None = None) -> list[RegionRef]:
+    """The regions, when the user of ``engine`` may have their report; else the error
+    (InvalidInput: no such region; PermissionDenied: outside a manager's regions)."""
+    with (engine or get_engine()).connect() as conn:
+        refs = [scope.resolve(conn, given, level) for given in regions]
+        for ref in refs:
+            scope.check(conn, ref)
+    return refs
 
 
 def _page(ref: RegionRef, sub: str | None, period, name: str, months, measure: str,

@@ -83,6 +83,9 @@ def test_a_manager_gets_their_own_region_and_the_top_level_asks_for_one(built):
     name, pdf = _download(at)
     assert name == "gcrm-report-N-2026-Q1.pdf"
     assert "figures as nora may see them" in _text(pdf) and "South" not in _text(pdf)
+    at = _overview("nora", region="state:S")  # a link to a region outside hers
+    (button,) = [b for b in at.button if b.label == "Report (PDF)"]
+    assert button.disabled and "outside your regions (state:N)" in button.help
     at = _overview("ada")  # two states, none open: nothing to report yet
     (button,) = [b for b in at.button if b.label == "Report (PDF)"]
     assert button.disabled and "Open a region" in button.help
