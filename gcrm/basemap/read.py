@@ -73,7 +73,7 @@ def _read_osm(path: Path) -> list[gpd.GeoDataFrame]:
             return pyogrio.read_dataframe(path, layer=name, columns=columns, where=where)
         except Exception as error:  # noqa: BLE001 - any reader error is the file's problem
             raise InvalidInput(f"Cannot read {path.name} as an OpenStreetMap extract "
-                               f"(layer {name}): {error}") from None
+                               f"(layer {name}): {_reason(error)}") from None
 
     frames = []
     points = layer("points", ["name", "place", "other_tags"], "place IS NOT NULL")
@@ -106,7 +106,7 @@ def _read_layers(path: Path) -> list[gpd.GeoDataFrame]:
         names = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as error:  # noqa: BLE001
         raise InvalidInput(f"Cannot read {path.name} as a vector file (GeoPackage, "
-                           f"GeoJSON, OpenStreetMap .osm.pbf ...): {error}") from None
+                           f"GeoJSON, OpenStreetMap .osm.pbf ...): {_reason(error)}") from None
     frames = []
     for name in names:
         try:
@@ -142,6 +142,11 @@ def _read_layers(path: Path) -> list[gpd.GeoDataFrame]:
                 "waterway).")
         frames.append(_frame(gdf, value, _kind(gdf, columns, value), population=population))
     return frames
+
+
+def _reason(error: Exception) -> str:
+    """GDAL's message without its advice on driver prefixes (gcrm picks the driver)."""
+    return str(error).split("; It might help")[0].rstrip(".; ") + "."
 
 
 def _osm_attribution(path: Path) -> str | None:

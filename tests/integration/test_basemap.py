@@ -274,3 +274,24 @@ def test_the_demo_world_gets_its_streets_and_towns_and_keeps_them_on_make_run(db
     again = build_demo(tmp_path / "demo", seed=5, accounts=800, states=("DE",),
                        if_empty=True, engine=db)
     assert again.skipped and "demo" in set(basemap.basemaps(engine=db)["name"])
+
+
+def test_the_command_line_loads_lists_and_refuses(use_database, db, osm_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from gcrm.cli import app
+
+    runner = CliRunner()
+    loaded = runner.invoke(app, ["basemap", "load", str(osm_file), "--name", "testville"])
+    assert loaded.exit_code == 0, loaded.output
+    assert ("Loaded base map 'testville' from testville.osm: 1 buildings, 1 places, "
+            "2 roads, 1 water.") in " ".join(loaded.output.split())
+    listed = runner.invoke(app, ["basemap", "list"])
+    assert listed.exit_code == 0 and "testville" in listed.output
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"not an extract")
+    refused = runner.invoke(app, ["basemap", "load", str(bad), "--name", "testville"])
+    assert refused.exit_code == 1
+    assert "Cannot read bad.osm.pbf as an OpenStreetMap extract" in " ".join(
+        refused.output.split())
+    assert "Traceback" not in refused.output
