@@ -35,8 +35,9 @@ def main() -> None:
     catalogue = data.measure_catalogue()
     measure, period, scheme = _controls(catalogue, periods)
     current = _current_region(user, boundary)
-    _breadcrumb(name, current, _roots(user))
-    report_button.show(name, [current] if current else _roots(user), period, measure)
+    with st.container(horizontal=True, vertical_alignment="center"):  # crumbs, then Report
+        _breadcrumb(name, current, _roots(user))
+        report_button.show(name, [current] if current else _roots(user), period, measure)
     try:
         _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme)
     except data.GcrmError as exc:
