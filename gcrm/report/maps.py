@@ -70,7 +70,7 @@ def _over(ax: Axes, base: gpd.GeoDataFrame, span: float) -> None:
     places = base[(base["layer"] == "places") & (base.geom_type == "Point")]
     if len(places):
         ranked = places.assign(rank=places["kind"].map(
-            {"city": 0, "town": 1}).fillna(2)).sort_values("rank")
+            {"city": 0, "town": 1}).fillna(2)).sort_values(["rank", "name"])
         ranked = ranked[(ranked["rank"] < 2) & ranked["name"].notna()]
         shown: list = []
         for point, name in zip(ranked.geometry, ranked["name"], strict=True):

@@ -3,6 +3,7 @@ from the geocoding reference) is drawn under the choropleth: the towns are named
 page, and the figures are the cube's as the manager who asked."""
 
 import io
+from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import create_engine
@@ -10,6 +11,8 @@ from sqlalchemy import create_engine
 from gcrm import basemap, cube, report
 from gcrm.access import users
 from gcrm.demo import build_demo
+
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 
 
 def test_a_demo_state_report_draws_its_towns_and_the_cubes_figures(db, tmp_path):
@@ -20,6 +23,11 @@ def test_a_demo_state_report_draws_its_towns_and_the_cubes_figures(db, tmp_path)
     as_dora = create_engine(db.url, connect_args={"options": f"-c role={dora.pg_role}"})
     try:
         data = report.pdf_bytes(["state:DE"], period="2026-Q2", user="dora", engine=as_dora)
+        # The same page as an image, kept under test-artifacts/ for people to look at.
+        (image,) = report.png_bytes(["state:DE"], period="2026-Q2", user="dora",
+                                    engine=as_dora)
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "report-demo-state.png").write_bytes(image)
         seen = cube.query(["revenue", "customers"], level="state", where={"state": "DE"},
                           period="2026-Q2", engine=as_dora).iloc[0]
     finally:
