@@ -66,11 +66,12 @@ def tile_sql(query: str, z: int, x: int, y: int) -> str:
 # A tile's work is a few milliseconds: starting parallel workers would cost far more.
 NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
 
-# Street names at street zoom: a point on each named road, for a label.
+# Street names at street zoom: one label a street and tile, at the middle of its longest
+# piece there (OpenStreetMap splits a street into many ways).
 NAME_ZOOM = 15
 _ROAD_NAMES = f"""
 (SELECT ST_AsMVT(t, 'road_names', 4096, 'geom') FROM (
-    SELECT f.kind, f.name,
+    SELECT DISTINCT ON (f.name) f.kind, f.name,
            ST_AsMVTGeom(ST_Transform(CASE WHEN GeometryType(f.geom) = 'LINESTRING'
                                              THEN ST_LineInterpolatePoint(f.geom, 0.5)
                                              ELSE ST_PointOnSurface(f.geom) END, 3857),
@@ -79,6 +80,7 @@ _ROAD_NAMES = f"""
     WHERE :z >= {NAME_ZOOM} AND f.layer = 'roads' AND f.name IS NOT NULL
       AND f.min_zoom <= :z
       AND f.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.125), 4326)
+    ORDER BY f.name, ST_Length(f.geom) DESC  -- one label a street: its longest piece
 ) t WHERE t.geom IS NOT NULL)"""
 
 
