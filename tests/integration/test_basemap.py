@@ -94,6 +94,12 @@ def test_real_osm_roads_load_and_a_city_tile_holds_their_names(db):
     kinds = {f["properties"]["kind"] for f in
              mapbox_vector_tile.decode(basemap.tile(z, x, y, engine=db))["roads"]["features"]}
     assert "residential" not in kinds and kinds & {"motorway", "trunk", "primary"}
+    # At street zoom each street is named once a tile, however many ways it is cut into.
+    z, x, y = _tile_at(-122.1141, 37.3795, 16)
+    labels = [f["properties"]["name"] for f in
+              mapbox_vector_tile.decode(basemap.tile(z, x, y, engine=db))["road_names"]
+              ["features"]]
+    assert "Main Street" in labels and len(labels) == len(set(labels))
     # The same roads for a report: features in a box, by layer.
     frame = basemap.features((-122.12, 37.37, -122.10, 37.39), layers=["roads"], engine=db)
     assert list(frame.columns) == ["layer", "kind", "name", "geometry"]
