@@ -21,12 +21,14 @@ WORSE_WHEN_UP = {"churn_rate", "churned_customers", "complaints", "service_cases
 @dataclass(frozen=True)
 class Moved:
     """Where the user left a viewport map (bounds snapped to a grid, so nearby views share
-    a cache entry), or the account they clicked."""
+    a cache entry), the account they clicked, or the counted cell they clicked (its
+    point, to zoom into)."""
 
     bounds: tuple[float, float, float, float]  # west, south, east, north
     zoom: int
     center: tuple[float, float]
     account_id: int | None = None
+    cell: tuple[float, float] | None = None  # lat, lon of a cluster clicked
 
 
 @dataclass(frozen=True)
@@ -86,22 +88,27 @@ def viewport_map(m: folium.Map, layer: folium.FeatureGroup, *, key: str,
                  center: tuple[float, float], zoom: int, height: int = 560) -> Moved | None:
     """A map whose data layer is replaced, not the map, when the view changes: the base map
     keeps its key, centre and zoom, and only ``layer`` is sent again. Returns the view the
-    user moved to, or the account they clicked (its tooltip ends with ``#id``)."""
+    user moved to, the account they clicked (its tooltip ends with ``#id``) or the counted
+    cell they clicked (any other tooltip: its point)."""
     output = st_folium(m, key=key, height=height, use_container_width=True,
                        center=center, zoom=zoom, feature_group_to_add=layer,
                        returned_objects=["bounds", "zoom", "center",
-                                         "last_object_clicked_tooltip"])
+                                         "last_object_clicked_tooltip",
+                                         "last_object_clicked"])
     if not output or not output.get("bounds"):
         return None
     tooltip = output.get("last_object_clicked_tooltip") or ""
     clicked = re.search(r"#(\d+)$", tooltip.strip())
+    point = output.get("last_object_clicked") or {}
+    cell = ((float(point["lat"]), float(point["lng"]))
+            if tooltip and not clicked and "lat" in point and "lng" in point else None)
     b = output["bounds"]
     zoom = int(output.get("zoom") or zoom)
     middle = output.get("center") or {}
     return Moved(snap((b["_southWest"]["lng"], b["_southWest"]["lat"], b["_northEast"]["lng"],
                        b["_northEast"]["lat"]), zoom), zoom,
                  (middle.get("lat", center[0]), middle.get("lng", center[1])),
-                 int(clicked.group(1)) if clicked else None)
+                 int(clicked.group(1)) if clicked else None, cell)
 
 
 def snap(bounds: tuple[float, float, float, float], zoom: int) -> tuple[float, ...]:

@@ -206,8 +206,32 @@ def _legend_control(title: str, rows: list[tuple[str, str]], *, position: str,
     return element
 
 
+class _SteadyFocus(MacroElement):
+    """Leaflet focuses the map on a click (for its arrow keys), and a browser then scrolls
+    the page to show the whole map frame: on a map cut by the bottom of the window the
+    page jumped between pressing and releasing the mouse, and the click missed what it
+    aimed at. The map still takes focus, without scrolling anything."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (container) {
+            var focus = container.focus;
+            container.focus = function () { focus.call(container, {preventScroll: true}); };
+        })({{ this._parent.get_name() }}.getContainer());
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "SteadyFocus"
+
+
 def offline(m: folium.Map) -> folium.Map:
-    """Point every asset of ``m`` and its plugins at the app's own copies."""
+    """Point every asset of ``m`` and its plugins at the app's own copies (and keep the
+    page still when the map is clicked: ``_SteadyFocus``)."""
+    if isinstance(m, folium.Map) and not any(isinstance(c, _SteadyFocus)
+                                             for c in m._children.values()):
+        _SteadyFocus().add_to(m)
     for element in _walk(m):
         js = getattr(element, "default_js", None)
         css = getattr(element, "default_css", None)
@@ -259,30 +283,24 @@ class _Dots(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         {{ this.rows }}.forEach(function (r) {
-            var dot = L.circleMarker([r[0], r[1]], {radius: r[2], weight: 1, color: r[3],
-                                                    fillColor: r[4], fillOpacity: r[5],
-                                                    className: r[7] || ''})
+            L.circleMarker([r[0], r[1]], {radius: r[2], weight: 1, color: r[3],
+                                          fillColor: r[4], fillOpacity: r[5],
+                                          className: r[7] || ''})
              .bindTooltip(r[6]).addTo({{ this._parent.get_name() }});
-            {% if this.zoom_on_click %}
-            dot.on('click', function (e) {  // a cluster: zoom into it
-                var map = e.target._map;
-                if (map) { map.setView(e.latlng, Math.min(map.getZoom() + 2, 18)); }
-            });
-            {% endif %}
         });
         {% endmacro %}
     """)
 
-    def __init__(self, rows: list[list], *, zoom_on_click: bool = False):
+    def __init__(self, rows: list[list]):
         super().__init__()
         self._name = "Dots"
         self.rows = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
-        self.zoom_on_click = zoom_on_click
 
 
 def account_layer(kind: str, frame: pd.DataFrame) -> folium.FeatureGroup:
     """The accounts of a view as one layer: a circle per cell sized by its count, counting
-    every status ('clusters'; a click zooms into it), or a dot per account coloured by
+    every status ('clusters'; a click on one comes back to the page, which zooms into it:
+    ``dashboards.components.viewport_map``), or a dot per account coloured by
     status ('accounts'), customers drawn first, prospects then churned accounts smaller on
     top, so none hides another. Each tooltip says what it is (an account's ends with its
     id, which a click sends back); each dot's class names its status
@@ -301,7 +319,7 @@ def account_layer(kind: str, frame: pd.DataFrame) -> folium.FeatureGroup:
                                              frame["customers"].tolist(),
                                              frame["prospects"].tolist(), churned.tolist(),
                                              strict=True)]
-        _Dots(rows, zoom_on_click=True).add_to(layer)
+        _Dots(rows).add_to(layer)
         return layer
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     ordered = frame.iloc[frame["status"].map(rank).fillna(len(rank)).argsort(kind="stable")]

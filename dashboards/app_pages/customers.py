@@ -46,18 +46,43 @@ def main() -> None:
         moved = components.viewport_map(base, maps.account_layer(view.kind, view.frame),
                                         key="customers-map", center=state["center"],
                                         zoom=state["zoom"])
-        if moved is not None and moved.account_id != state.get("clicked"):
-            state["clicked"] = moved.account_id  # a new click (the map repeats the last)
+        if moved is not None and moved.cell is not None and moved.cell != state.get("cell"):
+            state.update(cell=moved.cell, clicked=None)  # a counted cell: zoom into it
+            _go(state, moved.cell, min(moved.zoom + 2, 18))
+            # The map may still report the view it had when clicked: not where to go back.
+            state["arriving"] = (state["zoom"], 2)
+            st.rerun()
+        elif moved is not None and moved.account_id != state.get("clicked"):
+            state.update(clicked=moved.account_id, cell=None)  # a new click (the map
+            # repeats the last one on every run)
             if moved.account_id is not None:
                 st.query_params["account"] = str(moved.account_id)
-        elif moved is not None and (moved.bounds, moved.zoom) != (state["bounds"],
-                                                                   state["zoom"]):
+        elif moved is not None and _arrived(state, moved) and (
+                moved.bounds, moved.zoom) != (state["bounds"], state["zoom"]):
             state.update(bounds=moved.bounds, zoom=moved.zoom, center=moved.center)
             lat, lon = moved.center
             st.query_params["at"] = f"{lat:.5f},{lon:.5f},{moved.zoom}"
             st.rerun()
     with right:
         _open_account(name, view)
+
+
+def _arrived(state: dict, moved) -> bool:
+    """False for a report of the view the map had before the page moved it (at most two
+    such reports are set aside; then the map's own view wins again)."""
+    zoom, left = state.get("arriving") or (None, 0)
+    if zoom is None or moved.zoom == zoom or left <= 0:
+        state["arriving"] = None
+        return True
+    state["arriving"] = (zoom, left - 1)
+    return False
+
+
+def _go(state: dict, center: tuple[float, float], zoom: int) -> None:
+    """Move the map to ``center`` at ``zoom`` (and say so in the URL)."""
+    state.update(bounds=components.snap(maps.bounds_at(center, zoom), zoom), zoom=zoom,
+                 center=center)
+    st.query_params["at"] = f"{center[0]:.5f},{center[1]:.5f},{zoom}"
 
 
 def _start(extent) -> dict:

@@ -105,3 +105,18 @@ def test_a_managers_map_opens_on_their_region_and_filters_list_only_what_they_ma
     assert _options(at, "acc_region") == ["all you may see", "state:N", "state:S",
                                           "county:N1", "county:N2", "county:S1"]
     assert _options(at, "acc_owner") == ["anyone", "Rhea North", "Sol South"]
+
+
+def test_the_history_shows_no_internal_ids_and_no_time_zones(ids):
+    at = _customers("ada", account=str(ids["A1"]))
+    assert not at.exception
+    orders, cases, contacts, profile = (frame.value for frame in at.dataframe[0:4])
+    for frame in (orders, cases, contacts):
+        assert "id" not in frame.columns and not [c for c in frame if c.endswith("_id")]
+    assert cases["opened_at"].tolist() == ["2026-01-11 09:00"]  # no "+00:00"
+    assert orders["order_date"].tolist() == ["2026-02-10", "2026-01-10"]
+    fields = dict(profile.values.tolist())
+    assert "id" not in fields and "owner_id" not in fields
+    assert "+00:00" not in " ".join(str(v) for v in fields.values())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Revenue"] == "$150.00" and metrics["Orders"] == "2"

@@ -30,7 +30,8 @@ def test_zoomed_in_accounts_open_their_history_and_zoomed_out_they_are_counted(
         dashboard, page):
     # A shared link to the page at Annabel's street.
     _open_link(page, f"{dashboard}/customers?at=41.5,-79.5,13", "ada", "admin password 1")
-    expect(page.get_by_role("heading", name="Customers & prospects")).to_be_visible()
+    expect(page.get_by_role("heading", name="Customers & prospects")).to_be_visible(
+        timeout=30_000)
     expect(page.get_by_text("1 account in view. Click one to open its history.")).to_be_visible()
     dots = _map(page).locator("path.leaflet-interactive:not([fill='none'])")  # not outlines
     expect(dots).to_have_count(1)
@@ -73,7 +74,8 @@ def _zoom(url: str) -> int | None:
 
 def _sign_in_to_customers(page, dashboard):
     _open_link(page, f"{dashboard}/customers", "ada", "admin password 1")
-    expect(page.get_by_role("heading", name="Customers & prospects")).to_be_visible()
+    expect(page.get_by_role("heading", name="Customers & prospects")).to_be_visible(
+        timeout=30_000)
 
 
 def test_a_cluster_counts_every_status_and_a_click_zooms_into_it(dashboard, page):
@@ -86,18 +88,19 @@ def test_a_cluster_counts_every_status_and_a_click_zooms_into_it(dashboard, page
         expect(legend).to_contain_text(status)
     clusters = _map(page).locator("path.gcrm-cluster")
     expect(clusters.first).to_be_visible()
-    clusters.first.hover()
-    tooltip = _map(page).locator(".leaflet-tooltip")
-    expect(tooltip).to_contain_text("customer")
-    expect(tooltip).to_contain_text("prospects")
-    expect(tooltip).to_contain_text("churned")
     start = _zoom(page.url) or 8  # the whole small world opens at zoom 8
-    clusters.first.click(force=True)  # into the cell: the map zooms in by two
+    clusters.first.click()  # into the cell: the map zooms in by two
     page.wait_for_function("""z => {
         const at = new URLSearchParams(location.search).get('at');
         return at !== null && Number(at.split(',')[2]) > z;
     }""", arg=start, timeout=30_000)
     assert _zoom(page.url) >= start + 2
+    settled(page)
+    clusters.first.hover()  # a cell's tooltip counts every status
+    tooltip = _map(page).locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text("customer")
+    expect(tooltip).to_contain_text("prospects")
+    expect(tooltip).to_contain_text("churned")
     screenshot(page, "customers-cluster-zoomed")
     assert page.blocked == []
 
@@ -119,12 +122,15 @@ def test_prospects_and_churned_accounts_are_not_hidden_under_customers(dashboard
     expect(drawn.locator("path.gcrm-customer")).to_have_count(2)
     expect(drawn.locator("path.gcrm-prospect")).to_have_count(1)
     expect(drawn.locator("path.gcrm-churned")).to_have_count(1)
+    settled(page)
     # On the shared spot both colours show: the prospect on top, the customer's ring around.
-    seen = page.frame_locator("iframe[title*='st_folium']").locator("body").evaluate("""() => {
-        const p = document.querySelector('path.gcrm-prospect').getBoundingClientRect();
-        const x = p.left + p.width / 2, y = p.top + p.height / 2;
+    spot = drawn.locator("path.gcrm-prospect")
+    spot.scroll_into_view_if_needed()
+    seen = spot.evaluate("""p => {
+        const r = p.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
         const at = (dx) => document.elementFromPoint(x + dx, y).getAttribute('class');
-        return [at(0), at(p.width / 2 + 1)];
+        return [at(0), at(r.width / 2 + 1)];
     }""")
     assert "gcrm-prospect" in seen[0] and "gcrm-customer" in seen[1], seen
     screenshot(page, "customers-statuses")
