@@ -60,7 +60,10 @@ def _loads(loads: pd.DataFrame) -> None:
     # The run number stays (the rejected rows below are picked by it); dates lose "+00:00".
     st.dataframe(formatting.for_people(loads, keep=("run_id",)),
                  hide_index=True, width="stretch",
-                 column_config={"run_id": st.column_config.NumberColumn("run", format="%d")})
+                 column_config={"run_id": st.column_config.NumberColumn("run", format="%d"),
+                                **{c: st.column_config.NumberColumn(c, format="localized")
+                                   for c in ("read", "inserted", "updated", "unchanged",
+                                             "rejected")}})
 
 
 def _precision(mix: pd.DataFrame) -> None:
