@@ -48,9 +48,11 @@ def kpi_cards(row: pd.Series, catalogue: pd.DataFrame, measures: tuple[str, ...]
         for measure in measures:
             unit = units[measure]
             delta = formatting.change(row.get(measure), row.get(f"{measure}_previous"), unit)
+            flat = formatting.is_flat(delta)
             st.metric(formatting.label(measure), formatting.value(row.get(measure), unit),
-                      delta=delta, width="content",
-                      delta_color="inverse" if measure in WORSE_WHEN_UP else "normal",
+                      delta=delta, width="content", delta_arrow="off" if flat else "auto",
+                      delta_color="off" if flat else (
+                          "inverse" if measure in WORSE_WHEN_UP else "normal"),
                       help="Change against the previous period of the same length"
                            + (" in percentage points." if unit == "share" else "."))
 

@@ -100,10 +100,17 @@ def change(x, previous, unit: str) -> str | None:
         return None
     x, previous = float(x), float(previous)
     if unit == "share":
-        return f"{(x - previous) * 100:+.1f} pp"
-    if previous == 0:
+        shown = f"{(x - previous) * 100:+.1f} pp"
+    elif previous == 0:
         return None
-    return f"{(x - previous) / abs(previous):+.1%}"
+    else:
+        shown = f"{(x - previous) / abs(previous):+.1%}"
+    return shown.replace("+0.0", "0.0").replace("-0.0", "0.0")  # flat: no sign
+
+
+def is_flat(shown: str | None) -> bool:
+    """Whether a change written by :func:`change` is none at all ("0.0%", "0.0 pp")."""
+    return bool(shown) and shown.startswith("0.0")
 
 
 def when(x, *, time: bool | None = None) -> str:

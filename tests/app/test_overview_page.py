@@ -116,6 +116,6 @@ def test_kpi_cards_read_in_full_with_a_rate_change_in_percentage_points():
     at = AppTest.from_function(cards).run()
     assert not at.exception
     shown = {m.label: (m.value, m.delta) for m in at.metric}
-    assert shown == {"Revenue": ("$4,008,743", "+10.0%"), "Customers": ("13", "+0.0%"),
+    assert shown == {"Revenue": ("$4,008,743", "+10.0%"), "Customers": ("13", "0.0%"),
                      "Churn rate": ("3.1%", "+0.7 pp"),
                      "Average satisfaction": ("3.55", "")}  # nothing to compare

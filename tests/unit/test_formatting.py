@@ -35,6 +35,10 @@ def test_a_rate_changes_in_percentage_points_other_measures_in_percent():
     assert formatting.change(110.0, 100.0, "currency") == "+10.0%"
     assert formatting.change(5, 0, "customers") is None  # nothing to compare with
     assert formatting.change(5, None, "customers") is None
+    # No change reads as none, without a sign (an arrow would say it went up).
+    assert formatting.change(0.0241, 0.0240, "share") == "0.0 pp"
+    assert formatting.change(13, 13, "customers") == "0.0%"
+    assert formatting.is_flat("0.0 pp") and not formatting.is_flat("+0.7 pp")
 
 
 def test_dates_have_no_time_zone():
