@@ -109,6 +109,8 @@ def _outline_level(name: str) -> str:
 
 def _filters(name: str) -> tuple[dict, str | None]:
     options = data.account_filter_options(name)
+    region_names = dict(zip(options["region"], options.get("region_name", options["region"]),
+                            strict=True))
     a, b, c, d, e = st.columns(5)
     chosen = {
         "status": a.selectbox("Status", ["", *STATUSES], key="acc_status",
@@ -118,10 +120,18 @@ def _filters(name: str) -> tuple[dict, str | None]:
         "owner": c.selectbox("Owner", ["", *options["owner"]], key="acc_owner",
                              format_func=lambda s: s or "anyone"),
         "region": d.selectbox("Region", ["", *options["region"]], key="acc_region",
-                              format_func=lambda s: s or "all you may see"),
+                              format_func=lambda s: _region_label(s, region_names)),
     }
     search = e.text_input("Search name or id", max_chars=80, key="acc_search").strip()
     return {k: v for k, v in chosen.items() if v}, search or None
+
+
+def _region_label(code: str, names: dict[str, str]) -> str:
+    """"New Castle County (county)" for ``county:DE-NEW_CASTLE``; the empty choice: all."""
+    if not code:
+        return "all you may see"
+    level = code.split(":", 1)[0]
+    return f"{names.get(code, code)} ({level})"
 
 
 def _caption(view, search: str | None) -> None:

@@ -94,7 +94,8 @@ WITH RECURSIVE tree AS (
     UNION
     SELECT r.id FROM regions r JOIN tree t ON r.parent_id = t.id
 )
-SELECT r.level || ':' || r.code FROM regions r JOIN region_levels l ON l.name = r.level
+SELECT r.level || ':' || r.code AS code, coalesce(r.name, r.code) AS name
+FROM regions r JOIN region_levels l ON l.name = r.level
 WHERE l.kind <> 'h3'
   AND (coalesce(gcrm_sees_all_accounts(), false) OR r.id IN (SELECT id FROM tree))
 ORDER BY l.depth, r.code

@@ -78,13 +78,15 @@ def in_view(bbox: tuple[float, float, float, float], zoom: int, *,
 def known_values(*, engine: Engine | None = None) -> dict[str, list[str]]:
     """What the filters offer the signed-in user: statuses, segments, the owners (reps) of
     accounts they may see, and the regions they may see accounts in (``level:code``; a
-    manager's own regions and those inside them)."""
+    manager's own regions and those inside them) with their names (``region_name``, in
+    the same order)."""
     with (engine or get_engine()).connect() as conn:
+        regions = conn.execute(text(sql.VISIBLE_REGION_CODES)).all()
         return {"status": list(STATUSES),
                 "segment": [str(v) for v in conn.execute(text(sql.SEGMENTS)).scalars()],
                 "owner": [str(v) for v in conn.execute(text(sql.VISIBLE_OWNERS)).scalars()],
-                "region": [str(v) for v in
-                           conn.execute(text(sql.VISIBLE_REGION_CODES)).scalars()]}
+                "region": [str(r.code) for r in regions],
+                "region_name": [str(r.name) for r in regions]}
 
 
 def extent(*, engine: Engine | None = None) -> tuple[float, float, float, float] | None:

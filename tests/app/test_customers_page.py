@@ -99,11 +99,12 @@ def test_a_managers_map_opens_on_their_region_and_filters_list_only_what_they_ma
     assert not at.exception
     (lat, lon), _ = at.session_state["customers_view"]["start"]
     assert (lat, lon) == (40.5, -79.0)  # S1's centre (both states': 41.0, -79.0)
-    assert _options(at, "acc_region") == ["all you may see", "county:S1"]
+    assert _options(at, "acc_region") == ["all you may see", "South (county)"]
     assert _options(at, "acc_owner") == ["anyone", "Sol South"]
     at = _customers("ada")  # an admin sees every region and owner
-    assert _options(at, "acc_region") == ["all you may see", "state:N", "state:S",
-                                          "county:N1", "county:N2", "county:S1"]
+    assert _options(at, "acc_region") == [
+        "all you may see", "North (state)", "South (state)", "North-West (county)",
+        "North-East (county)", "South (county)"]
     assert _options(at, "acc_owner") == ["anyone", "Rhea North", "Sol South"]
 
 
