@@ -92,9 +92,9 @@ def test_a_managers_map_opens_on_their_region_and_filters_list_only_what_they_ma
     with people.begin() as conn:  # Rhea owns the North's accounts, Sol the South's
         conn.execute(text("INSERT INTO reps (external_id, name) VALUES ('R1', 'Rhea North'), "
                           "('R2', 'Sol South')"))
-        conn.execute(text("UPDATE accounts SET owner_rep_id = (SELECT id FROM reps WHERE "
-                          "external_id = CASE WHEN external_id IN ('A1', 'A2') THEN 'R1' "
-                          "ELSE 'R2' END)"))
+        conn.execute(text("UPDATE accounts a SET owner_rep_id = (SELECT r.id FROM reps r "
+                          "WHERE r.external_id = CASE WHEN a.external_id IN ('A1', 'A2') "
+                          "THEN 'R1' ELSE 'R2' END)"))
     at = _customers("sam")  # county S1
     assert not at.exception
     (lat, lon), _ = at.session_state["customers_view"]["start"]

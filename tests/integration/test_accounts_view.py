@@ -189,3 +189,42 @@ def test_roles_that_see_every_account_reach_the_spatial_index(as_user, username,
             "EXPLAIN SELECT id FROM accounts "
             "WHERE geom && ST_MakeEnvelope(-80, 41, -79, 42, 4326)")).scalars())
     assert ("idx_accounts_geom" in plan) is indexed, plan
+
+
+def test_every_cell_counts_customers_prospects_and_churned_from_the_cube_or_live(
+        people, as_user):
+    """A4 is churned: a cell's three statuses add up to its count, whichever way counted."""
+    squares = accounts.in_view(WORLD, 6, engine=as_user("ada")).frame  # no H3 grid yet
+    assert squares["churned"].sum() == 1 and squares["count"].sum() == 4
+    for live in (False, True):
+        if not live:
+            build_grid([5, 7], engine=people)
+            regions.assign(engine=people)
+            cube.build(engine=people)
+        else:
+            with people.begin() as conn:
+                conn.execute(text("DELETE FROM cube_accounts"))
+        frame = accounts.in_view(WORLD, 7, engine=as_user("ada")).frame
+        assert (frame["customers"] + frame["prospects"] + frame["churned"]
+                == frame["count"]).all()
+        assert (frame["churned"].sum(), frame["customers"].sum()) == (1, 3)
+
+
+def test_a_manager_starts_on_their_regions_and_is_offered_only_what_they_may_see(
+        as_user, people):
+    with people.begin() as conn:
+        conn.execute(text("INSERT INTO reps (external_id, name) VALUES ('R1', 'Rhea North'), "
+                          "('R2', 'Sol South')"))
+        conn.execute(text("UPDATE accounts a SET owner_rep_id = (SELECT r.id FROM reps r "
+                          "WHERE r.external_id = CASE WHEN a.external_id IN ('A1', 'A2') "
+                          "THEN 'R1' ELSE 'R2' END)"))
+    assert accounts.extent(engine=as_user("ada")) == (-80.0, 40.0, -78.0, 42.0)
+    assert accounts.extent(engine=as_user("sam")) == (-80.0, 40.0, -78.0, 41.0)  # S1
+    assert accounts.extent(engine=as_user("nora")) == (-80.0, 41.0, -78.0, 42.0)  # N
+    sam, nora = (accounts.known_values(engine=as_user(u)) for u in ("sam", "nora"))
+    assert (sam["region"], sam["owner"]) == (["county:S1"], ["Sol South"])
+    assert nora["region"] == ["state:N", "county:N1", "county:N2"]
+    assert nora["region_name"] == ["North", "North-West", "North-East"]
+    assert nora["owner"] == ["Rhea North"]
+    assert accounts.known_values(engine=as_user("pat"))["owner"] == ["Rhea North",
+                                                                    "Sol South"]
