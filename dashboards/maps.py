@@ -39,7 +39,6 @@ UNUSED = {"awesome_markers", "glyphicons_css", "awesome_markers_font_css",
 # ColorBrewer YlGnBu: sequential and safe for colour-blind readers (and in greyscale).
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494", "#081d58")
 NO_DATA = "#d9d9d9"
-UNIT_LABELS = {"currency": "$", "share": "%"}
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "NaturalBreaks",
            "equal_interval": "EqualInterval"}
 
