@@ -84,6 +84,8 @@ STEPS = (
          what="territory design vs PySAL spopt (3,109 counties, 50 territories)"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
+    Step("ux_timings", ("--repeat", "5"), on_world=True,
+         what="click to settled page in Chromium: design, move, open a customer, measure"),
 )
 
 

@@ -39,6 +39,23 @@ class Click:
     name: str
 
 
+def url_selectbox(container, label: str, options: list, *, key: str, param: str, default,
+                  **kwargs):
+    """A selectbox whose value lives in session state under ``key`` and in the URL's
+    ``param``. Bound to session state, the widget keeps one identity across reruns, so a
+    choice is never lost to a run that was already under way (an unkeyed box whose
+    ``index`` follows the URL is a new widget each time the URL changes, and the old one
+    can answer a click); the URL still opens a shared link on the same view."""
+    wanted = st.query_params.get(param)
+    written = st.session_state.get(f"{key}__url")
+    if st.session_state.get(key) not in options or (wanted in options and wanted != written):
+        st.session_state[key] = wanted if wanted in options else default
+    value = container.selectbox(label, options, key=key, **kwargs)
+    st.query_params[param] = value
+    st.session_state[f"{key}__url"] = value
+    return value
+
+
 def kpi_cards(row: pd.Series, catalogue: pd.DataFrame, measures: tuple[str, ...]) -> None:
     """One card per measure: the value in full ($4,008,743; 1,446) and its change against
     the previous period (a rate's in percentage points). The cards take the width their

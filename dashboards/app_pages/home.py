@@ -42,11 +42,10 @@ def _manager(user: dict) -> None:
         st.info("The regional cube has not been built yet: the operator builds it with "
                 "`gcrm cube build` after loading data.")
         return
-    default = data.home_period(periods, st.query_params.get("period"))
-    period = st.columns([1, 3])[0].selectbox(
-        "Period", periods, index=periods.index(default),
+    period = components.url_selectbox(
+        st.columns([1, 3])[0], "Period", periods, key="home_period", param="period",
+        default=data.home_period(periods, None),
         help="Compared with the period of the same length before it.")
-    st.query_params["period"] = period
     level, codes = own
     units = data.measure_catalogue().set_index("name")["unit"]
     kpis = data.region_kpis(name, level, codes, period)

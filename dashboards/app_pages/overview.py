@@ -45,19 +45,18 @@ def main() -> None:
 
 
 def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, str]:
-    params = st.query_params
     names = list(catalogue["name"])
     left, middle, right = st.columns([2, 1, 1])
-    measure = left.selectbox(
-        "Measure", names, index=_index(names, params.get("measure"), "revenue"),
+    measure = components.url_selectbox(
+        left, "Measure", names, key="ov_measure", param="measure", default="revenue",
         format_func=formatting.label,
         help="; ".join(f"{n}: {d}" for n, d in zip(catalogue["name"],
                                                     catalogue["description"], strict=True)))
-    period = middle.selectbox("Period", periods,
-                              index=_index(periods, params.get("period"), _default(periods)))
-    scheme = right.selectbox("Classes", list(SCHEMES), format_func=SCHEMES.get,
-                             index=_index(list(SCHEMES), params.get("scheme"), "quantiles"))
-    params.update(measure=measure, period=period, scheme=scheme)
+    period = components.url_selectbox(middle, "Period", periods, key="ov_period",
+                                      param="period", default=_default(periods))
+    scheme = components.url_selectbox(right, "Classes", list(SCHEMES), key="ov_scheme",
+                                      param="scheme", default="quantiles",
+                                      format_func=SCHEMES.get)
     return measure, period, scheme
 
 
@@ -65,13 +64,6 @@ def _default(periods: list[str]) -> str:
     """The latest quarter (periods list years, then quarters, then months, newest first)."""
     quarters = [p for p in periods if "-Q" in p]
     return quarters[1] if len(quarters) > 1 else periods[0]
-
-
-def _index(options: list[str], wanted: str | None, default: str) -> int:
-    for choice in (wanted, default):
-        if choice in options:
-            return options.index(choice)
-    return 0
 
 
 def _roots(user: dict) -> list[tuple[str, str]]:

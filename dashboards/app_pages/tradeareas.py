@@ -47,10 +47,8 @@ def main() -> None:
         st.info("No trade areas yet: build some above.")
         _campaigns(name)
         return
-    wanted = st.query_params.get("build")
-    chosen = st.selectbox("Trade areas", names, key="ta_build",
-                          index=names.index(wanted) if wanted in names else len(names) - 1)
-    st.query_params["build"] = chosen
+    chosen = components.url_selectbox(st, "Trade areas", names, key="ta_build", param="build",
+                                      default=names[-1])
     try:
         areas = data.tradearea_areas(name, chosen)
         overlaps = data.tradearea_overlaps(name, chosen)

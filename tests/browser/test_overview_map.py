@@ -55,3 +55,24 @@ def test_the_overview_map_draws_the_states_and_a_click_drills_into_one(dashboard
     assert "region=state%3AN" in page.url or "region=state:N" in page.url
     screenshot(page, "overview-north")
     assert page.blocked == []  # nothing was asked of a CDN or a tile server
+
+
+def test_each_change_of_the_measure_takes(dashboard, page, people):
+    """The measure box keeps one identity: change it again and again, and each choice is
+    the one drawn (an unkeyed box whose index followed the URL became a new widget on each
+    change, and the old one could answer the next click)."""
+    from conftest import settled
+
+    cube.build(engine=people)
+    _sign_in(page, dashboard, "ada", "admin password 1")
+    page.get_by_role("link", name="Overview").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    for measure in ("Customers", "Revenue", "Prospects", "Revenue"):
+        settled(page)
+        page.get_by_role("combobox", name="Measure", exact=True).click()
+        page.keyboard.type(measure)
+        page.get_by_role("option", name=measure, exact=True).click()
+        expect(page.get_by_text(f"{measure} by state")).to_be_visible(timeout=30_000)
+        settled(page)
+        expect(page.get_by_role("combobox", name="Measure", exact=True)).to_have_value(measure)
+        assert f"measure={measure.lower()}" in page.url
