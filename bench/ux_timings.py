@@ -34,12 +34,11 @@ from gcrm.db.engine import get_engine  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-# An account alone in its street (no other within ~500 m): one dot to click zoomed in.
-LONELY = """
+# Accounts with orders, spread over the world: each is opened from a street-zoom view of it.
+ACCOUNTS = """
 SELECT a.id, a.name, ST_Y(a.geom) AS lat, ST_X(a.geom) AS lon FROM accounts a
 WHERE a.geom IS NOT NULL AND EXISTS (SELECT 1 FROM sales s WHERE s.account_id = a.id)
-  AND NOT EXISTS (SELECT 1 FROM accounts b WHERE b.id <> a.id
-                  AND b.geom && ST_Expand(a.geom, 0.005))
+  AND a.id % 997 = 0
 ORDER BY a.id LIMIT :n
 """
 MEASURES = ("customers", "revenue")  # the Overview alternates between these
@@ -57,7 +56,7 @@ def main() -> None:
     engine = get_engine()
     with engine.connect() as conn:
         accounts = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
-        lonely = conn.execute(text(LONELY), {"n": args.repeat}).mappings().all()
+        spots = conn.execute(text(ACCOUNTS), {"n": args.repeat}).mappings().all()
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[float]] = {}
@@ -73,7 +72,7 @@ def main() -> None:
         results["change the Overview measure"] = [
             _measure(page, MEASURES[i % 2]) for i in range(args.repeat)]
         results["open a customer"] = [_open(page, url, account, password)
-                                      for account in lonely]
+                                      for account in spots]
         browser.close()
     rows = [summary_row(f"{action}, click to settled page", spread(times),
                         note="no peer: what a person waits for in Chromium")
@@ -200,14 +199,15 @@ def _measure(page, measure: str) -> float:
 
 
 def _open(page, url: str, account, password: str) -> float:
-    _sign_in(page, f"{url}/customers?at={account['lat']},{account['lon']},17", "admin",
+    """Click the first account drawn at street zoom around ``account``: until its history
+    (the Orders tab) shows."""
+    _sign_in(page, f"{url}/customers?at={account['lat']},{account['lon']},18", "admin",
              password)
     dots = page.frame_locator("iframe[title*='st_folium']").locator(
         "path.leaflet-interactive:not([fill='none'])")
     dots.first.wait_for(state="visible")
     _settle(page)
-    return _timed(page, lambda: dots.first.click(),
-                  page.get_by_role("heading", name=account["name"]))
+    return _timed(page, lambda: dots.first.click(), page.get_by_role("tab", name="Orders"))
 
 
 if __name__ == "__main__":

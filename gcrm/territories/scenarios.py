@@ -69,7 +69,7 @@ def design(name: str, *, level: str, n_territories: int,
         raise InvalidInput("tolerance is a share between 0 and 1 (0.05 for 5%).")
     engine = engine or get_engine()
     with engine.connect() as conn:
-        areas = _areas(conn, level)
+        areas = _areas(conn, level, owners=keep_current)
         reps = pd.DataFrame(conn.execute(text(sql.REPS)).mappings().all(),
                             columns=["id", "name", "lon", "lat", "capacity"])
     if n_territories < 1 or n_territories > len(areas):
@@ -82,10 +82,10 @@ def design(name: str, *, level: str, n_territories: int,
                                          crs=4326)
     if len(reps) == n_territories and reps["capacity"].notna().all():
         options["capacities"] = reps["capacity"].to_numpy()
-    index = {int(rep): i for i, rep in enumerate(reps["id"])}
-    areas["current"] = [index.get(int(r), -1) if pd.notna(r) else -1
-                        for r in areas["current_rep"]]
     if keep_current:
+        index = {int(rep): i for i, rep in enumerate(reps["id"])}
+        areas["current"] = [index.get(int(r), -1) if pd.notna(r) else -1
+                            for r in areas["current_rep"]]
         if (areas["current"] < 0).all():
             raise InvalidInput("No account is owned by one of the first "
                                f"{n_territories} reps yet: there is no current plan to keep.")
@@ -143,13 +143,10 @@ def show(name: str, *, engine: Engine | None = None) -> Scenario:
         points = points.to_crs(graph.crs)
         homes = np.column_stack([points.x, points.y])
     capacities = teams["capacity"].to_numpy() if teams["capacity"].notna().all() else None
-    rep_index = {rep: i for i, rep in enumerate(teams["rep_id"]) if pd.notna(rep)}
-    current = np.array([rep_index.get(r, -1) if pd.notna(r) else -1
-                        for r in areas["current_rep"]])
     table, summary = territory.plan_metrics(
         labels, areas[list(WORKLOADS)], geometries=graph.geometries,
         neighbours=graph.neighbours, centroids=graph.centroids, homes=homes,
-        capacities=capacities, current=current, accounts=areas["accounts"])
+        capacities=capacities)
     balanced = scenario.params.get("balance_on") or ["accounts"]
     summary["max_imbalance"] = float(max(table[f"{c}_deviation"].abs().max()
                                          for c in balanced))  # what the plan balances
@@ -296,12 +293,22 @@ def _scenario(conn: Connection, name: str):
     return row
 
 
-def _areas(conn: Connection, level: str) -> gpd.GeoDataFrame:
+def _areas(conn: Connection, level: str, *, owners: bool = False) -> gpd.GeoDataFrame:
+    """The regions of ``level`` with their workloads (accounts, revenue of the last 12
+    months), from the regional cube when it holds the level (as last built), else from the
+    facts; with ``owners`` also ``current_rep``, who owns most of each area's accounts now."""
     if not conn.execute(text(sql.LEVEL_EXISTS), {"level": level}).scalar_one():
         levels = ", ".join(conn.execute(text(sql.LEVELS)).scalars()) or "none loaded"
         raise InvalidInput(f"No region level {level!r}; choose from {levels}.")
-    frame = pd.DataFrame(conn.execute(text(sql.AREAS), {"level": level}).mappings().all(),
-                         columns=["region_id", "code", "name", "wkb", "accounts", "revenue",
-                                  "current_rep"])
+    columns = ["region_id", "code", "name", "wkb", "accounts", "revenue"]
+    if conn.execute(text(sql.CUBE_HAS_LEVEL), {"level": level}).scalar_one():
+        frame = pd.DataFrame(conn.execute(text(sql.AREAS_FROM_CUBE),
+                                          {"level": level}).mappings().all(), columns=columns)
+        if owners:
+            current = dict(conn.execute(text(sql.CURRENT_OWNERS), {"level": level}).all())
+            frame["current_rep"] = frame["region_id"].map(current)
+    else:
+        frame = pd.DataFrame(conn.execute(text(sql.AREAS), {"level": level}).mappings().all(),
+                             columns=[*columns, "current_rep"])
     geometry = shapely.from_wkb([bytes(g) for g in frame.pop("wkb")]) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
