@@ -47,7 +47,7 @@ def _manager(user: dict) -> None:
         default=data.home_period(periods, None),
         help="Compared with the period of the same length before it.")
     level, codes = own
-    units = data.measure_catalogue().set_index("name")["unit"]
+    catalogue = data.measure_catalogue()
     kpis = data.region_kpis(name, level, codes, period)
     if kpis.empty:
         st.info(f"Nothing you may see in your regions for {period}.")
@@ -55,14 +55,8 @@ def _manager(user: dict) -> None:
     for row in kpis.itertuples(index=False):
         row = pd.Series(row._asdict())
         st.subheader(f"{row['name']} · {period}")
-        for column, measure in zip(st.columns(len(data.HOME_MEASURES)), data.HOME_MEASURES,
-                                   strict=True):
-            column.metric(measure.replace("_", " ").capitalize(),
-                          _value(row[measure], units[measure]),
-                          delta=_change(row, measure, units[measure]),
-                          delta_color="inverse" if measure in components.WORSE_WHEN_UP
-                          else "normal",
-                          help="Change against the previous period of the same length.")
+        # The Overview's cards: each as wide as its figure, wrapping rather than cutting it.
+        components.kpi_cards(row, catalogue, data.HOME_MEASURES)
         st.page_link("app_pages/overview.py", label=f"Open {row['name']} on the Overview",
                      icon=":material/map:",
                      query_params={"region": f"{level}:{row['code']}", "period": period})

@@ -50,7 +50,7 @@ def test_a_manager_starts_with_their_region_its_change_and_the_worst_movers(buil
     assert not at.exception
     assert [s.value for s in at.subheader][0] == "North · 2026-02"
     cards = _metrics(at)
-    assert cards["Revenue"] == ("$50", "-83.3%")
+    assert cards["Revenue"] == ("$50.00", "-83.3%")  # as the Overview: cents below $1,000
     assert cards["Customers"][0] == "2"  # counts as whole numbers, not 2.0
     movers = _table(at)
     assert "Worst-moving county regions" in [s.value for s in at.subheader]
