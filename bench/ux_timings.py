@@ -203,11 +203,17 @@ def _open(page, url: str, account, password: str) -> float:
     (the Orders tab) shows."""
     _sign_in(page, f"{url}/customers?at={account['lat']},{account['lon']},18", "admin",
              password)
-    dots = page.frame_locator("iframe[title*='st_folium']").locator(
-        "path.leaflet-interactive:not([fill='none'])")
-    dots.first.wait_for(state="visible")
+    frame = page.locator("iframe[title*='st_folium']")
+    frame.content_frame.locator("path.leaflet-interactive:not([fill='none'])").first.wait_for(
+        state="attached")
+    frame.scroll_into_view_if_needed()
     _settle(page)
-    return _timed(page, lambda: dots.first.click(), page.get_by_role("tab", name="Orders"))
+    box = frame.bounding_box()  # the account sits at the map's centre
+
+    def click():
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    return _timed(page, click, page.get_by_role("tab", name="Orders"))
 
 
 if __name__ == "__main__":
