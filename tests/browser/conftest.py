@@ -103,6 +103,11 @@ def page(browser):
     page = context.new_page()
     page.blocked = blocked
     page.set_default_timeout(30_000)
+    # Assertions wait as long as actions: on 2 busy cores a rerun can take more than the
+    # 5 s Playwright waits by default, and the outcome checked is the same.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
     yield page
     context.close()
 
