@@ -59,7 +59,12 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     if if_empty:
         with engine.connect() as conn:
             if conn.execute(text("SELECT EXISTS (SELECT 1 FROM accounts)")).scalar_one():
-                if basemap.basemaps(engine=engine).empty:  # a world loaded before base maps
+                # A world loaded before base maps gets one from its reference; the user's
+                # own accounts without a geocoding reference are left as they are.
+                has_reference = conn.execute(text(
+                    "SELECT EXISTS (SELECT 1 FROM ref_addresses) OR "
+                    "EXISTS (SELECT 1 FROM ref_places)")).scalar_one()
+                if has_reference and basemap.basemaps(engine=engine).empty:
                     build_basemap(engine=engine)
                 return DemoResult({}, skipped=True)
     say = _Steps(step or (lambda message: None))
