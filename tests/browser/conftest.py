@@ -127,3 +127,9 @@ def settled(page) -> None:
 
     page.wait_for_timeout(500)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+
+
+def go_to(page, name: str) -> None:
+    """Open a page from the sidebar: a home page may link to the same page from its body,
+    so a bare link of that name is ambiguous."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()

@@ -4,7 +4,7 @@ import io
 import zipfile
 
 import pandas as pd
-from conftest import screenshot, settled
+from conftest import go_to, screenshot, settled
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -17,7 +17,7 @@ def test_the_cube_explorer_downloads_a_file_that_parses(dashboard, page, people)
     page.get_by_role("textbox", name="Username").fill("ada")
     page.get_by_role("textbox", name="Password").fill("admin password 1")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Cube explorer").click()
+    go_to(page, "Cube explorer")
     expect(page.get_by_text("3 rows")).to_be_visible()
     screenshot(page, "cube-explorer")
     settled(page)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import screenshot, serve, settled
+from conftest import go_to, screenshot, serve, settled
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
@@ -97,7 +97,7 @@ def test_home_overview_and_drill_down(demo_app, demo, page):
     _sign_in(page, demo_app, demo[1])
     expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
     screenshot(page, "demo-home")
-    page.get_by_role("link", name="Overview").click()
+    go_to(page, "Overview")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     counties = _shapes(page)
     expect(counties).to_have_count(3)  # Delaware's three counties
@@ -114,7 +114,7 @@ def test_home_overview_and_drill_down(demo_app, demo, page):
 def test_customers_counted_zoomed_out_and_one_opened_zoomed_in(demo_app, demo, page):
     url, password, engine = demo
     _sign_in(page, demo_app, password)
-    page.get_by_role("link", name="Customers & prospects").click()
+    go_to(page, "Customers & prospects")
     expect(page.get_by_text("1,500 accounts in view, counted in")).to_be_visible()
     expect(_shapes(page).first).to_be_visible()
     screenshot(page, "demo-customers-zoomed-out")
@@ -144,7 +144,7 @@ def test_every_other_page_draws(demo_app, demo, page, link, heading, request):
     if link == "Trade areas":
         request.getfixturevalue("demo_rings")  # a build to show
     _sign_in(page, demo_app, demo[1])
-    page.get_by_role("link", name=link).click()
+    go_to(page, link)
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()

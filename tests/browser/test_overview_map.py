@@ -1,7 +1,7 @@
 """The Overview map in a real Chromium, with no network beyond this machine: the region
 polygons draw, and a click on one drills into its counties."""
 
-from conftest import screenshot
+from conftest import go_to, screenshot
 from playwright.sync_api import expect
 
 from gcrm import cube
@@ -34,7 +34,7 @@ def test_the_overview_map_draws_the_states_and_a_click_drills_into_one(dashboard
                                                                        people):
     cube.build(engine=people)
     _sign_in(page, dashboard, "ada", "admin password 1")
-    page.get_by_role("link", name="Overview").click()
+    go_to(page, "Overview")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     regions = _map(page).locator("path.leaflet-interactive")
     expect(regions).to_have_count(2)  # North and South
@@ -65,7 +65,7 @@ def test_each_change_of_the_measure_takes(dashboard, page, people):
 
     cube.build(engine=people)
     _sign_in(page, dashboard, "ada", "admin password 1")
-    page.get_by_role("link", name="Overview").click()
+    go_to(page, "Overview")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     for measure in ("Customers", "Revenue", "Prospects", "Revenue"):
         settled(page)

@@ -1,5 +1,6 @@
 """Signing in to the dashboard in a real browser."""
 
+from conftest import go_to
 from playwright.sync_api import expect
 
 
@@ -22,7 +23,7 @@ def test_a_manager_signs_in_and_sees_their_scope(dashboard, page):
 def test_an_admin_gets_the_admin_pages(dashboard, page):
     _sign_in(page, dashboard, "ada", "admin password 1")
     expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
-    page.get_by_role("link", name="Audit log").click()
+    go_to(page, "Audit log")
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible(timeout=30_000)
 
 

@@ -5,6 +5,7 @@ session's expiry end it, and a forged cookie signs nobody in."""
 import time
 
 import pytest
+from conftest import go_to
 from playwright.sync_api import expect
 from sqlalchemy import text
 
@@ -53,7 +54,7 @@ def test_a_reload_and_a_shared_link_keep_the_sign_in_until_sign_out(dashboard, p
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     assert page.evaluate("document.cookie").find("gcrm_session") == -1  # no script reads it
 
-    page.get_by_role("link", name="Audit log").click()
+    go_to(page, "Audit log")
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible(timeout=WAIT)
     page.reload()
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible(timeout=WAIT)  # same page
@@ -78,7 +79,7 @@ def test_disabling_a_user_signs_them_out_at_their_next_click(dashboard, page, pe
     _sign_in(page, dashboard, "nora", "manager password")
     _cookie(page)
     users.disable("nora", engine=people)
-    page.get_by_role("link", name="Overview").click()
+    go_to(page, "Overview")
     _signed_out(page)
     page.reload()
     _signed_out(page)
