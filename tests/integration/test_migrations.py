@@ -1,5 +1,7 @@
 """The schema is built by Alembic migrations, and the migrations match the models."""
 
+import os
+
 from sqlalchemy import create_engine, inspect, text
 
 from gcrm.db import migrate
@@ -13,7 +15,7 @@ def _tables(engine) -> set[str]:
 
 
 def test_upgrade_to_head_then_downgrade_to_base_then_upgrade_again(scratch_database):
-    engine = create_engine(scratch_database("gcrm_test_migrations"))
+    engine = create_engine(scratch_database(f"gcrm_test_migrations_{os.getpid()}"))
     try:
         migrate.upgrade(engine)
         assert _tables(engine) == MODEL_TABLES
@@ -37,7 +39,7 @@ def test_models_and_migrations_agree(engine):
 
 
 def test_drift_check_notices_a_column_the_migrations_lack(scratch_database):
-    engine = create_engine(scratch_database("gcrm_test_drift"))
+    engine = create_engine(scratch_database(f"gcrm_test_drift_{os.getpid()}"))
     try:
         migrate.upgrade(engine)
         with engine.begin() as conn:

@@ -2,6 +2,8 @@
 channels take the values a company uses; a closed list refuses new ones with a reason a
 person can act on; what stays fixed says why."""
 
+import os
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -185,7 +187,7 @@ def test_the_customers_filter_lists_the_vocabularys_segments(world):
 
 
 def test_the_migration_keeps_the_data_both_ways(scratch_database):
-    engine = create_engine(scratch_database("gcrm_test_vocab_migration"))
+    engine = create_engine(scratch_database(f"gcrm_test_vocab_migration_{os.getpid()}"))
     insert_case = ("INSERT INTO service_cases (source, external_id, account_id, opened_at, "
                    "case_type) SELECT 'desk', :id, id, now(), :type FROM accounts")
     try:
