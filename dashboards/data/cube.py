@@ -39,14 +39,15 @@ def region_levels(username: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def cube_periods(username: str) -> list[str]:
-    """The periods the cube covers, newest first: years, quarters and months ('2026',
-    '2026-Q3', '2026-10'); empty when the cube was never built."""
-    build = cube.last_build(engine=engine_for(username))
-    if build is None or build["first_month"] is None:
+    """The periods the cube has cells for, newest first: years, quarters and months
+    ('2026', '2026-Q3', '2026-10'); empty when the cube was never built."""
+    engine = engine_for(username)
+    if cube.last_build(engine=engine) is None:
         return []
-    months = pd.period_range(build["first_month"], build["last_month"], freq="M")
-    quarters = list(dict.fromkeys(f"{m.year}-Q{m.quarter}" for m in months))
-    years = list(dict.fromkeys(str(m.year) for m in months))
+    months = [pd.Period(year=m.year, month=m.month, freq="M")
+              for m in cube.months(engine=engine)]
+    quarters = list(dict.fromkeys(f"{m.year:04d}-Q{m.quarter}" for m in months))
+    years = list(dict.fromkeys(f"{m.year:04d}" for m in months))
     return [*reversed(years), *reversed(quarters), *(str(m) for m in reversed(months))]
 
 

@@ -9,10 +9,10 @@ See docs/cube.md.
 """
 
 from gcrm.cube.build import BuildResult, build
-from gcrm.cube.builds import last_build
+from gcrm.cube.builds import last_build, months
 from gcrm.cube.definitions import DIMENSIONS, MEASURES, Measure
 from gcrm.cube.export import ExportResult, export
 from gcrm.cube.query import drill_down, query, roll_up
 
 __all__ = ["DIMENSIONS", "MEASURES", "BuildResult", "ExportResult", "Measure", "build",
-           "drill_down", "export", "last_build", "query", "roll_up"]
+           "drill_down", "export", "last_build", "months", "query", "roll_up"]

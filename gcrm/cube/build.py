@@ -93,7 +93,6 @@ class _Plan:
     last: dt.date | None = None
     note: str | None = None
     dirty: dict[str, list[dt.date]] = field(default_factory=dict)
-    carry_from: dt.date | None = None  # extend customers from this month to ``last``
 
 
 def _plan(conn: Connection, incremental: bool) -> _Plan:
@@ -120,8 +119,7 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
     # Months after the last one extend the cube: accounts did not change, so nobody was won
     # or lost in them, and each region's customers carry over from the last month.
     return _Plan("incremental", months=months, first=last["first_month"],
-                 last=max([last["last_month"], *months]), dirty=dirty,
-                 carry_from=last["last_month"])
+                 last=max([last["last_month"], *months]), dirty=dirty)
 
 
 def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult:
@@ -161,6 +159,7 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     for table, query in tables.items():
         files[table] = tmp / f"{table}.csv"
         db.execute(f"COPY ({query}) TO '{files[table]}' (FORMAT csv, HEADER false)")
+    fact_months = {m for (m,) in db.execute(compute.FACT_MONTHS).fetchall()}
     db.close()
     step("compute cells")
     say("Writing the cube tables")
@@ -176,9 +175,8 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
         else:
             _copy_in(conn, table, files[table])
         result.cells[table] = rows
-    if plan.carry_from is not None and plan.last > plan.carry_from:
-        result.cells["cube_customers"] = conn.execute(text(sql.CARRY_CUSTOMERS), {
-            "since": plan.carry_from, "until": plan.last}).rowcount
+    if plan.kind == "incremental":
+        result.cells["cube_customers"] = _customer_months(conn, plan.months, fact_months)
     if plan.kind == "full":
         conn.execute(text(sql.CLEAR_ALL_DIRTY))
     else:
@@ -186,6 +184,23 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
             conn.execute(text(sql.CLEAR_DIRTY), {"family": family, "months": months})
     step("write cells")
     return result
+
+
+def _customer_months(conn: Connection, months: list[dt.date], fact_months: set) -> int:
+    """Keep cube_customers to the months facts need after an incremental build of
+    ``months`` (see compute.customer_cells): a month that gained its first fact gets the
+    customers carried from the month before it that has a row (the accounts did not change,
+    or the build would be a full one); a month left with no fact and nobody won or lost in
+    it loses its rows. Returns the rows written."""
+    held = dict(conn.execute(text(sql.CUSTOMER_MONTHS), {"months": months}).all())
+    needed = {m for m in months if m in fact_months or held.get(m)}
+    gone = [m for m in months if m in held and m not in needed]
+    if gone:
+        conn.execute(text(sql.DELETE_MONTHS.format(table="cube_customers")), {"months": gone})
+    written = 0
+    for month in sorted(m for m in needed if m not in held):
+        written += conn.execute(text(sql.CARRY_CUSTOMERS), {"month": month}).rowcount
+    return written
 
 
 def _levels(conn: Connection, db: duckdb.DuckDBPyConnection) -> compute.Levels:
@@ -209,7 +224,7 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         queries["assignments"] = sql.EXTRACT["assignments"]
     else:
         where = {name: sql.EXTRACT_WHERE[name].format(ranges=" OR ".join(
-            sql.MONTH_RANGE_ON[name].format(first=m.isoformat(), next=_next_month(m).isoformat())
+            sql.MONTH_RANGE_ON[name].format(first=m.isoformat(), next=_next_month(m))
             for m in months)) for name in ("sales", "service")}
         queries = {name: sql.EXTRACT[name].format(where=where[name])
                    for name in ("sales", "service")}
@@ -244,8 +259,11 @@ def _copy_out(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path, name: 
                f"columns = {{{columns}}})")
 
 
-def _next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+def _next_month(month: dt.date) -> str:
+    """The first day after ``month``, as PostgreSQL reads it (past 9999-12: Python's
+    dates end there, PostgreSQL's do not)."""
+    index = month.year * 12 + month.month  # the next month, counted from year 0
+    return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
 
 
 def _copy_in(conn: Connection, table: str, path: Path) -> None:

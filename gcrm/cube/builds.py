@@ -1,6 +1,9 @@
-"""What the cube holds now: its last finished build (when, kind, months, source rows)."""
+"""What the cube holds now: its last finished build (when, kind, months, source rows) and
+the months it has cells for."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import Engine, text
 
@@ -14,3 +17,14 @@ def last_build(*, engine: Engine | None = None) -> dict | None:
     with (engine or get_engine()).connect() as conn:
         row = conn.execute(text(sql.LAST_BUILD)).mappings().first()
     return None if row is None else dict(row)
+
+
+def months(*, engine: Engine | None = None) -> list[dt.date]:
+    """The months the cube has cells for (that the caller may see), oldest first: those
+    with a fact or a customer won or lost, not every month between the first and the last
+    (a sale dated 0001-01-01 adds one month, not two thousand years of them)."""
+    with (engine or get_engine()).connect() as conn:
+        found = conn.execute(text(sql.CUBE_MONTHS)).scalars().all()
+        if not found:  # no customer ever: the months of the facts themselves
+            found = conn.execute(text(sql.FACT_CELL_MONTHS)).scalars().all()
+    return list(found)

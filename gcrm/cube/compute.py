@@ -118,8 +118,14 @@ def service_cells(levels: Levels) -> str:
 
 
 def customer_cells(first: dt.date, last: dt.date) -> str:
-    """Customers at the start and end of every month from ``first`` to ``last``, won and
-    lost in it, for every region that ever had a customer (dense: one row a month).
+    """Customers at the start and end of the months from ``first`` to ``last`` that facts
+    need, won and lost in them, for every region that ever had a customer.
+
+    The months are those with a sale, a case, or a customer won or lost (dense over them,
+    not over the calendar): between two of them nobody is won or lost, so a month with no
+    row has the customers at the end of the last month before it that has one (what
+    gcrm.cube.query carries into a period without any). A sale dated 0001-01-01 adds one
+    month, not twenty thousand years of empty ones.
 
     A customer is an account with a ``customer_since`` date (or the status customer and
     no date: a customer since before the first month), until its ``churned_at``.
@@ -149,11 +155,13 @@ def customer_cells(first: dt.date, last: dt.date) -> str:
         SELECT level, dim, member, region_id, month, sum(delta) AS delta,
                sum(won_n) AS won_n, sum(lost_n) AS lost_n
         FROM moves GROUP BY ALL
+    ), months AS (  -- the months facts need: a sale, a case, a customer won or lost
+        SELECT month FROM sales UNION SELECT month FROM service UNION SELECT month FROM monthly
     ), dense AS (
         SELECT k.level, k.dim, k.member, k.region_id, m.month
         FROM (SELECT DISTINCT level, dim, member, region_id FROM monthly) k
-        CROSS JOIN (SELECT unnest(generate_series({f}, DATE '{last.isoformat()}',
-                                                  INTERVAL 1 MONTH))::date AS month) m
+        CROSS JOIN (SELECT month FROM months WHERE month BETWEEN {f}
+                                                   AND DATE '{last.isoformat()}') m
     )
     SELECT d.level, d.dim, d.member, d.region_id, d.month,
            sum(coalesce(x.delta, 0)) OVER w - coalesce(x.won_n, 0) + coalesce(x.lost_n, 0)
@@ -191,6 +199,9 @@ SELECT p.scope_id, p.region_id FROM pairs p JOIN totals t USING (region_id) WHER
 UNION ALL
 SELECT region_id, region_id FROM totals
 """
+
+# The months that hold a fact (after an incremental build: of the months it read).
+FACT_MONTHS = "SELECT month FROM sales UNION SELECT month FROM service"
 
 # The months the cube covers: from the first month with a sale or a case (customers won
 # before it count in its opening stock) to the last month with any fact or customer date.

@@ -227,9 +227,11 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
               "regions": request.regions}
     if months:
         params.update(first=months[0], last=months[1])
-    cells = pd.DataFrame(conn.execute(text(query), params).mappings().all(),
-                         columns=["region_id", *(["month"] if monthly else []), "member",
-                                  *parts])
+    rows = conn.execute(text(query), params).mappings().all()
+    if family == "customers" and months:
+        rows = _carried_customers(conn, query, params, months[0]) + list(rows)
+    cells = pd.DataFrame(rows, columns=["region_id", *(["month"] if monthly else []), "member",
+                                        *parts])
     for part in parts:
         cells[part] = pd.to_numeric(cells[part], errors="coerce").astype("float64")
     if request.dim != "*":
@@ -248,6 +250,21 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
     if cells.empty:
         return cells[[*keys, *parts]]
     return cells.groupby(keys, sort=False, dropna=False).agg(rules).reset_index()
+
+
+def _carried_customers(conn: Connection, query: str, params: dict, first: dt.date) -> list:
+    """The customers at the start of a period, carried from the last month before it that
+    the cube holds (it holds only the months facts need: nobody was won or lost between),
+    as a row of the period's first month that wins or loses nobody. It goes first, so the
+    period's customers_start is right even when its first months (or all of it) have no
+    row of their own."""
+    before = conn.execute(text(sql.CUSTOMERS_BEFORE), {
+        "level": params["level"], "dim": params["dim"], "first": first}).scalar()
+    if before is None:
+        return []
+    rows = conn.execute(text(query), {**params, "first": before, "last": before}).mappings()
+    return [{**row, "month": first, "customers_start": row["customers_end"],
+             "new_customers": 0, "churned_customers": 0} for row in rows]
 
 
 def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFrame:

@@ -70,22 +70,37 @@ SOURCE_ROWS = """
 SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM sales) AS sales,
        (SELECT count(*) FROM service_cases) AS service_cases
 """
-# New months after the cube's last: customers carry over (nobody won or lost: the accounts
-# did not change, or the build would be a full one).
+# cube_customers holds only the months facts need (gcrm.cube.compute.customer_cells). After
+# an incremental build: the months of :months it holds, and whether anybody was won or lost
+# in each; a month that gained its first fact gets the customers of the month before it that
+# has a row, carried over (nobody won or lost in between: the accounts did not change, or
+# the build would be a full one).
+CUSTOMER_MONTHS = """
+SELECT month, bool_or(new_customers <> 0 OR churned_customers <> 0) AS moves
+FROM cube_customers WHERE month = ANY(:months) GROUP BY month
+"""
 CARRY_CUSTOMERS = """
 INSERT INTO cube_customers (level, dim, member, region_id, month, customers_start,
                             customers_end, new_customers, churned_customers)
-SELECT c.level, c.dim, c.member, c.region_id, m.month::date, c.customers_end, c.customers_end,
-       0, 0
-FROM cube_customers c
-CROSS JOIN generate_series(CAST(:since AS date) + interval '1 month', CAST(:until AS date),
-                           interval '1 month') m(month)
-WHERE c.month = :since
+SELECT level, dim, member, region_id, CAST(:month AS date), customers_end, customers_end, 0, 0
+FROM cube_customers
+WHERE month = (SELECT max(month) FROM cube_customers WHERE month < CAST(:month AS date))
 """
 DELETE_MONTHS = "DELETE FROM {table} WHERE month = ANY(:months)"
 COPY_IN = "COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
 
 # --- queries ---------------------------------------------------------------------------------
+# The months the cube holds: cube_customers has every one of them for each of its regions
+# (and splits), so one region's months are all of them (read through the primary key).
+CUBE_MONTHS = """
+SELECT month FROM cube_customers
+WHERE (level, dim, member, region_id) = (SELECT level, dim, member, region_id
+                                         FROM cube_customers LIMIT 1)
+ORDER BY month
+"""
+FACT_CELL_MONTHS = """
+SELECT month FROM cube_sales UNION SELECT month FROM cube_service ORDER BY month
+"""
 # One family's cells of one level and split; every filter optional (NULL: all).
 CELLS = """
 SELECT region_id, {month} member, {parts}
@@ -96,6 +111,11 @@ WHERE level = :level AND dim = :dim
   {months}
 """
 CELL_MONTHS = "AND month BETWEEN :first AND :last"
+# The last month before :first that cube_customers holds (it holds only the months facts
+# need, each with every region).
+CUSTOMERS_BEFORE = """
+SELECT max(month) FROM cube_customers WHERE level = :level AND dim = :dim AND month < :first
+"""
 # Regions of :level inside any of :codes at :within (by the region tree, or because every
 # account of the region lies inside: how H3 cells fall under states).
 REGIONS_WITHIN = """
