@@ -70,6 +70,11 @@ class Measure:
                                    if PARTS[p][0] not in ("region", "cases_raw")))
 
     @property
+    def timeless(self) -> bool:
+        """Counted as things are now (accounts, prospects): no year, quarter or month."""
+        return any(PARTS[p][1] == "now" for p in self.parts)
+
+    @property
     def additive(self) -> bool:
         """A plain count or sum: can be shared out among child regions."""
         return self.formula in PARTS and PARTS[self.formula][1] in ("sum", "last", "now")
@@ -111,3 +116,7 @@ MEASURES = {m.name: m for m in (
 
 def _mentions(formula: str, part: str) -> bool:
     return re.search(rf"\b{part}\b", formula) is not None
+
+
+# Measures with no time grain: the cube keeps accounts as they are now, not month by month.
+TIMELESS = tuple(name for name, m in MEASURES.items() if m.timeless)

@@ -17,13 +17,24 @@ from sqlalchemy import Connection, Engine, text
 
 from gcrm.config import get_settings
 from gcrm.cube import periods, sql
-from gcrm.cube.definitions import CONTRIBUTORS, DIMENSIONS, MEASURES, PARTS, SPLITS, TIME
+from gcrm.cube.definitions import (
+    CONTRIBUTORS,
+    DIMENSIONS,
+    MEASURES,
+    PARTS,
+    SPLITS,
+    TIME,
+    TIMELESS,
+)
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
 from gcrm.regions.grid import FINE_LEVELS
 
 TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_customers",
           "accounts": "cube_accounts"}
+# Where a split's values are read from, to check a filter's values.
+MEMBERS_FROM = {"segment": "accounts", "status": "accounts", "category": "sales",
+                "channel": "sales", "case_type": "service"}
 AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last"}
 
 
@@ -50,6 +61,7 @@ def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "stat
         if conn.execute(text(sql.LAST_BUILD)).first() is None:
             raise InvalidInput("The cube has not been built yet: run `gcrm cube build` "
                                "(the operator does, after loading data).")
+        request.check_members(conn)
         frame = _measures(conn, request, request.months)
         if compare is not None:
             frame = _compare(conn, request, frame)
@@ -111,6 +123,13 @@ class _Request:
             raise InvalidInput(f"Cannot group by {', '.join(bad)}; choose from "
                                f"{', '.join((*TIME, *DIMENSIONS))}.")
         self.time = [t for t in TIME if t in self.by]
+        timeless = [m for m in self.measures if MEASURES[m].timeless]
+        if self.time and timeless:
+            raise InvalidInput(
+                f"{', '.join(timeless)} cannot be shown by {self.time[0]}: "
+                f"{', '.join(TIMELESS)} are counts as things are now and have no time grain. "
+                "Leave year, quarter and month out of `by` for them, or use customers "
+                "(customers at the end of each period).")
         self.level = level
         self.where = {k.strip(): ([v] if isinstance(v, (str, int)) else list(v))
                       for k, v in (where or {}).items()}
@@ -145,13 +164,20 @@ class _Request:
         return self
 
     def check_level(self, conn: Connection) -> None:
-        known = set(conn.execute(text(sql.KNOWN_LEVELS)).scalars())
+        kinds = dict(conn.execute(text(sql.KNOWN_LEVELS)).all())
+        known = set(kinds)
         if self.level not in known:
             raise InvalidInput(f"Unknown level {self.level!r}; loaded levels: "
                                f"{', '.join(sorted(known)) or 'none'}.")
         if re.match(FINE_LEVELS, self.level):
             raise InvalidInput(f"The cube stops at H3 resolution 7: {self.level} cells are "
                                "small enough to point at single people.")
+        if self.dim != "*" and kinds[self.level] == "h3":
+            split = [name for name, kind in conn.execute(text(sql.LEVELS)) if kind != "h3"]
+            raise InvalidInput(
+                f"{self.level} cells hold only totals (H3 levels are for density maps): "
+                f"they cannot be split or filtered by {self.dim}. Levels that can: "
+                f"{', '.join(split) or 'none loaded'}.")
         geo = [k for k in self.where if k not in DIMENSIONS]
         unknown = [k for k in geo if k not in known]
         if unknown:
@@ -171,6 +197,21 @@ class _Request:
             self.regions = ids if self.regions is None else self.regions & ids
         if self.regions is not None:
             self.regions = sorted(self.regions)
+
+    def check_members(self, conn: Connection) -> None:
+        """Every value asked for of the split is one the cube holds (at this level, in the
+        regions the caller may see): a typo is said, with the values there are, rather than
+        answered with no rows."""
+        if self.members is None:
+            return
+        table = TABLES[MEMBERS_FROM[self.dim]]
+        there = sorted(conn.execute(text(sql.MEMBERS.format(table=table)), {
+            "level": self.level, "dim": self.dim}).scalars())
+        unknown = [m for m in self.members if m not in there]
+        if unknown:
+            raise InvalidInput(
+                f"No {self.dim} {', '.join(map(repr, unknown))} in the cube; "
+                f"{self.dim} values: {', '.join(there) or 'none'}.")
 
     @property
     def keys(self) -> list[str]:

@@ -134,7 +134,9 @@ REGION_INFO = """
 SELECT r.id AS region_id, r.code, r.name, r.parent_id, r.population, r.households
 FROM regions r WHERE r.level = :level
 """
-KNOWN_LEVELS = "SELECT name FROM region_levels"
+KNOWN_LEVELS = "SELECT name, kind FROM region_levels"
+# The values of a split the cube holds at a level (read through the primary key).
+MEMBERS = "SELECT DISTINCT member FROM {table} WHERE level = :level AND dim = :dim"
 CODES_AT = "SELECT code FROM regions WHERE level = :level AND code = ANY(:codes)"
 # Median hours to close, from the cases themselves (exact, whatever the period).
 MEDIAN_RESOLUTION = """
