@@ -1,7 +1,9 @@
 """Erasure: a person who asks to be forgotten is gone everywhere gcrm keeps them.
 
 ``erase`` anonymises the account (name, email, phone, street, unit, district removed;
-consent withdrawn; the point generalised to a ~1 km grid), clears the notes of their
+consent withdrawn; the point generalised to a ~1 km grid; the source id, often an email or
+a phone number, replaced by a keyed hash that a reload of the source still matches: see
+``gcrm.ingest.sql.known_id``), clears the notes of their
 interactions and their campaign responses, drops their addresses from the geocode cache
 and the raw rows of theirs that a load refused, and records what it did in the audit log
 without the erased data. Sales, cases and the region assignment stay, so every total and
@@ -38,6 +40,7 @@ def erase(account_id: int | None = None, *, source: str | None = None,
         raise GcrmError("Say whom to erase: an account id, or a source and an external id.")
     engine = engine or get_engine()
     with engine.begin() as conn:
+        conn.execute(text(sql.ENSURE_KEY))
         row = conn.execute(text(sql.FIND_ACCOUNT), {
             "id": account_id, "source": source, "external_id": external_id}).mappings().first()
         if row is None:

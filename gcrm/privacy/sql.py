@@ -5,15 +5,25 @@ SELECT id, source, external_id, name, email, phone, street, unit, city, region, 
        erased_at
 FROM accounts
 WHERE (CAST(:id AS bigint) IS NOT NULL AND id = :id)
-   OR (CAST(:id AS bigint) IS NULL AND source = :source AND external_id = :external_id)
+   OR (CAST(:id AS bigint) IS NULL AND source = :source
+       AND external_id IN (:external_id, gcrm_erased_id(:source, :external_id)))
 FOR UPDATE
+"""
+# The key of the hash that replaces an erased account's source id (made by migration 0019;
+# made again only if it was deleted, when no erased id can be matched anyway).
+ENSURE_KEY = """
+INSERT INTO privacy_keys (purpose, key) VALUES ('erased_id', gen_random_bytes(32))
+ON CONFLICT (purpose) DO NOTHING
 """
 
 # The person's own data goes; what the aggregates need stays (status, segment, dates, the
 # region assignment, the sales and cases). The point is generalised to a ~1 km grid and the
-# assignment is stamped so a later incremental assignment leaves it where it was.
+# assignment is stamped so a later incremental assignment leaves it where it was. The source
+# id (often an email or a phone number) becomes a keyed hash of itself: readable by every
+# role, it names nobody, and a reload of the source finds the account by it again.
 ANONYMISE_ACCOUNT = """
 UPDATE accounts SET
+    external_id = gcrm_erased_id(source, external_id),
     name = '[erased]', email = NULL, phone = NULL, street = NULL, unit = NULL,
     district = NULL, geom = ST_SnapToGrid(geom, 0.01),
     geocode_precision = CASE WHEN geom IS NOT NULL THEN 'postcode' END,

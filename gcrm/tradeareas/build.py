@@ -18,6 +18,7 @@ Every build is stored under a name (``trade_area_builds``), one row per site and
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -172,13 +173,22 @@ def _customers(conn: Connection, points: gpd.GeoDataFrame, params: dict):
     found = tradearea.customer_areas(
         served[["site", "geometry"]], customers, params["shares"],
         weight="revenue" if params["weight"] == "revenue" else None)
+    # The exact radius is the distance of the farthest customer taken: stored, it would put
+    # that customer on a ring around a known point, for every role. Whole kilometres,
+    # rounded up (the customers taken are within it), say as much as the ~1 km masked grid.
     return pd.DataFrame({
         "site": found["site"], "band": [f"{s:.0%}" for s in found["share"]],
         "params": [{"share": float(s), "held_share": round(float(h), 4),
-                    "radius_km": round(float(r), 3)}
+                    "radius_km": whole_km(r)}
                    for s, h, r in zip(found["share"], found["held_share"], found["radius_km"],
                                       strict=True)],
         "geometry": found.geometry.to_numpy()}), skipped
+
+
+def whole_km(km: float) -> int:
+    """A distance derived from customers, as stored: whole kilometres, rounded up (at
+    least 1), so it locates nobody more closely than the masked ~1 km grid does."""
+    return max(1, math.ceil(float(km) - 1e-9))
 
 
 def _drivetime(conn: Connection, points: gpd.GeoDataFrame, params: dict, report: Progress):
