@@ -909,3 +909,24 @@ class WebSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --- derived privacy (issue 19, part B) ---
+
+class PrivacyKey(Base):
+    """Secret keys the database keeps for privacy, operator-only (migration 0019):
+    ``erased_id`` keys the hash that replaces an erased account's source id
+    (``gcrm_erased_id(source, external_id)``), so a reload finds the erased account again
+    and nobody without the key can test a guessed email against it. Keep it: a new key
+    would let a reload bring back everyone erased before."""
+
+    __tablename__ = "privacy_keys"
+
+    purpose: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+# A load asks once whether its source has erased accounts (gcrm.ingest.sql.known_id).
+Index("ix_accounts_erased_source", Account.source,
+      postgresql_where=Account.erased_at.isnot(None))
