@@ -1,5 +1,38 @@
 """close the leaks a SQL login found (issue 19, part A)
 
+A county manager with their own SQL login could read, outside their regions:
+
+* ``region_assignments`` of every account (policy ``coarse_cells`` of 0006 exempted roles
+  with personal data), hence the fine H3 cell of every person and exact counts per region;
+  the outlines of every fine cell in ``regions`` and ``region_parts``; ``region_visibility``.
+  Managers now see the assignments of the accounts in their scope (the same rule as the
+  facts: an account assigned to one of their regions), of the reps in their scope, and of
+  sites; grid cells (H3 at any resolution: cells exist only where somebody is) only where
+  such an assignment lies. Roles that see every account keep their policies (a policy of
+  their own, so the planner folds it away and indexes stay usable: migration 0010's reason);
+  fine cells of reps' homes are now hidden from analysts and planners like people's.
+* every rep's email and exact home (``reps``, ``rep_bases``). A manager now sees the reps
+  who own an account in their scope or whose home is assigned to one of their regions.
+* the extreme coordinates of any geometry column through PostGIS functions that read the
+  planner's statistics or an index whatever the caller's rights (``ST_EstimatedExtent`` is
+  SECURITY DEFINER; ``_postgis_stats``, ``_postgis_index_extent`` and the selectivity
+  helpers read the same data): EXECUTE is revoked from PUBLIC in this database (gcrm's
+  users hold no other grant). The planner uses the C code directly and is unaffected.
+* every database of the cluster: CONNECT on this database is now for gcrm's own groups
+  only (a user of another gcrm database on the server cannot connect here), and CONNECT and
+  TEMPORARY are taken from PUBLIC on ``postgres`` and ``template1`` when whoever migrates
+  owns them (gcrm's own cluster, a dedicated server); elsewhere ``gcrm users sql-login``
+  names the databases a login can still reach.
+* every user name and role (``app_users``), everyone's regions (``user_regions``) and the
+  loads' figures (``load_runs``: the Data page is not theirs). A manager sees their own
+  user row and regions; the other roles keep what they had.
+
+Helpers: two views owned by the operator, ``gcrm_scope_accounts`` and ``gcrm_scope_reps``:
+the ids of the accounts and reps in the caller's scope (empty for everyone but managers).
+Policies on ``region_assignments`` cannot read ``region_assignments`` themselves (infinite
+recursion); a view runs with its owner's rights, to whom row-level security does not apply,
+while ``current_user`` in it is still the caller.
+
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 23:15:00
@@ -7,18 +40,167 @@ Create Date: 2026-12-06 23:15:00
 """
 from typing import Sequence, Union
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision: str = '0018'
 down_revision: Union[str, Sequence[str], None] = '0017'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+SEE_ALL = ("admin", "analyst", "marketer", "planner")
+FINE_CELLS = "^h3_([89]|1[0-5])$"  # as in 0006
+GRID_CELLS = "^h3_"
+SCOPE = "((SELECT public.gcrm_scope_region_ids())::bigint[])"
+
+SCOPE_VIEWS = [
+    f"""CREATE VIEW gcrm_scope_accounts WITH (security_barrier) AS
+        SELECT ra.entity_id AS account_id FROM public.region_assignments ra
+        WHERE ra.entity = 'account' AND ra.region_id = ANY {SCOPE}""",
+    f"""CREATE VIEW gcrm_scope_reps WITH (security_barrier) AS
+        SELECT a.owner_rep_id AS rep_id FROM public.accounts a
+        WHERE a.owner_rep_id IS NOT NULL
+          AND a.id IN (SELECT s.account_id FROM public.gcrm_scope_accounts s)
+        UNION
+        SELECT ra.entity_id FROM public.region_assignments ra
+        WHERE ra.entity = 'rep' AND ra.region_id = ANY {SCOPE}""",
+]
+
+# Who may see which assignment: see-all roles (fine cells of people and reps only with
+# personal data), managers (their accounts and reps, every site).
+SEE_ALL_ASSIGNMENTS = (f"((SELECT public.gcrm_sees_pii()) OR entity NOT IN ('account', 'rep') "
+                       f"OR level !~ '{FINE_CELLS}')")
+MANAGER_ASSIGNMENTS = (
+    "((entity = 'account' AND entity_id IN (SELECT s.account_id FROM public.gcrm_scope_accounts s))"
+    " OR (entity = 'rep' AND entity_id IN (SELECT s.rep_id FROM public.gcrm_scope_reps s))"
+    " OR entity NOT IN ('account', 'rep'))")
+OLD_ASSIGNMENTS = (f"((SELECT public.gcrm_sees_pii()) OR entity <> 'account' "
+                   f"OR level !~ '{FINE_CELLS}')")
+OLD_CELLS = f"((SELECT public.gcrm_sees_pii()) OR level !~ '{FINE_CELLS}')"
+
+REP_BASES = """
+CREATE OR REPLACE VIEW rep_bases WITH (security_barrier) AS
+SELECT r.id, r.name, r.capacity, r.active,
+       CASE WHEN p.pii THEN r.home_geom ELSE ST_SnapToGrid(r.home_geom, 0.01) END AS home_geom
+FROM reps r CROSS JOIN LATERAL (SELECT (SELECT gcrm_sees_pii()) AS pii) p
+"""
+REP_BASES_SCOPED = REP_BASES + (
+    "WHERE (SELECT gcrm_sees_all_accounts()) "
+    "OR r.id IN (SELECT s.rep_id FROM public.gcrm_scope_reps s)")
+
+# PostGIS functions that read statistics or index pages without checking the caller's
+# rights on the column (ST_EstimatedExtent is SECURITY DEFINER).
+STATISTICS_FUNCTIONS = ("st_estimatedextent", "_postgis_stats", "_postgis_index_extent",
+                        "_postgis_selectivity", "_postgis_join_selectivity")
+OTHER_DATABASES = ("postgres", "template1")
+
+
+def _groups() -> dict[str, str]:
+    prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
+    names = (*SEE_ALL, "manager", "user")
+    return {name: f"{prefix}_{name}" for name in names}
+
+
+def _statistics_functions() -> list[str]:
+    return list(op.get_bind().execute(sa.text(
+        "SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p "
+        "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass "
+        "AND d.objid = p.oid AND d.deptype = 'e' "
+        "JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'postgis' "
+        "WHERE p.proname = ANY (:names) ORDER BY 1"),
+        {"names": list(STATISTICS_FUNCTIONS)}).scalars())
+
+
+def _owned_databases() -> list[str]:
+    """postgres and template1 when whoever migrates owns them (gcrm's own cluster)."""
+    return list(op.get_bind().execute(sa.text(
+        "SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY (:names) "
+        "AND pg_catalog.pg_has_role(current_user, datdba, 'USAGE') ORDER BY 1"),
+        {"names": list(OTHER_DATABASES)}).scalars())
+
 
 def upgrade() -> None:
-    pass
+    g = _groups()
+    see_all = ", ".join(g[r] for r in SEE_ALL)
+    manager = g["manager"]
+    for statement in SCOPE_VIEWS:
+        op.execute(statement)
+    op.execute(f"GRANT SELECT ON gcrm_scope_accounts, gcrm_scope_reps TO {g['user']}")
+
+    # 1. Assignments and grid cells.
+    op.execute(f"ALTER POLICY coarse_cells ON region_assignments TO {see_all} "
+               f"USING {SEE_ALL_ASSIGNMENTS}")
+    op.execute(f"CREATE POLICY region_scope ON region_assignments TO {manager} "
+               f"USING {MANAGER_ASSIGNMENTS}")
+    for table, key in (("regions", "id"), ("region_parts", "region_id")):
+        op.execute(f"ALTER POLICY coarse_cells ON {table} TO {see_all}")
+        op.execute(
+            f"CREATE POLICY region_scope ON {table} TO {manager} USING "
+            f"(level !~ '{GRID_CELLS}' OR EXISTS (SELECT 1 FROM public.region_assignments ra "
+            f"WHERE ra.region_id = {table}.{key}))")
+    op.execute("ALTER TABLE region_visibility ENABLE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY every_region ON region_visibility TO {see_all} USING (true)")
+    op.execute(f"CREATE POLICY region_scope ON region_visibility TO {manager} "
+               f"USING (scope_id = ANY {SCOPE})")
+
+    # 4. Reps, and the statistics functions.
+    op.execute("ALTER TABLE reps ENABLE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY every_rep ON reps TO {see_all} USING (true)")
+    op.execute(f"CREATE POLICY region_scope ON reps TO {manager} "
+               "USING (id IN (SELECT s.rep_id FROM public.gcrm_scope_reps s))")
+    op.execute(REP_BASES_SCOPED)
+    for function in _statistics_functions():
+        op.execute(f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC")
+
+    # 5. Connections.
+    database = op.get_bind().execute(sa.text("SELECT current_database()")).scalar_one()
+    op.execute(f'REVOKE CONNECT ON DATABASE "{database}" FROM PUBLIC')
+    op.execute(f'GRANT CONNECT ON DATABASE "{database}" TO CURRENT_USER, {g["user"]}')
+    for other in _owned_databases():
+        op.execute(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{other}" FROM PUBLIC')
+
+    # 6. Users, their regions, the loads.
+    for table, own in (("app_users", "pg_role = current_user"),
+                       ("user_regions", "user_id IN (SELECT u.id FROM public.app_users u "
+                                        "WHERE u.pg_role = current_user)")):
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY every_user ON {table} TO {see_all} USING (true)")
+        op.execute(f"CREATE POLICY own_rows ON {table} TO {manager} USING ({own})")
+    op.execute(f"REVOKE SELECT ON load_runs FROM {g['user']}")
+    op.execute(f"GRANT SELECT ON load_runs TO {see_all}")
 
 
 def downgrade() -> None:
-    pass
+    g = _groups()
+    manager = g["manager"]
+    see_all = ", ".join(g[r] for r in SEE_ALL)
+    op.execute(f"REVOKE SELECT ON load_runs FROM {see_all}")
+    op.execute(f"GRANT SELECT ON load_runs TO {g['user']}")
+    for table in ("app_users", "user_regions"):
+        op.execute(f"DROP POLICY own_rows ON {table}")
+        op.execute(f"DROP POLICY every_user ON {table}")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    database = op.get_bind().execute(sa.text("SELECT current_database()")).scalar_one()
+    op.execute(f'GRANT CONNECT ON DATABASE "{database}" TO PUBLIC')
+    # postgres and template1 stay closed to PUBLIC: gcrm's own cluster closes them anyway
+    # (gcrm/db/cluster.py), and nobody's access depended on them.
+
+    for function in _statistics_functions():
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO PUBLIC")
+    op.execute(REP_BASES)
+    op.execute("DROP POLICY region_scope ON reps")
+    op.execute("DROP POLICY every_rep ON reps")
+    op.execute("ALTER TABLE reps DISABLE ROW LEVEL SECURITY")
+
+    op.execute("DROP POLICY region_scope ON region_visibility")
+    op.execute("DROP POLICY every_region ON region_visibility")
+    op.execute("ALTER TABLE region_visibility DISABLE ROW LEVEL SECURITY")
+    for table in ("regions", "region_parts"):
+        op.execute(f"DROP POLICY region_scope ON {table}")
+        op.execute(f"ALTER POLICY coarse_cells ON {table} TO {g['user']} USING {OLD_CELLS}")
+    op.execute("DROP POLICY region_scope ON region_assignments")
+    op.execute(f"ALTER POLICY coarse_cells ON region_assignments TO {g['user']} "
+               f"USING {OLD_ASSIGNMENTS}")
+    op.execute("DROP VIEW gcrm_scope_reps")
+    op.execute("DROP VIEW gcrm_scope_accounts")
