@@ -36,6 +36,9 @@ def main() -> None:
     request = _splittable(request, catalogue)
     if request is None:
         return
+    request = _timed(request, catalogue)
+    if request is None:
+        return
     try:
         table = data.region_measures(name, request["measures"], request["level"],
                                      request["where"], request["period"], by=request["by"])
@@ -102,6 +105,30 @@ def _splittable(request: dict, catalogue: pd.DataFrame) -> dict | None:
     if not kept:
         st.info("None of the measures chosen can be split this way: pick another split "
                 "or another measure.")
+        return None
+    return {**request, "measures": kept}
+
+
+def _timed(request: dict, catalogue: pd.DataFrame) -> dict | None:
+    """The request with only the measures that have its time grain: accounts and prospects
+    are counted as they are now, with no year, quarter or month; each one left out is said,
+    the others still show."""
+    grain = [b for b in request["by"] if b in GRAINS]
+    if not grain:
+        return request
+    timed = catalogue.set_index("name")["time_grain"]
+    refused = [m for m in request["measures"] if not timed[m]]
+    timeless = ", ".join(formatting.label(m) for m in timed.index if not timed[m])
+    for measure in refused:
+        st.warning(f"**{formatting.label(measure)}**: {measure} are counted as they are now "
+                   f"and have no time grain ({timeless}), so not by {grain[0]}. "
+                   + ("Shown without it: pick *whole period* under Time to see it."
+                      if len(refused) < len(request["measures"]) else ""),
+                   icon=":material/schedule:")
+    kept = tuple(m for m in request["measures"] if m not in refused)
+    if not kept:
+        st.info(f"None of the measures chosen has a time grain ({timeless} are counted as "
+                "they are now): pick *whole period* under Time, or another measure.")
         return None
     return {**request, "measures": kept}
 

@@ -20,15 +20,17 @@ KPI_MEASURES = ("revenue", "customers", "prospects", "churn_rate", "complaints",
 
 
 def measure_catalogue() -> pd.DataFrame:
-    """Every cube measure: name, unit, description (what the pickers offer) and splits
-    (the dimensions it can be split by)."""
+    """Every cube measure: name, unit, description (what the pickers offer), splits
+    (the dimensions it can be split by) and time_grain (False: counted as things are now,
+    it has no year, quarter or month)."""
     from gcrm.cube.definitions import SPLITS
 
     return pd.DataFrame(
         [(m.name, m.unit, m.description,
-          tuple(d for d in cube.DIMENSIONS if all(d in SPLITS[f] for f in m.families)))
+          tuple(d for d in cube.DIMENSIONS if all(d in SPLITS[f] for f in m.families)),
+          not m.timeless)
          for m in cube.MEASURES.values()],
-        columns=["name", "unit", "description", "splits"])
+        columns=["name", "unit", "description", "splits", "time_grain"])
 
 
 @st.cache_data(ttl=300, show_spinner=False)
