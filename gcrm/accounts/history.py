@@ -3,6 +3,8 @@ read as the signed-in user (masked for roles without personal data)."""
 
 from __future__ import annotations
 
+import numbers
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +28,7 @@ def history(account_id: int, *, limit: int = 500, engine: Engine | None = None
             ) -> AccountHistory:
     """Everything about account ``account_id`` the user may see (the newest ``limit``
     orders, cases and contacts)."""
+    account_id = _account_id(account_id)
     with (engine or get_engine()).connect() as conn:
         profile = conn.execute(text(sql.PROFILE), {"id": account_id}).mappings().first()
         if profile is None:
@@ -37,3 +40,18 @@ def history(account_id: int, *, limit: int = 500, engine: Engine | None = None
 
         return AccountHistory(dict(profile), frame(sql.SALES_BY_MONTH), frame(sql.ORDERS),
                               frame(sql.CASES), frame(sql.INTERACTIONS))
+
+
+BIGGEST_ID = 2**63 - 1  # accounts.id is a bigint
+
+
+def _account_id(value) -> int:
+    """``value`` as an account id (an integer, or its digits as text), or a clear error
+    rather than the database driver's."""
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    digits = isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value, re.ASCII)
+    number = int(value) if whole or digits else None
+    if number is None or not 1 <= number <= BIGGEST_ID:
+        raise InvalidInput(f"{value!r} is not an account id: ids are whole numbers from 1 to "
+                           f"{BIGGEST_ID:,} (gcrm's own id, not the source's external id).")
+    return number
