@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gcrm import audit, campaigns
 from gcrm.cli.errors import reports_errors
@@ -78,8 +79,8 @@ def create(name: str = typer.Argument(..., help="Campaign name."),
 
 @campaign_app.command("responses")
 @reports_errors
-def responses(path: Path = typer.Argument(..., help="CSV or XLSX: external_id, "
-                                                    "responded_at, [source], [response]."),
+def responses(path: Path = typer.Argument(..., help=escape(  # [x]: text, not rich markup
+                  "CSV or XLSX: external_id, responded_at, [source], [response].")),
               campaign: str = typer.Option(..., help="Campaign name.")) -> None:
     """Record a campaign's responses; rows that cannot be matched are listed with why."""
     result = campaigns.load_responses(campaign, path)
