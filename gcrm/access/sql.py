@@ -59,3 +59,10 @@ REVOKE = 'REVOKE "{group}" FROM "{name}"'
 GRANT_TO_OPERATOR = 'GRANT "{name}" TO CURRENT_USER'
 LOGIN = """ALTER ROLE "{name}" LOGIN PASSWORD '{verifier}'"""  # a SCRAM verifier
 NOLOGIN = 'ALTER ROLE "{name}" NOLOGIN PASSWORD NULL'
+# Other databases a role may connect to (for `gcrm users sql-login` to name them).
+REACHABLE_DATABASES = """
+SELECT datname FROM pg_catalog.pg_database
+WHERE datallowconn AND datname <> current_database()
+  AND has_database_privilege(:name, oid, 'CONNECT')
+ORDER BY datname
+"""

@@ -187,6 +187,18 @@ def sql_login(username: str, *, actor: str | None = None, engine: Engine | None 
     return password
 
 
+def reachable_databases(username: str, *, engine: Engine | None = None) -> list[str]:
+    """Databases on the server, other than gcrm's own, that the user's login may connect to.
+
+    gcrm's database grants CONNECT to its own groups only (migration 0018), and gcrm's
+    own cluster closes ``postgres`` and ``template1``; on a shared server other databases
+    may still grant CONNECT to PUBLIC, which only their owner can take back.
+    """
+    user = get_user(username, engine=engine)
+    with _operator(engine).connect() as conn:
+        return list(conn.execute(text(sql.REACHABLE_DATABASES), {"name": user.pg_role}).scalars())
+
+
 def authenticate(username: str, password: str, *, engine: Engine | None = None) -> User | None:
     """The user when the password is right and the user enabled; None otherwise.
 

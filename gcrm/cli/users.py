@@ -108,3 +108,9 @@ def sql_login(username: str) -> None:
     user = users.get_user(username)
     console.print(f"Database login for {username}: user [bold]{user.pg_role}[/], password "
                   f"[bold]{password}[/] (shown once). Row-level security and masking apply.")
+    others = users.reachable_databases(username)
+    if others:
+        console.print(f"[yellow]This login may also connect to {', '.join(others)}[/]: they "
+                      "grant CONNECT to PUBLIC. Their owner can close them with REVOKE CONNECT, "
+                      "TEMPORARY ON DATABASE <name> FROM PUBLIC (gcrm's own cluster does so "
+                      "for postgres and template1).")

@@ -226,6 +226,10 @@ def _ensure_database(cluster: LocalCluster) -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{cluster.db_name}"')
+        # Our own cluster: users' SQL logins reach their own database only (gcrm's databases
+        # grant CONNECT to their groups, migration 0018), not the maintenance databases.
+        for database in ("postgres", "template1"):
+            conn.execute(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{database}" FROM PUBLIC')
     with psycopg.connect(dbname=cluster.db_name, autocommit=True, **conninfo) as conn:
         for extension in EXTENSIONS:
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")

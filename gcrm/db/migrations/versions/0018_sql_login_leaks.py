@@ -172,7 +172,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     g = _groups()
-    manager = g["manager"]
     see_all = ", ".join(g[r] for r in SEE_ALL)
     op.execute(f"REVOKE SELECT ON load_runs FROM {see_all}")
     op.execute(f"GRANT SELECT ON load_runs TO {g['user']}")
