@@ -8,4 +8,5 @@ COPY dashboards dashboards
 COPY .streamlit .streamlit
 RUN pip install --no-cache-dir .
 EXPOSE 8501
-CMD ["sh", "-c", "gcrm db upgrade && gcrm demo --if-empty && streamlit run dashboards/streamlit_app.py --server.port 8501 --server.address 0.0.0.0"]
+# 0.0.0.0 inside the container; docker-compose.yml publishes it on the host's 127.0.0.1 only.
+CMD ["sh", "-c", "gcrm db upgrade && gcrm demo --if-empty && streamlit run dashboards/server.py --server.port 8501 --server.address 0.0.0.0"]

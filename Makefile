@@ -8,7 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
-HOST ?= 0.0.0.0
+# The address the dashboard listens on: this machine only. To let others in, put TLS in
+# front (a reverse proxy, see docker-compose.yml) and `make run GCRM_HOST=0.0.0.0`.
+GCRM_HOST ?= 127.0.0.1
 GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
 .PHONY: run test bench setup install assets browser db lint pytest stop demo help
@@ -23,11 +25,12 @@ run: setup
 	$(BIN)/gcrm demo --if-empty
 	$(BIN)/gcrm cube build --incremental
 	@echo ""
-	@echo "gcrm dashboard: http://localhost:$(PORT)"
+	@echo "gcrm dashboard: http://localhost:$(PORT) (listening on $(GCRM_HOST); plain HTTP:"
+	@echo "to serve others, put TLS in front, see README 'Serving others')"
 	@echo "Sign in as admin, analyst, marketer, planner, manager or county_manager"
 	@echo "with the password in $(GCRM_HOME_DIR)/demo-password: $$(cat $(GCRM_HOME_DIR)/demo-password 2>/dev/null)"
 	@echo ""
-	$(BIN)/streamlit run dashboards/server.py --server.port $(PORT) --server.address $(HOST)
+	$(BIN)/streamlit run dashboards/server.py --server.port $(PORT) --server.address $(GCRM_HOST)
 
 test: setup browser lint pytest
 
