@@ -22,13 +22,14 @@ def known_id(value: str, source: str) -> str:
     """SQL for the account id a load should match ``value`` (an account's source id, read
     from a file) on: an erased account's id is a keyed hash of the original (migration
     0019), so a reload of the same file finds the erased account instead of bringing the
-    person back as a new one. Only a source with erased accounts pays for the hashing (the
-    check runs once per statement)."""
+    person back as a new one. Only a source with erased accounts pays for the hashing (one
+    HMAC per row, inlined, against the erased ids held in memory); the key and the check
+    are read once per statement."""
     erased = f"FROM accounts e WHERE e.source = {source} AND e.erased_at IS NOT NULL"
-    return (f"(CASE WHEN (SELECT EXISTS (SELECT 1 {erased})) THEN coalesce("
-            f"(SELECT e.external_id {erased} "
-            f"AND e.external_id = public.gcrm_erased_id({source}, {value})), {value}) "
-            f"ELSE {value} END)")
+    key = "(SELECT k.key FROM privacy_keys k WHERE k.purpose = 'erased_id')"
+    hashed = f"public.gcrm_erased_id({source}, {value}, {key})"
+    return (f"(CASE WHEN (SELECT EXISTS (SELECT 1 {erased})) "
+            f"AND {hashed} IN (SELECT e.external_id {erased}) THEN {hashed} ELSE {value} END)")
 
 
 def create_stage(fields: list[Field]) -> str:

@@ -76,12 +76,21 @@ OLD_MASKS = {  # as migration 0006 left them
     "gcrm_mask_name(text)": r"SELECT pg_catalog.regexp_replace(v, '(\S)\S*', '\1***', 'g')",
 }
 
+# The hash itself, given the key: plain SQL without SET or FROM, so PostgreSQL inlines it
+# into a load's statements (the key is read once per statement); every name is schema-
+# qualified (operators too) because an inlined body runs under the caller's search_path.
+HASH = """
+CREATE FUNCTION gcrm_erased_id(text, text, bytea) RETURNS text LANGUAGE sql STABLE AS $fn$
+    SELECT 'erased-' OPERATOR(pg_catalog.||) pg_catalog.left(pg_catalog.encode(public.hmac(
+               pg_catalog.convert_to($1 OPERATOR(pg_catalog.||) pg_catalog.chr(31)
+                                     OPERATOR(pg_catalog.||) $2, 'UTF8'),
+               $3, 'sha256'), 'hex'), 32)
+$fn$"""
+# ... and with the database's key (erasure, the operator's look-ups).
 ERASED_ID = f"""
 CREATE FUNCTION gcrm_erased_id(text, text) RETURNS text LANGUAGE sql STABLE STRICT
 {SAFE_PATH} AS $fn$
-    SELECT 'erased-' || pg_catalog.left(pg_catalog.encode(public.hmac(
-               pg_catalog.convert_to($1 || pg_catalog.chr(31) || $2, 'UTF8'), k.key,
-               'sha256'), 'hex'), 32)
+    SELECT public.gcrm_erased_id($1, $2, k.key)
     FROM public.privacy_keys k WHERE k.purpose = 'erased_id'
 $fn$"""
 
@@ -98,8 +107,10 @@ def upgrade() -> None:
     op.execute("REVOKE ALL ON privacy_keys FROM PUBLIC")
     op.execute("INSERT INTO privacy_keys (purpose, key) "
                "VALUES ('erased_id', gen_random_bytes(32))")
+    op.execute(HASH)
     op.execute(ERASED_ID)
-    op.execute("REVOKE EXECUTE ON FUNCTION gcrm_erased_id(text, text) FROM PUBLIC")
+    op.execute("REVOKE EXECUTE ON FUNCTION gcrm_erased_id(text, text, bytea), "
+               "gcrm_erased_id(text, text) FROM PUBLIC")
     op.create_index('ix_accounts_erased_source', 'accounts', ['source'], unique=False,
                     postgresql_where=sa.text('erased_at IS NOT NULL'))
     op.execute("UPDATE accounts SET external_id = gcrm_erased_id(source, external_id) "
@@ -120,6 +131,7 @@ def downgrade() -> None:
     op.drop_index('ix_accounts_erased_source', table_name='accounts',
                   postgresql_where=sa.text('erased_at IS NOT NULL'))
     op.execute("DROP FUNCTION gcrm_erased_id(text, text)")
+    op.execute("DROP FUNCTION gcrm_erased_id(text, text, bytea)")
     op.drop_table('privacy_keys')
 
 
