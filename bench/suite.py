@@ -152,9 +152,12 @@ def _holds(url: str, accounts: int) -> bool:
         engine.dispose()
 
 
-def table(rows: list[dict], steps: dict[str, dict], repeat: int) -> str:
+def table(rows: list[dict], steps: dict[str, dict], repeat: int, *,
+          accounts: int | None = None, started: str | None = None) -> str:
     """The Markdown table of ``rows``, with each benchmark's peak memory and its failures;
-    a spread over another number of runs than ``repeat`` says how many."""
+    a spread over another number of runs than ``repeat`` says how many, and a benchmark
+    kept from an earlier run (another day than ``started``, another world size than
+    ``accounts``) says when and at what size in its note."""
     lines = ["| benchmark | measure | gcrm median (min-max) | peer | peer median (min-max) "
              "| gcrm's advantage | peak memory | note |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -162,18 +165,30 @@ def table(rows: list[dict], steps: dict[str, dict], repeat: int) -> str:
         step = steps.get(row["benchmark"], {})
         peer = row.get("peer")
         ratio = row.get("ratio")
+        note = "; ".join(n for n in (_measured(step, accounts, started), row.get("note"))
+                         if n)
         lines.append(
             f"| {row['benchmark']} | {row['measure']} "
             f"| {_spread(row['gcrm'], row['unit'], repeat)} "
             f"| {row.get('peer_name') or ''} "
             f"| {_spread(peer, row['unit'], repeat) if peer else ''} "
             f"| {'' if ratio is None else f'{ratio:,.2f}x'} "
-            f"| {_mib(step.get('peak_rss_mib'))} | {row.get('note', '')} |".replace("\n", " "))
+            f"| {_mib(step.get('peak_rss_mib'))} | {note} |".replace("\n", " "))
     for name, step in steps.items():
         if step.get("exit", 0) != 0:
             lines.append(f"| {name} | **failed** (exit {step['exit']}): "
                          f"{step.get('error', '')} | | | | | | |")
     return "\n".join(lines)
+
+
+def _measured(step: dict, accounts: int | None, started: str | None) -> str:
+    """"measured <day>[ at <n> accounts]" for a step of another run than the report's."""
+    day, size = step.get("started", "")[:10], step.get("accounts")
+    other_day = bool(started and day and day != started[:10])
+    other_size = bool(accounts and size and size != accounts)
+    if not (other_day or other_size):
+        return ""
+    return f"measured {day or 'earlier'}" + (f" at {size:,} accounts" if other_size else "")
 
 
 def _spread(value: dict, unit: str, repeat: int) -> str:
@@ -247,18 +262,24 @@ def main() -> None:
         done = run(argv, log, {"GCRM_DATABASE_URL": url} if step.on_world else None)
         steps[step.name] = done
         result = RESULTS / f"{step.result or step.name}.json"
-        if done["exit"] != 0 or not result.exists() or result.stat().st_mtime < before:
+        fresh = result.exists() and result.stat().st_mtime >= before
+        # A benchmark that failed after writing its results keeps what it measured.
+        payload = json.loads(result.read_text()) if fresh else {}
+        for row in payload.get("summary", []):
+            rows.append({"benchmark": step.name, **row})
+        if done["exit"] != 0 or not fresh:
             done["exit"] = done["exit"] or 1
             done["error"] = _tail(log)
             print(f"  failed: {done['error']}")
             continue
-        payload = json.loads(result.read_text())
-        for row in payload.get("summary", []):
-            rows.append({"benchmark": step.name, **row})
         print(f"  {done['seconds']:,.0f} s, peak {done['peak_rss_mib']:,} MiB, "
               f"{len(payload.get('summary', []))} measures")
+    for done in steps.values():  # which run measured it, for the report of a later one
+        done.update(accounts=args.accounts, repeat=args.repeat, started=started)
     if len(chosen) < len(STEPS):
-        rows, steps = _merge_with_last(rows, steps, args.accounts, args.repeat)
+        path = RESULTS / "suite.json"
+        last = json.loads(path.read_text()) if path.exists() else None
+        rows, steps = merge_with_last(last, rows, steps)
     write_results("suite", {"accounts": args.accounts, "repeat": args.repeat,
                             "steps": steps, "rows": rows, "started": started})
     print(report(rows, steps, started, args.accounts, args.repeat, machine()))
@@ -270,20 +291,27 @@ def main() -> None:
         raise SystemExit(1)
 
 
-def _merge_with_last(rows: list[dict], steps: dict, accounts: int,
-                     repeat: int) -> tuple[list[dict], dict]:
-    """This partial run's rows and steps in place of the same benchmarks' in the last
-    run at the same size and repeat; the rest of that run is kept, in suite order."""
-    path = RESULTS / "suite.json"
-    last = json.loads(path.read_text()) if path.exists() else {}
-    if (last.get("accounts"), last.get("repeat")) != (accounts, repeat):
+def merge_with_last(last: dict | None, rows: list[dict],
+                    steps: dict[str, dict]) -> tuple[list[dict], dict[str, dict]]:
+    """A partial run's ``rows`` and ``steps`` in place of the same benchmarks' in ``last``
+    (the previous ``suite.json``, None when there is none); every other benchmark of
+    ``last`` is kept, whatever size or number of repeats it ran with (each step records
+    its own ``accounts``, ``repeat`` and ``started``: a step of ``last`` without them
+    gets ``last``'s), and everything is in suite order."""
+    if not last:
         return rows, steps
-    ran = set(steps)
-    merged_steps = {**{n: s for n, s in last["steps"].items() if n not in ran}, **steps}
-    merged_rows = [r for r in last["rows"] if r["benchmark"] not in ran] + rows
+    ran = set(steps) | {r["benchmark"] for r in rows}
+    stamp = {k: last[k] for k in ("accounts", "repeat", "started") if k in last}
+    kept_steps = {n: {**stamp, **s} for n, s in last.get("steps", {}).items() if n not in ran}
+    merged_steps = {**kept_steps, **steps}
+    merged_rows = [r for r in last.get("rows", []) if r["benchmark"] not in ran] + rows
     order = ["demo_world", *(s.name for s in STEPS)]
-    merged_rows.sort(key=lambda r: order.index(r["benchmark"]))  # stable within a benchmark
-    return merged_rows, {n: merged_steps[n] for n in order if n in merged_steps}
+
+    def place(name: str) -> int:  # a benchmark no longer in STEPS goes last
+        return order.index(name) if name in order else len(order)
+
+    merged_rows.sort(key=lambda r: place(r["benchmark"]))  # stable within a benchmark
+    return merged_rows, {n: merged_steps[n] for n in sorted(merged_steps, key=place)}
 
 
 def report(rows: list[dict], steps: dict, started: str, accounts: int, repeat: int,
@@ -296,11 +324,13 @@ def report(rows: list[dict], steps: dict, started: str, accounts: int, repeat: i
               f"{accounts:,} accounts; median of {repeat} runs (min-max) unless a cell says "
               "otherwise; ratios > 1 favour gcrm; peak memory is the benchmark process's. "
               "Reproduce: `make bench` (BENCH_ACCOUNTS, BENCH_REPEAT).")
-    full = header + "\n\n" + table(rows, steps, repeat) + "\n"
+    full = header + "\n\n" + table(rows, steps, repeat, accounts=accounts,
+                                     started=started) + "\n"
     (RESULTS / "SUMMARY.md").write_text("# Benchmark summary\n\n" + full)
     compared = [r for r in rows if (r.get("peer") and not r.get("peer_is_gcrm"))
                 or r["benchmark"] == "demo_world"]
-    _update_readme(header + "\n\n" + table(compared, steps, repeat) + "\n\nEvery measure "
+    _update_readme(header + "\n\n" + table(compared, steps, repeat, accounts=accounts,
+                                                 started=started) + "\n\nEvery measure "
                    "(first renders, incremental builds, row-level security overhead, "
                    "features and bytes per view, ...): "
                    "[bench/results/SUMMARY.md](bench/results/SUMMARY.md).\n")
