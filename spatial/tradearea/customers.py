@@ -55,7 +55,10 @@ def customer_areas(sites: gpd.GeoDataFrame, customers: gpd.GeoDataFrame,
         EPSG:4326, one row per site with customers and per share, in the sites' order
         then the shares': ``site``, ``share`` (asked), ``held_share`` (of the site's
         customers or weight inside the polygon), ``customers`` (inside the polygon),
-        ``radius_km`` (distance of the farthest customer taken), ``geometry`` (Polygon).
+        ``radius_km`` (distance of the farthest customer taken: exact, so it places that
+        customer on a circle around the site; round it before showing it to anyone who may
+        not locate customers, as gcrm does), ``geometry`` (Polygon, whose vertices lie
+        ``buffer_m`` from customers: generalise it likewise).
         Sites with no customers (or a total weight of 0) get no rows: they are named in
         a ``UserWarning`` and listed in ``result.attrs["sites_without_customers"]``.
 
