@@ -28,11 +28,11 @@ def fiscal_year(months: pd.Series, start: int) -> pd.Series:
 def labels(months: pd.Series, start: int) -> pd.DataFrame:
     """Year, quarter and month labels of each month (``months``: datetime64)."""
     prefix = "FY" if start > 1 else ""
-    year = fiscal_year(months, start)
+    year = fiscal_year(months, start).astype(str).str.zfill(4)  # 0001, as periods are written
     quarter = ((months.dt.month - start) % 12) // 3 + 1
     return pd.DataFrame({
-        "year": prefix + year.astype(str),
-        "quarter": prefix + year.astype(str) + "-Q" + quarter.astype(str),
+        "year": prefix + year,
+        "quarter": prefix + year + "-Q" + quarter.astype(str),
         "month": months.dt.strftime("%Y-%m"),
     }, index=months.index)
 
@@ -43,9 +43,10 @@ def label_sql(column: str, start: int) -> dict[str, str]:
     year = (f"(extract(year FROM {column})::int + CASE WHEN {start} > 1 AND "
             f"extract(month FROM {column}) >= {start} THEN 1 ELSE 0 END)")
     quarter = f"(((extract(month FROM {column})::int - {start} + 12) % 12) / 3 + 1)"
+    year = f"lpad({year}::text, 4, '0')"
     return {
-        "year": f"'{prefix}' || {year}::text",
-        "quarter": f"'{prefix}' || {year}::text || '-Q' || {quarter}::text",
+        "year": f"'{prefix}' || {year}",
+        "quarter": f"'{prefix}' || {year} || '-Q' || {quarter}::text",
         "month": f"to_char({column}, 'YYYY-MM')",
     }
 

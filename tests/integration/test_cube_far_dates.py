@@ -46,6 +46,10 @@ def test_far_dates_add_two_months_to_the_cube_not_ten_thousand_years(world):
     top = cube.query(["revenue"], level="state", by=["month"], engine=world)
     assert top["revenue"].sum() == pytest.approx(1550.0 + 30.0)
     assert {"0001-01", "9999-12"} <= set(top["month"])
+    years = cube.query(["revenue"], level="state", by=["year"], engine=world)
+    assert set(years["year"]) == {"0001", "2026", "9999"}  # written as periods are asked for
+    first = cube.query(["revenue"], level="state", period="0001", engine=world)
+    assert first["revenue"].sum() == pytest.approx(10.0)
 
 
 def test_a_period_without_any_fact_still_counts_the_customers_of_its_time(world):
