@@ -19,8 +19,9 @@
   run (a name's digits too, which kept their first digit).
 
 Downgrade restores 0006's masks and drops the key, the function and the index; the
-rounded radii and the hashed ids stay as they are (nothing can bring the exact values
-back, which is the point).
+rounded radii stay as they are (nothing can bring the exact values back, which is the
+point). It refuses while erased accounts hold hashed ids: without the key, a reload would
+bring those people back.
 
 Revision ID: 0019
 Revises: 0018
@@ -126,6 +127,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    hashed = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM accounts WHERE erased_at IS NOT NULL "
+        "AND external_id LIKE 'erased-%'")).scalar_one()
+    if hashed:
+        # Without the key a reload of an old file would bring these people back (as new
+        # accounts): refuse rather than lose it.
+        from gcrm.errors import GcrmError
+
+        raise GcrmError(
+            f"{hashed:,} erased account(s) have source ids hashed with the key in "
+            "privacy_keys; downgrading below 0019 would drop that key, and a reload would "
+            "bring those people back. Keep 0019 (or delete those accounts first).")
     for signature, body in OLD_MASKS.items():
         _replace(signature, body)
     op.drop_index('ix_accounts_erased_source', table_name='accounts',
