@@ -6,6 +6,7 @@ environment call ``get_settings.cache_clear()``.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
         description="First month of the fiscal year for cube quarters and years (1 = "
         "January; 7 = July, so FY2026 runs July 2025 to June 2026).",
     )
+    date_min: dt.date = Field(
+        default=dt.date(1900, 1, 1),
+        description="Earliest date a load accepts (order, case, interaction, customer "
+        "dates); rows dated before it are rejected with the range in the reason.")
+    date_max: dt.date | None = Field(
+        default=None,
+        description="Latest date a load accepts; None: a year from today. A sale dated "
+        "9999-12-31 would otherwise stretch every monthly series to the year 9999.")
     geocoder_provider: str | None = Field(
         default=None, description="Optional online geocoder (a geopy provider, e.g. nominatim)."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from gcrm.cli.progress import progress_bar
 from gcrm.ingest.columns import parse_map, parse_values
 from gcrm.ingest.entities import ENTITIES
 from gcrm.ingest.load import load_file
+from gcrm.ingest.validate import default_date_range
 
 console = Console()
 
@@ -35,15 +37,26 @@ def load(
     ref_source: str = typer.Option(None, help="Source of the accounts/reps/sites the rows "
                                               "refer to (default: --source)."),
     geocode: bool = typer.Option(True, help="Geocode accounts without coordinates."),
+    date_min: datetime = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Reject rows dated before this day "
+        "(default: GCRM_DATE_MIN, else 1900-01-01)."),
+    date_max: datetime = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Reject rows dated after this day "
+        "(default: GCRM_DATE_MAX, else a year from today)."),
 ) -> None:
     """Load FILE into ENTITY. Bad rows are rejected with a reason; good rows load."""
     if entity not in ENTITIES:
         raise typer.BadParameter(f"choose one of {', '.join(ENTITIES)}", param_hint="ENTITY")
+    low, high = default_date_range()
+    dates = (date_min.date() if date_min else low, date_max.date() if date_max else high)
+    if dates[0] > dates[1]:
+        raise typer.BadParameter(f"the earliest date {dates[0]} is after the latest "
+                                 f"{dates[1]}", param_hint="--date-min/--date-max")
     with progress_bar() as report:
         result = load_file(
             entity, file, source=source, ref_source=ref_source, column_map=parse_map(map_),
             value_map=parse_values(value, ENTITIES[entity]), crs=crs, geocode=geocode,
-            progress=report,
+            progress=report, date_range=dates,
         )
     summary = result.summary
     table = Table(title=f"{summary.file} -> {summary.entity} (source {summary.source})")

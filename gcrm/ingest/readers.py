@@ -8,10 +8,15 @@ text ('' when empty) so that validation can quote exactly what the file said.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
+import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import geopandas as gpd
 import pandas as pd
@@ -24,6 +29,12 @@ VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 SUPPORTED = sorted(CSV_SUFFIXES | VECTOR_SUFFIXES | PARQUET_SUFFIXES)
 LINE = "_line"
+CHUNK_ROWS = 100_000  # rows of a CSV read, validated and staged at a time
+BLOCK = 1 << 20  # bytes read at a time
+# Characters that show nothing: control characters, and format characters (byte order
+# mark, zero-width space/joiners, direction marks, word joiner, soft hyphen).
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 
 
 class FileFormatError(GcrmError):
@@ -72,32 +83,222 @@ def decode(raw: bytes) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any byte string")  # pragma: no cover
 
 
+def read_chunks(path: str | Path, *, crs: str | int | None = None,
+                rows: int | None = None) -> Iterator[RawTable]:
+    """:func:`read_table` a piece at a time: a CSV in frames of ``rows`` rows (default
+    :data:`CHUNK_ROWS`) so that memory stays bounded whatever the file's size; other formats
+    in one piece. The first piece always comes (it may have no rows): it names the columns."""
+    path = Path(path)
+    if path.exists() and path.suffix.lower() in CSV_SUFFIXES:
+        yield from _csv_chunks(path, rows or CHUNK_ROWS)
+    else:
+        yield read_table(path, crs=crs)
+
+
 def _read_csv(path: Path) -> RawTable:
-    text, encoding = decode(path.read_bytes())
-    if not text.strip():
-        raise FileFormatError(f"{path.name} is empty.")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    header = [name.strip() for name in header]
-    _check_header(header, path)
-    rows, lines, broken = [], [], []
-    line_no = reader.line_num
-    for row in reader:
-        line = line_no + 1
-        line_no = reader.line_num
+    chunks = list(_csv_chunks(path, CHUNK_ROWS))
+    frame = pd.concat([c.frame for c in chunks]) if len(chunks) > 1 else chunks[0].frame
+    broken = [b for c in chunks for b in c.broken]
+    return RawTable(frame, broken, encoding=chunks[0].encoding,
+                    delimiter=chunks[0].delimiter)
+
+
+# --- CSV, streamed -----------------------------------------------------------------------
+# Every physical line is accounted for: a row (loaded or rejected by validation), a broken
+# row with its reason, a blank line, or the whole file refused with a reason.
+
+def _csv_chunks(path: Path, rows: int) -> Iterator[RawTable]:
+    encoding = _file_encoding(path)
+    with path.open("rb") as handle:
+        lines = _decoded_lines(handle, encoding)
+        head = list(itertools.islice(lines, 50))
+        if not any(text.strip() for _, text, _ in head):
+            head += list(itertools.islice(lines, 10_000))  # leading blank lines
+        if not any(text.strip() for _, text, _ in head):
+            raise FileFormatError(f"{path.name} is empty.")
+        delimiter = _sniff_delimiter("".join(text for _, text, _ in head))
+        records = _records(itertools.chain(head, lines), delimiter)
+        line, header, problem = next(records)
+        if problem is not None or header is None:
+            raise FileFormatError(f"{path.name}: the header (line {line}) cannot be read: "
+                                  f"{problem}.")
+        header = [_clean_name(name) for name in header]
+        _check_header(header, path)
+        data, numbers, broken, sent = [], [], [], False
+        for line, row, problem in records:
+            if problem is None and len(row) != len(header):
+                problem = (f"row has {len(row)} fields but the header has {len(header)}; "
+                           "check for an unquoted delimiter in a value")
+            if problem is not None:
+                broken.append((line, problem))
+            else:
+                data.append(row)
+                numbers.append(line)
+            if len(data) >= rows:
+                yield _csv_table(data, numbers, broken, header, encoding, delimiter)
+                data, numbers, broken, sent = [], [], [], True
+        if data or broken or not sent:
+            yield _csv_table(data, numbers, broken, header, encoding, delimiter)
+
+
+def _csv_table(data, numbers, broken, header, encoding, delimiter) -> RawTable:
+    frame = pd.DataFrame(data, columns=header, index=pd.Index(numbers, name=LINE), dtype=object)
+    if not data:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in header},
+                             index=pd.Index([], name=LINE, dtype="int64"))
+    return RawTable(frame, broken, encoding=encoding, delimiter=delimiter)
+
+
+def _clean_name(name: str) -> str:
+    return INVISIBLE.sub("", name).strip()
+
+
+def _physical_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The file's lines (ends kept: \\n, \\r\\n or \\r), read a block at a time."""
+    rest = b""
+    while True:
+        block = handle.read(BLOCK)
+        if not block:
+            break
+        lines = (rest + block).splitlines(keepends=True)
+        # The last line may go on in the next block (a \r may be half of a \r\n).
+        rest = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if rest:
+        yield rest
+
+
+def _file_encoding(path: Path) -> str:
+    """'utf-8' unless some line is not UTF-8 and no line has UTF-8 beyond ASCII: then the
+    file is in a legacy encoding ('cp1252'; bytes Windows-1252 lacks read as Latin-1).
+    A file mixing both is UTF-8 with its other lines rejected (see :func:`_decoded_lines`):
+    decoding it whole one way or the other would garble half of it."""
+    utf8_beyond_ascii = invalid = False
+    with path.open("rb") as handle:
+        batch: list[bytes] = []
+        for raw in _physical_lines(handle):
+            batch.append(raw)
+            if len(batch) >= 10_000:
+                u, i = _scan(batch)
+                utf8_beyond_ascii, invalid = utf8_beyond_ascii or u, invalid or i
+                batch = []
+        u, i = _scan(batch)
+        utf8_beyond_ascii, invalid = utf8_beyond_ascii or u, invalid or i
+    return "cp1252" if invalid and not utf8_beyond_ascii else "utf-8"
+
+
+def _scan(lines: list[bytes]) -> tuple[bool, bool]:
+    """(some line is UTF-8 beyond ASCII, some line is not UTF-8)"""
+    block = b"".join(lines)
+    if block.isascii():
+        return False, False
+    try:
+        block.decode("utf-8")
+        return True, False
+    except UnicodeDecodeError:
+        pass
+    beyond = invalid = False
+    for raw in lines:
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+            beyond = True
+        except UnicodeDecodeError:
+            invalid = True
+    return beyond, invalid
+
+
+def _decoded_lines(handle: BinaryIO, encoding: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text, why the line cannot be trusted or None) for every line."""
+    for number, raw in enumerate(_physical_lines(handle), start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        if encoding == "utf-8":
+            try:
+                yield number, raw.decode("utf-8"), None
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start]
+                yield number, raw.decode("utf-8", errors="replace"), (
+                    f"line {number} is not UTF-8 (byte 0x{byte:02X} at character "
+                    f"{exc.start + 1}) unlike the rest of the file: it was probably written in "
+                    "another encoding (such as Windows-1252); save the file as UTF-8 and load "
+                    "it again")
+        else:
+            try:
+                yield number, raw.decode("cp1252"), None
+            except UnicodeDecodeError:
+                yield number, raw.decode("latin-1"), None
+
+
+class _Feed:
+    """Lines for csv.reader that can be given back: a record that turns out broken is
+    reported on its first line and the lines after it are read again as records."""
+
+    def __init__(self, lines: Iterator[tuple[int, str, str | None]]):
+        self.lines = lines
+        self.back: deque[tuple[int, str, str | None]] = deque()
+        self.taken: list[tuple[int, str, str | None]] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        item = self.back.popleft() if self.back else next(self.lines)
+        self.taken.append(item)
+        return item[1]
+
+    def give_back(self) -> None:
+        self.back.extendleft(reversed(self.taken[1:]))
+
+
+def _records(lines, delimiter: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(first line, fields or None, problem or None) for each record; blank lines skipped.
+    The first record is the header, whose width decides when a record spanning several
+    lines (a quote not closed) is broken."""
+    feed = _Feed(lines)
+    width = None
+    reader = csv.reader(feed, delimiter=delimiter)
+    while True:
+        feed.taken = []
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if not feed.taken:
+                return
+            first = feed.taken[0][0]
+            if len(feed.taken) > 1:
+                problem = _unclosed(first)
+            elif "field limit" in str(exc):
+                problem = (f"a value on line {first} is longer than {csv.field_size_limit():,} "
+                           "characters, the most a value may hold")
+            else:
+                problem = f"line {first} cannot be read as CSV ({exc})"
+            feed.give_back()
+            reader = csv.reader(feed, delimiter=delimiter)
+            yield first, None, problem
+            continue
+        taken = feed.taken
+        first = taken[0][0]
         if not any(cell.strip() for cell in row):
             continue  # blank line
-        if len(row) != len(header):
-            broken.append(
-                (line, f"row has {len(row)} fields but the header has {len(header)}; "
-                       "check for an unquoted delimiter in a value")
-            )
+        if width is None:
+            width = len(row)
+        elif len(taken) > 1 and len(row) != width:
+            feed.give_back()
+            reader = csv.reader(feed, delimiter=delimiter)
+            yield first, None, _unclosed(first)
             continue
-        rows.append(row)
-        lines.append(line)
-    frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name=LINE), dtype=object)
-    return RawTable(frame, broken, encoding=encoding, delimiter=delimiter)
+        problem = next((why for _, _, why in taken if why), None)
+        yield first, (None if problem else row), problem
+
+
+def _unclosed(line: int) -> str:
+    return (f'a quote (") opened on line {line} is not closed on that line, and the row it '
+            "makes with the lines after it does not fit the header; close the quote, or "
+            'double it ("") inside a quoted value (the lines after it are read on their own)')
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -161,6 +362,36 @@ def _from_geoframe(gdf: gpd.GeoDataFrame, crs) -> RawTable:
 def _text_table(frame: pd.DataFrame) -> RawTable:
     frame = frame.reset_index(drop=True)
     frame.index = pd.Index(range(2, len(frame) + 2), name=LINE)
+    frame, broken = _bytes_as_text(frame)
     missing = frame.isna()
     text = frame.astype(str).mask(missing, "")
-    return RawTable(text)
+    return RawTable(text, broken)
+
+
+def _bytes_as_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Binary cells (a Parquet column of bytes) as the UTF-8 text they hold; a row whose
+    bytes are not UTF-8 text is broken (its reason says which column)."""
+    problems: dict[int, list[str]] = {}
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        values = frame[column]
+        binary = values.map(lambda v: isinstance(v, (bytes, bytearray, memoryview)))
+        if not binary.any():
+            continue
+        decoded = values[binary].map(_utf8_or_none)
+        for line in decoded.index[decoded.isna()]:
+            problems.setdefault(line, []).append(
+                f"{column} holds bytes that are not UTF-8 text")
+        frame[column] = values.where(~binary, decoded)
+    if not problems:
+        return frame, []
+    frame = frame.drop(index=list(problems))
+    return frame, [(line, "; ".join(why)) for line, why in sorted(problems.items())]
+
+
+def _utf8_or_none(value) -> str | None:
+    try:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -60,6 +60,23 @@ def unresolved_references(fields: list[Field]) -> str | None:
     return " UNION ALL ".join(parts) if parts else None
 
 
+# Staged rows whose external id comes again on a later line (that later row wins).
+REPEATED_IDS = f"""
+SELECT line, external_id, last FROM (
+    SELECT line, external_id, max(line) OVER (PARTITION BY external_id) AS last
+    FROM {STAGE}) d
+WHERE line < last ORDER BY line
+"""
+# The planner's estimate of a table's rows (-1 or 0: never analyzed).
+ESTIMATED_ROWS = "SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"
+
+
+def stage_rows_as_text(fields: list[Field]) -> str:
+    """The staged values of some lines (``:lines``), as text, line first."""
+    names = ", ".join(f'CAST("{f.name}" AS text)' for f in fields)
+    return f"SELECT line, {names} FROM {STAGE} WHERE line = ANY(:lines) ORDER BY line"
+
+
 def delete_stage_lines() -> str:
     return f"DELETE FROM {STAGE} WHERE line = ANY(:lines)"
 
