@@ -112,8 +112,6 @@ def build(name: str, method: str, *, sites: Sequence[str] | None = None,
             raise InvalidInput(f"No trade area came out of these settings ({method}: "
                                + "; ".join(f"{c}: {why}" for c, why in skipped.items())
                                + "); nothing was stored.")
-        if method == "customers":
-            conn.execute(text(sql.GENERALISE), {"build_id": build_id})
         report("measuring", 0, 1)
         conn.execute(text(sql.FIGURES), {"build_id": build_id,
                                          "potential_level": _potential_level(conn)})

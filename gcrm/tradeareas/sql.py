@@ -23,12 +23,20 @@ INSERT_BUILD = """
 INSERT INTO trade_area_builds (name, method, params, created_by)
 VALUES (:name, :method, CAST(:params AS jsonb), :created_by) RETURNING id
 """
+# Customer-derived outlines are drawn around customers' exact points: they are widened by
+# 1 km and their corners put on the same ~1 km grid the masked views use as they are
+# stored (the raw outline is never written, not even as a row version a later UPDATE
+# leaves behind), so no home can be read back from an outline by any role.
 INSERT_AREAS = """
 INSERT INTO trade_areas (build_id, site_id, method, band, params, geom)
 SELECT :build_id, u.site_id, :method, u.band, CAST(u.params AS jsonb),
-       ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(u.wkb), 4326)), 3))
+       ST_Multi(ST_CollectionExtract(ST_MakeValid(CASE
+           WHEN :method = 'customers'
+           THEN ST_SnapToGrid(ST_Buffer(ST_MakeValid(g.geom)::geography, 1000)::geometry, 0.01)
+           ELSE g.geom END), 3))
 FROM unnest(CAST(:sites AS bigint[]), CAST(:bands AS text[]), CAST(:params AS text[]),
             CAST(:wkbs AS bytea[])) AS u(site_id, band, params, wkb)
+CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromWKB(u.wkb), 4326) AS geom) g
 """
 
 # --- inputs of the methods ----------------------------------------------------------------
@@ -210,14 +218,6 @@ LEFT JOIN site_revenue sr ON sr.site_id = ta.site_id
 LEFT JOIN homes ON homes.id = ta.id
 LEFT JOIN overlap ON overlap.id = ta.id
 WHERE t.id = ta.id
-"""
-# Customer-derived outlines are drawn around customers' exact points: before they are
-# stored (and read by every role) they are widened by 1 km and their corners put on the
-# same ~1 km grid the masked views use, so no home can be read back from an outline.
-GENERALISE = """
-UPDATE trade_areas SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(
-    ST_Buffer(geom::geography, 1000)::geometry, 0.01)), 3))
-WHERE build_id = :build_id
 """
 # Huff builds add each site's expected sales and share of the demand.
 HUFF_FIGURES = """
