@@ -182,6 +182,10 @@ def _ranking(frame: pd.DataFrame, measure: str, unit: str) -> None:
 
 def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> None:
     level, code = current
+    if not data.measure_catalogue().set_index("name")["time_grain"][measure]:
+        st.caption(f"{formatting.label(measure)} are counted as they are now: there is no "
+                   "month-by-month series of them.")
+        return
     series = data.region_measures(name, (measure,), level, ((level, (code,)),),
                                   by=("month",))
     if series.empty:

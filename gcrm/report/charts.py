@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from gcrm.cube.definitions import MEASURES
 from gcrm.report import format as fmt
 from gcrm.report.content import Page
 
@@ -21,8 +22,10 @@ def draw(ax: Axes, page: Page) -> None:
             va="bottom", fontsize=7, color="#6b6b6b")
     if series.empty:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "No months with data.", ha="center", va="center",
-                transform=ax.transAxes, color="#555555")
+        empty = (f"{fmt.label(page.measure)} are counted as they are now: no month by month."
+                 if MEASURES[page.measure].timeless else "No months with data.")
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes,
+                color="#555555")
         return
     months = pd.PeriodIndex(series["month"], freq="M").to_timestamp()
     values = series[page.measure].astype(float).to_numpy()

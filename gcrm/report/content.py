@@ -125,8 +125,13 @@ def _page(ref: RegionRef, sub: str | None, period, name: str, months, measure: s
     areas = shapes.merge(figures.astype({"code": str}), on="code", how="left")
     first = max(_months_before(months[1], SERIES_MONTHS - 1), _first_month(engine) or months[0])
     first = min(first, months[0])
-    series = cube.query([measure], level=ref.level, where=where, by=["month"],
-                        period=(f"{first:%Y-%m}", f"{months[1]:%Y-%m}"), engine=engine)
+    if MEASURES[measure].timeless:  # counted as things are now: no month by month
+        series = pd.DataFrame(columns=["month", measure], dtype="float64")
+    else:
+        series = cube.query([measure], level=ref.level, where=where, by=["month"],
+                            period=(f"{first.year:04d}-{first.month:02d}",
+                                    f"{months[1].year:04d}-{months[1].month:02d}"),
+                            engine=engine)
     return Page(region=ref, period=name, months=months,
                 previous_months=periods.previous(*months), measure=measure,
                 unit=MEASURES[measure].unit, kpis=cards, sub_level=sub,

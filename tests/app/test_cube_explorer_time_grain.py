@@ -57,3 +57,20 @@ def test_sales_dated_years_apart_offer_their_months_not_every_month_between(
     table = at.dataframe[0].value.set_index("code")
     assert table["revenue"].dropna().to_dict() == {"N1": 20.0}
     assert table["customers"].sum() == 3  # carried from March 2026: nobody won or lost since
+
+
+def test_the_overview_of_a_region_shows_accounts_without_a_monthly_series(people,
+                                                                           use_database):
+    cube.build(engine=people)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input(key="username").input("nora")
+    at.text_input(key="password").input("manager password")
+    at = at.button[0].click().run()
+    for key, value in {"period": "2026-Q1", "region": "state:N", "measure": "accounts"}.items():
+        at.query_params[key] = value
+    at.switch_page("app_pages/overview.py")
+    at = at.run()
+    assert not at.exception and not at.warning
+    assert "counted as they are now" in " ".join(c.value for c in at.caption)
+    assert at.dataframe[0].value["Accounts"].tolist() == ["1", "1"]  # the ranking still shows

@@ -66,3 +66,16 @@ def test_a_split_at_an_h3_level_is_refused_with_the_levels_that_have_it(built, t
     assert not out.exists()
     plain, out = _export(tmp_path, "--level", "h3_5", "--measures", "revenue")
     assert plain.exit_code == 0, plain.output
+
+
+def test_a_report_on_prospects_is_written_without_a_monthly_series(built, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    result = CliRunner().invoke(app, ["report", "--region", "state:N", "--period", "2026",
+                                      "--measure", "prospects",
+                                      "--out", str(tmp_path / "p.pdf")])
+    assert result.exit_code == 0, result.output
+    text = PdfReader(io.BytesIO((tmp_path / "p.pdf").read_bytes())).pages[0].extract_text()
+    assert "counted as they are now" in text
