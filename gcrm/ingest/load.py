@@ -133,7 +133,7 @@ def load_file(
             found += [reasons, _broken(table.broken)]
             originals.append(table.frame.loc[reasons.index])
             summary.read += len(table.frame) + len(table.broken)
-            _copy(conn, good, fields, report)
+            _copy(conn, good, fields, report, before=staged)
             staged += len(good)
             del table, good
         if staged >= ANALYZE_ROWS:
@@ -215,15 +215,17 @@ def _check_targets(spec, mapping: dict[str, str], value_map: dict[str, dict[str,
                     f"opens the list with `gcrm vocab open {listed.vocabulary.name}`.")
 
 
-def _copy(conn: Connection, good: pd.DataFrame, fields, report: Progress) -> None:
-    """COPY the validated rows into the staging table, in CSV chunks (empty = NULL)."""
+def _copy(conn: Connection, good: pd.DataFrame, fields, report: Progress,
+          before: int = 0) -> None:
+    """COPY the validated rows into the staging table, in CSV chunks (empty = NULL);
+    ``before`` rows of the file are staged already (the progress counts on from there)."""
     names = [f.name for f in fields]
-    total = len(good)
+    total = before + len(good)
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(sql.copy_stage(fields)) as copy:
-        for start in range(0, total, COPY_CHUNK):
+        for start in range(0, len(good), COPY_CHUNK):
             copy.write(_csv(good.iloc[start : start + COPY_CHUNK][names]))
-            report("copy", min(start + COPY_CHUNK, total), total)
+            report("copy", min(before + start + COPY_CHUNK, total), total)
     report("copy", total, total)
 
 

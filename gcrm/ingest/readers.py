@@ -29,7 +29,7 @@ VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
 SUPPORTED = sorted(CSV_SUFFIXES | VECTOR_SUFFIXES | PARQUET_SUFFIXES)
 LINE = "_line"
-CHUNK_ROWS = 100_000  # rows of a CSV read, validated and staged at a time
+CHUNK_ROWS = 50_000  # rows of a CSV read, validated and staged at a time
 BLOCK = 1 << 20  # bytes read at a time
 # Characters that show nothing: control characters, and format characters (byte order
 # mark, zero-width space/joiners, direction marks, word joiner, soft hyphen).
