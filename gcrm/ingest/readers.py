@@ -118,7 +118,7 @@ def _csv_chunks(path: Path, rows: int) -> Iterator[RawTable]:
             raise FileFormatError(f"{path.name} is empty.")
         delimiter = _sniff_delimiter("".join(text for _, text, _ in head))
         records = _records(itertools.chain(head, lines), delimiter)
-        line, header, problem = next(records)
+        line, header, problem = next(records, (1, None, "it holds only delimiters"))
         if problem is not None or header is None:
             raise FileFormatError(f"{path.name}: the header (line {line}) cannot be read: "
                                   f"{problem}.")
@@ -239,12 +239,20 @@ class _Feed:
         self.lines = lines
         self.back: deque[tuple[int, str, str | None]] = deque()
         self.taken: list[tuple[int, str, str | None]] = []
+        self.ended = False  # the reader asked for a line past the end of the file
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        item = self.back.popleft() if self.back else next(self.lines)
+        if self.back:
+            item = self.back.popleft()
+        else:
+            try:
+                item = next(self.lines)
+            except StopIteration:
+                self.ended = True
+                raise
         self.taken.append(item)
         return item[1]
 
@@ -260,7 +268,7 @@ def _records(lines, delimiter: str) -> Iterator[tuple[int, list[str] | None, str
     width = None
     reader = csv.reader(feed, delimiter=delimiter)
     while True:
-        feed.taken = []
+        feed.taken, feed.ended = [], False
         try:
             row = next(reader)
         except StopIteration:
@@ -286,7 +294,8 @@ def _records(lines, delimiter: str) -> Iterator[tuple[int, list[str] | None, str
             continue  # blank line
         if width is None:
             width = len(row)
-        elif len(taken) > 1 and len(row) != width:
+        elif feed.ended or (len(taken) > 1 and len(row) != width):
+            # A record the end of the file closed is inside a quote never closed.
             feed.give_back()
             reader = csv.reader(feed, delimiter=delimiter)
             yield first, None, _unclosed(first)
@@ -296,9 +305,9 @@ def _records(lines, delimiter: str) -> Iterator[tuple[int, list[str] | None, str
 
 
 def _unclosed(line: int) -> str:
-    return (f'a quote (") opened on line {line} is not closed on that line, and the row it '
-            "makes with the lines after it does not fit the header; close the quote, or "
-            'double it ("") inside a quoted value (the lines after it are read on their own)')
+    return (f'a quote (") opened on line {line} is not closed where its row should end; '
+            'close it, or double a quote ("") inside a quoted value (the lines after it are '
+            "read as rows of their own)")
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -129,6 +129,14 @@ def test_an_unbalanced_quote_rejects_its_line_and_the_rest_loads(db, tmp_path):
     _accounted(result)
 
 
+def test_a_quote_left_open_on_the_last_line_is_rejected_not_loaded(db, tmp_path):
+    path = tmp_path / "last.csv"
+    path.write_text('id,name,lat,lon\nA1,Ann,40.4,-79.9\nA2,Bob,40.5,"-79.8\n')
+    result = load_file("accounts", path, source="crm", geocode=False, engine=db)
+    assert list(_reasons(result)) == [3] and "not closed" in _reasons(result)[3]
+    assert result.summary.inserted == 1
+
+
 def test_a_value_running_over_several_lines_in_quotes_still_loads(db, tmp_path):
     path = tmp_path / "multi.csv"
     path.write_text('id,name,street,lat,lon\nA1,Ann,"1 Main St\nFloor 2",40.4,-79.9\n'
