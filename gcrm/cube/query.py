@@ -269,7 +269,7 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
     if months:
         params.update(first=months[0], last=months[1])
     rows = conn.execute(text(query), params).mappings().all()
-    if family == "customers" and months:
+    if family == "customers" and months and not request.time:
         rows = _carried_customers(conn, query, params, months[0]) + list(rows)
     cells = pd.DataFrame(rows, columns=["region_id", *(["month"] if monthly else []), "member",
                                         *parts])
@@ -297,8 +297,8 @@ def _carried_customers(conn: Connection, query: str, params: dict, first: dt.dat
     """The customers at the start of a period, carried from the last month before it that
     the cube holds (it holds only the months facts need: nobody was won or lost between),
     as a row of the period's first month that wins or loses nobody. It goes first, so the
-    period's customers_start is right even when its first months (or all of it) have no
-    row of their own."""
+    period's figures are right even when it has no row of its own. (By year, quarter or
+    month, only the grains with a stored month have a row, each right by itself.)"""
     before = conn.execute(text(sql.CUSTOMERS_BEFORE), {
         "level": params["level"], "dim": params["dim"], "first": first}).scalar()
     if before is None:

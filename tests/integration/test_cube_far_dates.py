@@ -61,6 +61,11 @@ def test_a_period_without_any_fact_still_counts_the_customers_of_its_time(world)
     far = _customers(world, "5000")
     assert (far["customers"] == end_of_data["customers"]).all()
     assert (far["new_customers"] == 0).all()
+    # By month, only the months that hold something have a row: the year 9999 has one.
+    months = cube.query(["customers"], level="county", by=["month"], period="9999",
+                        engine=world)
+    assert set(months["month"]) == {"9999-12"}
+    assert (months.set_index("code")["customers"] == end_of_data["customers"]).all()
 
 
 def test_an_incremental_build_of_a_far_month_stays_small_and_equals_a_full_one(world):
