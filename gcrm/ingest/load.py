@@ -108,6 +108,9 @@ def load_file(
     report = progress or (lambda stage, done, total: None)
 
     dates = date_range or default_date_range()
+    if dates[0] > dates[1]:
+        raise InvalidInput(f"The date range {dates[0]}..{dates[1]} is empty: its first day is "
+                           "after its last (see GCRM_DATE_MIN, GCRM_DATE_MAX).")
     chunks = read_chunks(path, crs=crs)
     first = next(chunks)
     mapping = resolve_columns(
