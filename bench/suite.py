@@ -86,6 +86,9 @@ STEPS = (
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,
          what="click to settled page in Chromium: design, move, open a customer, measure"),
+    Step("concurrent_sessions", ("--repeat", "{repeat}"),
+         what="20 browser sessions at once vs one at a time: settle median and p95, errors "
+              "(its own 10,000-account world; server and browsers on separate cores)"),
 )
 
 
