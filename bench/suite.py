@@ -18,7 +18,8 @@ writes one report.
 3. ``bench/results/suite.json`` and ``bench/results/SUMMARY.md`` hold the table, which also
    replaces the performance section of the README (between the ``bench-summary`` marks).
    With ``--only`` or ``--skip`` the new rows replace those benchmarks' rows of the last
-   run at the same size; the others are kept, so the report stays whole.
+   run, whatever its size or repeat; the others are kept (each notes the day and size it
+   was measured at when they differ), so the report stays whole.
 
 A failing benchmark (or world) is reported with the end of its log and the others still
 run; the suite then exits non-zero. Logs: ``bench/results/logs/<name>.log``.
