@@ -111,6 +111,6 @@ def sql_login(username: str) -> None:
     others = users.reachable_databases(username)
     if others:
         console.print(f"[yellow]This login may also connect to {', '.join(others)}[/]: they "
-                      "grant CONNECT to PUBLIC. Their owner can close them with REVOKE CONNECT, "
-                      "TEMPORARY ON DATABASE <name> FROM PUBLIC (gcrm's own cluster does so "
-                      "for postgres and template1).")
+                      "grant CONNECT to PUBLIC. A gcrm database closes itself at `gcrm db "
+                      "upgrade` (its own users keep their access); any other, its owner closes "
+                      "with REVOKE CONNECT, TEMPORARY ON DATABASE <name> FROM PUBLIC.")
