@@ -10,9 +10,10 @@ A county manager with their own SQL login could read, outside their regions:
   sites; fine grid cells (finer than H3 resolution 7, as in 0006) only where such an
   assignment lies. Coarser cells (~5 km² and up) stay visible as they are to every role:
   checking each of them would cost every map and cube query of a manager a pass over the
-  assignments of the whole level (113 ms instead of 3 ms for 1,252 cells at 20,000
-  accounts, ~40x), for an area the masked roles see anyway. Roles that see every account keep their policies (a policy of
-  their own, so the planner folds it away and indexes stay usable: migration 0010's reason);
+  assignments (the 215 h3_7 cells of a 20,000-account world: 43-109 ms instead of
+  0.5-3 ms), for areas the masked roles see anyway. Roles that see every account keep
+  their policies (a policy of their own, so the planner folds it away and indexes stay
+  usable: migration 0010's reason);
   fine cells of reps' homes are now hidden from analysts and planners like people's.
 * every rep's email and exact home (``reps``, ``rep_bases``). A manager now sees the reps
   who own an account in their scope or whose home is assigned to one of their regions.
