@@ -13,9 +13,14 @@ from gcrm.db.engine import get_engine
 
 def last_build(*, engine: Engine | None = None) -> dict | None:
     """The last finished build (id, kind, started_at, finished_at, seconds, first_month,
-    last_month, source_rows, cells, note), or None when the cube was never built."""
+    last_month, source_rows, cells, note), or None when the cube was never built.
+
+    ``source_rows`` and ``cells`` count the whole company: a manager gets None for them."""
     with (engine or get_engine()).connect() as conn:
-        row = conn.execute(text(sql.LAST_BUILD)).mappings().first()
+        visible = conn.execute(text(sql.TOTALS_VISIBLE)).scalar_one()
+        totals = ("source_rows, cells" if visible
+                  else "NULL::jsonb AS source_rows, NULL::jsonb AS cells")
+        row = conn.execute(text(sql.LAST_BUILD_AS.format(totals=totals))).mappings().first()
     return None if row is None else dict(row)
 
 

@@ -58,7 +58,7 @@ def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "stat
     request = _Request.make(measures, by, level, where, period, compare, fiscal_year_start)
     with (engine or get_engine()).connect() as conn:
         request.check_level(conn)  # a wrong request is wrong whether built or not
-        if conn.execute(text(sql.LAST_BUILD)).first() is None:
+        if conn.execute(text(sql.ANY_BUILD)).first() is None:
             raise InvalidInput("The cube has not been built yet: run `gcrm cube build` "
                                "(the operator does, after loading data).")
         request.check_members(conn)

@@ -54,10 +54,15 @@ UPDATE cube_builds SET finished_at = clock_timestamp(),
     source_rows = CAST(:source_rows AS jsonb), cells = CAST(:cells AS jsonb), note = :note
 WHERE id = :id
 """
-LAST_BUILD = """
-SELECT id, kind, started_at, finished_at, seconds, first_month, last_month, source_rows,
-       cells, note
+LAST_BUILD_AS = """
+SELECT id, kind, started_at, finished_at, seconds, first_month, last_month, {totals}, note
 FROM cube_builds WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
+"""
+LAST_BUILD = LAST_BUILD_AS.format(totals="source_rows, cells")  # the operator's
+ANY_BUILD = "SELECT 1 FROM cube_builds WHERE finished_at IS NOT NULL LIMIT 1"
+# The company-wide counts of a build are for the roles that see every account (0020).
+TOTALS_VISIBLE = """
+SELECT has_column_privilege('public.cube_builds', 'source_rows', 'SELECT')
 """
 # '-infinity' (everything) comes back as NULL.
 DIRTY = """

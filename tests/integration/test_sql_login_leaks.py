@@ -206,3 +206,23 @@ def test_a_manager_sees_only_their_own_user_and_regions(people, leaky):
         people, "SELECT id FROM app_users WHERE username = 'sam'")
     # The other roles keep every user (the users page is an admin's).
     assert len(_ids(leaky["ana"], "SELECT username FROM app_users")) == 6
+
+
+def test_a_managers_cube_export_holds_no_company_wide_counts(people, leaky, as_user, tmp_path):
+    import json
+
+    from gcrm import cube
+    from gcrm.cube.export import export
+
+    cube.build(engine=people)
+    # sam's own login: the build's counts are refused, its time and months are not.
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        _ids(leaky["sam"], "SELECT source_rows::text FROM cube_builds")
+    assert len(_ids(leaky["sam"], "SELECT finished_at FROM cube_builds")) == 1
+    # Through gcrm: sam's export says when the cube was built, not how big the company is.
+    export(tmp_path / "sam.csv", ["revenue"], level="county", engine=as_user("sam"))
+    build = json.loads((tmp_path / "sam.csv.meta.json").read_text())["build"]
+    assert build["finished_at"] and build["source_rows"] is None
+    export(tmp_path / "ana.csv", ["revenue"], level="county", engine=as_user("ana"))
+    build = json.loads((tmp_path / "ana.csv.meta.json").read_text())["build"]
+    assert build["source_rows"]["accounts"] == 4
