@@ -927,6 +927,6 @@ class PrivacyKey(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
-# A load asks once whether its source has erased accounts (gcrm.ingest.sql.known_id).
+# A load asks once whether its source has erased accounts (gcrm.ingest.sql.ERASED_SOURCES).
 Index("ix_accounts_erased_source", Account.source,
       postgresql_where=Account.erased_at.isnot(None))

@@ -141,6 +141,10 @@ def load_file(
             del table, good
         if staged >= ANALYZE_ROWS:
             conn.execute(text(f"ANALYZE {sql.STAGE}"))  # temp tables get no autovacuum
+        params = {"source": source, "ref_source": ref_source}
+        if conn.execute(text(sql.ERASED_SOURCES), params).scalar_one():
+            for statement in sql.erased_ids(spec, fields):
+                conn.execute(text(statement), params)
         for rejects in (_duplicate_rejects, _reference_rejects):
             why, rows = rejects(conn, fields, mapping, ref_source)
             found.append(why)
@@ -155,7 +159,6 @@ def load_file(
             if new:
                 summary.new_values[f.vocabulary] = new
         report("upsert", 0, 1)
-        params = {"source": source, "ref_source": ref_source}
         fresh = not conn.execute(text(sql.has_source(spec.table)), params).scalar_one()
         update_rows, insert_rows = sql.upsert(spec, fields, fresh=fresh)
         if update_rows is not None:

@@ -18,18 +18,33 @@ ADDRESS_COLUMNS = ("street", "unit", "city", "district", "region", "postcode", "
 _REF_NOUNS = {"accounts": "account", "reps": "rep", "sites": "site"}
 
 
-def known_id(value: str, source: str) -> str:
-    """SQL for the account id a load should match ``value`` (an account's source id, read
-    from a file) on: an erased account's id is a keyed hash of the original (migration
-    0019), so a reload of the same file finds the erased account instead of bringing the
-    person back as a new one. Only a source with erased accounts pays for the hashing (one
-    HMAC per row, inlined, against the erased ids held in memory); the key and the check
-    are read once per statement."""
-    erased = f"FROM accounts e WHERE e.source = {source} AND e.erased_at IS NOT NULL"
-    key = "(SELECT k.key FROM privacy_keys k WHERE k.purpose = 'erased_id')"
-    hashed = f"public.gcrm_erased_id({source}, {value}, {key})"
-    return (f"(CASE WHEN (SELECT EXISTS (SELECT 1 {erased})) "
-            f"AND {hashed} IN (SELECT e.external_id {erased}) THEN {hashed} ELSE {value} END)")
+def erased_ids(entity: Entity, fields: list[Field]) -> list[str]:
+    """UPDATEs of the staging table that give each account id read from the file the form
+    the accounts table knows it by: an erased account's id is a keyed hash of the original
+    (migration 0019), so a reload of the same file finds the erased account instead of
+    bringing the person back as a new one. One HMAC per staged row, once (the reference
+    checks and the upsert then compare plain ids); run only when the source has erased
+    accounts (``ERASED_SOURCES``)."""
+    out = []
+    for f in fields:
+        own = f.name == "external_id" and entity.table == "accounts"
+        if not (own or (f.kind == "ref" and f.ref == "accounts")):
+            continue
+        source = ":source" if own else ":ref_source"
+        hashed = f'public.gcrm_erased_id({source}, s."{f.name}", k.key)'
+        out.append(
+            f'UPDATE {STAGE} s SET "{f.name}" = {hashed} FROM privacy_keys k '
+            f"WHERE k.purpose = 'erased_id' AND s.\"{f.name}\" IS NOT NULL AND {hashed} IN ("
+            f"SELECT e.external_id FROM accounts e WHERE e.source = {source} "
+            "AND e.erased_at IS NOT NULL)")
+    return out
+
+
+# Whether the file's source (or the source its account ids name) has erased accounts.
+ERASED_SOURCES = """
+SELECT EXISTS (SELECT 1 FROM accounts WHERE erased_at IS NOT NULL
+               AND source IN (:source, :ref_source))
+"""
 
 
 def create_stage(fields: list[Field]) -> str:
@@ -55,7 +70,7 @@ def unresolved_references(fields: list[Field]) -> str | None:
             f"'; load the {noun} first, or name its source with --ref-source' AS reason "
             f"FROM {STAGE} s WHERE s.\"{f.name}\" IS NOT NULL AND NOT EXISTS ("
             f"SELECT 1 FROM {f.ref} r WHERE r.source = :ref_source "
-            f"AND r.external_id = {_ref_id(f)})"
+            f"AND r.external_id = s.\"{f.name}\")"
         )
     return " UNION ALL ".join(parts) if parts else None
 
@@ -81,13 +96,6 @@ def delete_stage_lines() -> str:
     return f"DELETE FROM {STAGE} WHERE line = ANY(:lines)"
 
 
-def _ref_id(f: Field) -> str:
-    """The staged reference as the referenced table knows it (an erased account by its
-    hashed id)."""
-    value = f's."{f.name}"'
-    return known_id(value, ":ref_source") if f.ref == "accounts" else value
-
-
 def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple[str | None, str]:
     """Two set-based statements: UPDATE the rows whose values changed, then INSERT the new.
 
@@ -101,9 +109,7 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
     """
     names = {f.name for f in fields}
     has_point = entity.point is not None and {"lat", "lon"} <= names
-    own_id = known_id('s."external_id"', ":source") if entity.table == "accounts" \
-        else 's."external_id"'
-    columns, selects, joins = ["source", "external_id"], [":source", own_id], []
+    columns, selects, joins = ["source", "external_id"], [":source", 's."external_id"'], []
     account_alias = next((f"r_{f.name}" for f in fields if f.kind == "ref"
                           and f.ref == "accounts"), None)
     for f in fields:
@@ -114,7 +120,7 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
             alias = f"r_{f.name}"
             joins.append(
                 f"LEFT JOIN {f.ref} {alias} ON {alias}.source = :ref_source "
-                f"AND {alias}.external_id = {_ref_id(f)}"
+                f'AND {alias}.external_id = s."{f.name}"'
             )
             selects.append(f"{alias}.id")
         elif f.personal and account_alias:

@@ -3,7 +3,7 @@
 ``erase`` anonymises the account (name, email, phone, street, unit, district removed;
 consent withdrawn; the point generalised to a ~1 km grid; the source id, often an email or
 a phone number, replaced by a keyed hash that a reload of the source still matches: see
-``gcrm.ingest.sql.known_id``), clears the notes of their
+``gcrm.ingest.sql.erased_ids``), clears the notes of their
 interactions and their campaign responses, drops their addresses from the geocode cache
 and the raw rows of theirs that a load refused, and records what it did in the audit log
 without the erased data. Sales, cases and the region assignment stay, so every total and
