@@ -36,6 +36,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -280,6 +281,7 @@ def main() -> None:
               f"{len(payload.get('summary', []))} measures")
     for done in steps.values():  # which run measured it, for the report of a later one
         done.update(accounts=args.accounts, repeat=args.repeat, started=started)
+    ran = dict(steps)  # this run's, for its exit status
     if len(chosen) < len(STEPS):
         path = RESULTS / "suite.json"
         last = json.loads(path.read_text()) if path.exists() else None
@@ -287,8 +289,8 @@ def main() -> None:
     write_results("suite", {"accounts": args.accounts, "repeat": args.repeat,
                             "steps": steps, "rows": rows, "started": started})
     print(report(rows, steps, started, args.accounts, args.repeat, machine()))
-    failed = [n for n, s in steps.items() if s.get("exit", 0) != 0]
-    over = [n for n, s in steps.items() if (s.get("peak_rss_mib") or 0) > LIMIT_MIB]
+    failed = [n for n, s in ran.items() if s.get("exit", 0) != 0]
+    over = [n for n, s in ran.items() if (s.get("peak_rss_mib") or 0) > LIMIT_MIB]
     if over:
         print(f"Over the 8 GiB memory limit: {', '.join(over)}")
     if failed or over:
@@ -321,8 +323,17 @@ def merge_with_last(last: dict | None, rows: list[dict],
 def report(rows: list[dict], steps: dict, started: str, accounts: int, repeat: int,
            about: dict) -> str:
     """Write SUMMARY.md (every row) and the README's section (the comparisons with a peer
-    other than gcrm itself, and the world's build); returns the full table."""
-    header = (f"Measured {started[:10]} on {about['cpus']} cores "
+    other than gcrm itself, and the world's build); returns the full table. A report
+    merged from several runs gives their days, and the number of repeats most of its
+    benchmarks ran (a row with another says so)."""
+    days = sorted({s["started"][:10] for s in steps.values() if s.get("started")}
+                  | {started[:10]})
+    repeats = Counter(s["repeat"] for s in steps.values() if s.get("repeat"))
+    repeat = repeats.most_common(1)[0][0] if repeats else repeat
+    when = days[0] if len(days) == 1 else (f"{days[0]} to {days[-1]} (each row from "
+                                           "another day than the last says when; the "
+                                           "machine is the last run's)")
+    header = (f"Measured {when} on {about['cpus']} cores "
               f"({about.get('cpu') or 'CPU unknown'}), {about.get('memory_gib', '?')} GiB "
               f"RAM, Python {about['python']}, {about['platform']}; the demo world at "
               f"{accounts:,} accounts; median of {repeat} runs (min-max) unless a cell says "
