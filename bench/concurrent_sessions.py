@@ -132,6 +132,10 @@ def main() -> None:
     load_after = os.getloadavg()
     rows = summary(runs, args, pinned and all(r["server_pinned"] for r in runs),
                    load_before, load_after)
+    for phase_name, actions in by_action(runs).items():
+        for name, f in actions.items():
+            print(f"{phase_name}, {name}: {f['actions']} actions, median {f['median']} s, "
+                  f"max {f['max']} s, {f['errors']} errors")
     for row in rows:
         print(f"{row['measure']}: {row['gcrm']['median']:g} {row['unit']} "
               f"(peer {row['peer']['median']:g}); {row['note']}")
@@ -142,7 +146,7 @@ def main() -> None:
         "cores": {"server_and_postgres_backends": SERVER_CORE, "browsers": BROWSER_CORE,
                   "pinned": pinned},
         "load_average": {"before": load_before, "after": load_after},
-        "runs": runs, "summary": rows})
+        "by_action": by_action(runs), "runs": runs, "summary": rows})
     errors = sum(stats([Action(**a) for a in r["together"]])["errors"] for r in runs)
     if errors:
         print(f"{errors} errors under {args.sessions} sessions (see the JSON's runs)")
@@ -188,6 +192,23 @@ def stats(actions: list[Action]) -> dict:
         else (times[0] if times else float("nan"))
     return {"actions": len(actions), "errors": sum(a.error is not None for a in actions),
             "median": statistics.median(times) if times else float("nan"), "p95": p95}
+
+
+def by_action(runs: list[dict]) -> dict:
+    """Per phase and action, over every run: how many, median and max settle, errors."""
+    out: dict[str, dict] = {}
+    for phase_name in ("alone", "together"):
+        actions = [Action(**a) for r in runs for a in r[phase_name]]
+        names = dict.fromkeys(a.action for a in actions)
+        out[phase_name] = {}
+        for name in names:
+            these = [a for a in actions if a.action == name]
+            times = [a.seconds for a in these if a.seconds is not None]
+            out[phase_name][name] = {
+                "actions": len(these), "errors": sum(a.error is not None for a in these),
+                "median": round(statistics.median(times), 3) if times else None,
+                "max": max(times) if times else None}
+    return out
 
 
 def summary(runs: list[dict], args, pinned: bool, before, after) -> list[dict]:
