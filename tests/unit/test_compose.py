@@ -30,4 +30,6 @@ def test_dashboard_points_at_the_database_service():
     assert url.password == db["environment"]["POSTGRES_PASSWORD"]
     assert url.database == db["environment"]["POSTGRES_DB"]
     assert dashboard["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "8501:8501" in dashboard["ports"]
+    # Published on the host's loopback only: plain HTTP stays on the machine (a TLS proxy
+    # in front serves others, see README "Serving others").
+    assert "127.0.0.1:8501:8501" in dashboard["ports"]
