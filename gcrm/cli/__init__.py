@@ -12,6 +12,7 @@ from gcrm.cli.load import load
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
 from gcrm.cli.report import report
+from gcrm.cli.stats import stats_app
 from gcrm.cli.territory import territory_app
 from gcrm.cli.tradearea import roads_app, tradearea_app
 from gcrm.cli.users import users_app
@@ -40,3 +41,4 @@ app.add_typer(campaign_app, name="campaign")
 app.command()(report)
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(basemap_app, name="basemap")
+app.add_typer(stats_app, name="stats")

@@ -1,0 +1,143 @@
+"""``gcrm stats``: hot spots and global Moran's I of a cube measure (see docs/stats.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from gcrm import stats
+from gcrm.access import user_engine
+from gcrm.cli.errors import reports_errors
+from gcrm.errors import InvalidInput
+
+console = Console()
+stats_app = typer.Typer(help="Where is a measure unusual? Hot spots and clusters.",
+                        no_args_is_help=True)
+OUT_FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "geoparquet"}
+
+MEASURE = typer.Option(..., help="A cube measure (gcrm cube measures), e.g. complaints.")
+LEVEL = typer.Option(..., help="Region level with 10 regions or more: county, zip, h3_7...")
+PERIOD = typer.Option(..., help="2026, FY2026, 2026-Q3, 2026-03 or 2026-01..2026-06.")
+SPLIT = typer.Option(None, help="DIMENSION=VALUE, e.g. segment=smb (one split).")
+PERMUTATIONS = typer.Option(999, help="Permutations for the pseudo p-values (99 or more).")
+SEED = typer.Option(None, help="Random seed: the same seed gives the same p-values.")
+MIN_COUNT = typer.Option(None, help="Hide regions built from fewer than this many people "
+                                    "(class 'too few').")
+AS_USER = typer.Option(None, "--as", help="Run as this gcrm user: their regions apply "
+                                          "(default: GCRM_USER, else the operator).")
+
+
+@stats_app.command("hotspots")
+@reports_errors
+def hotspots(
+    measure: str = MEASURE, level: str = LEVEL, period: str = PERIOD,
+    split: str = SPLIT,
+    method: str = typer.Option("gi", help="gi (Getis-Ord Gi*: hot/cold spots) or lisa "
+                                          "(Local Moran's I: HH, LL, HL, LH)."),
+    permutations: int = PERMUTATIONS,
+    alpha: float = typer.Option(0.05, help="Significance level, after the false discovery "
+                                           "rate correction."),
+    no_fdr: bool = typer.Option(False, "--no-fdr", help="Classify on uncorrected p-values."),
+    seed: int = SEED, min_count: int = MIN_COUNT,
+    out: Path = typer.Option(None, help="FILE.csv (no geometry), FILE.gpkg or FILE.parquet "
+                                        "(GeoParquet); metadata in FILE.<ext>.meta.json."),
+    as_user: str = AS_USER,
+) -> None:
+    """Hot and cold spots (or clusters and outliers) of a measure, with honest p-values."""
+    fmt = _format(out)
+    engine = user_engine(as_user) if as_user else None
+    with console.status("Reading the cube and testing every region..."):
+        table, meta = stats.hotspots(
+            measure, level=level, period=_period(period), split=_split(split), method=method,
+            permutations=permutations, alpha=alpha, fdr=not no_fdr, min_count=min_count,
+            random_state=seed, engine=engine)
+    if out is not None:
+        _write(table, meta, out, fmt)
+    classes = meta["classes"]
+    if method == "gi":
+        found = f"{classes.get('hot', 0):,} hot, {classes.get('cold', 0):,} cold"
+    else:
+        found = ", ".join(f"{classes.get(c, 0):,} {c}" for c in ("HH", "LL", "HL", "LH"))
+    few = f", {meta['too_few']:,} too few to show" if meta["too_few"] else ""
+    console.print(f"{measure} by {level}, {period}: {found} of {meta['regions']:,} regions"
+                  f"{few} (alpha {alpha:g}, {'FDR-corrected' if not no_fdr else 'uncorrected'}"
+                  f", {permutations:,} permutations).", highlight=False)
+    significant = table[table["significant"]].sort_values("z", ascending=False)
+    for row in significant.head(10).to_dict("records"):
+        console.print(f"  {_row_words(row, fdr=not no_fdr)}", highlight=False)
+    if len(significant) > 10:
+        console.print(f"  ... and {len(significant) - 10:,} more", highlight=False)
+    console.print(meta["global_moran"]["sentence"] + ".", highlight=False)
+    if "you may see" in meta["scope"]:
+        console.print(f"Scope: {meta['scope']}.", highlight=False)
+    if out is not None:
+        console.print(f"Written to {out} (metadata in {_sidecar(out)}).", highlight=False)
+
+
+@stats_app.command("moran")
+@reports_errors
+def moran(measure: str = MEASURE, level: str = LEVEL, period: str = PERIOD,
+          split: str = SPLIT, permutations: int = PERMUTATIONS, seed: int = SEED,
+          min_count: int = MIN_COUNT, as_user: str = AS_USER) -> None:
+    """Global Moran's I: is the measure clustered, dispersed or random over the regions?"""
+    engine = user_engine(as_user) if as_user else None
+    result = stats.moran(measure, level=level, period=_period(period), split=_split(split),
+                         permutations=permutations, min_count=min_count, random_state=seed,
+                         engine=engine)
+    console.print(f"{result['sentence']} ({result['regions']:,} {level} regions, "
+                  f"{permutations:,} permutations).", highlight=False)
+    if "you may see" in result["scope"]:
+        console.print(f"Scope: {result['scope']}.", highlight=False)
+
+
+def _row_words(row: dict, *, fdr: bool) -> str:
+    p = row["p_fdr"] if fdr else row["p"]
+    return (f"{row['class']:<4} {row['code']} {row['name']}: {_number(row['value'])} "
+            f"(z = {row['z']:.2f}, p = {p:.3f})")
+
+
+def _number(value) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
+
+
+def _format(out: Path | None) -> str | None:
+    if out is None:
+        return None
+    fmt = OUT_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise InvalidInput(f"Cannot write {out.name}: use .csv, .gpkg or .parquet.")
+    return fmt
+
+
+def _write(table, meta: dict, out: Path, fmt: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        pd.DataFrame(table.drop(columns="geometry")).to_csv(out, index=False)
+    elif fmt == "geoparquet":
+        table.to_parquet(out, index=False)
+    else:
+        table.to_file(out, layer="hotspots", driver="GPKG")
+    _sidecar(out).write_text(json.dumps(meta, indent=2, default=str))
+
+
+def _sidecar(out: Path) -> Path:
+    return out.with_name(out.name + ".meta.json")
+
+
+def _period(period: str):
+    return tuple(period.split("..")) if ".." in period else period
+
+
+def _split(split: str | None) -> dict | None:
+    if not split:
+        return None
+    key, sep, value = split.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise InvalidInput(f"--split {split!r}: write DIMENSION=VALUE, e.g. segment=smb.")
+    return {key.strip(): value.strip()}
