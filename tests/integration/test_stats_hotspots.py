@@ -1,0 +1,153 @@
+"""Hot spots and global Moran's I of cube measures on the Delaware demo world (3,000
+accounts, 60 ZIP areas): the demo puts most customers and revenue in and around
+Wilmington, which is found as a hot spot; a manager's run stays inside their county; bad
+requests are refused saying what would work; the CLI writes the API's table."""
+
+import json
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine
+from typer.testing import CliRunner
+
+from gcrm import cube, stats
+from gcrm.access import users
+from gcrm.cli import app
+from gcrm.demo import build_demo
+from gcrm.errors import InvalidInput
+
+NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington
+
+
+@pytest.fixture(scope="module")
+def demo(engine, tmp_path_factory):
+    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
+               engine=engine)
+    users.add_user("cora", "manager", password="manager password",
+                   regions=[f"county:{NEW_CASTLE}"], engine=engine)
+    yield engine
+    from empty_tables import empty_all_tables
+
+    empty_all_tables(engine)
+
+
+@pytest.fixture(scope="module")
+def cora(demo):
+    user = users.get_user("cora", engine=demo)
+    engine = create_engine(demo.url, connect_args={"options": f"-c role={user.pg_role}"})
+    yield engine
+    engine.dispose()
+
+
+def test_the_wilmington_concentration_is_a_hot_spot_and_revenue_is_clustered(demo):
+    table, meta = stats.hotspots("revenue", level="zip", period="2026", random_state=1,
+                                 engine=demo)
+    assert len(table) == 60 and set(table.columns) >= {
+        "code", "name", "value", "statistic", "z", "p", "p_fdr", "class", "geometry"}
+    hot = table[table["class"] == "hot"]
+    assert len(hot) >= 1 and hot["name"].str.contains("Wilmington").all()
+    # Hot after the false-discovery-rate correction, and the revenue there is high.
+    assert (hot["p_fdr"] <= 0.05).all()
+    assert hot["value"].min() > table["value"].median()
+    assert meta["weights"]["kind"] == "queen" and meta["weights"]["neighbours_min"] >= 1
+    assert meta["permutations"] == 999 and meta["seed"] == 1
+    assert meta["correction"].startswith("Benjamini-Hochberg")
+    assert meta["global_moran"]["clustered"] == "clustered"
+    assert meta["global_moran"]["sentence"].startswith("revenue is clustered: I = 0.")
+    # The same seed, the same answer.
+    again, _ = stats.hotspots("revenue", level="zip", period="2026", random_state=1,
+                              engine=demo)
+    assert again["p"].tolist() == table["p"].tolist()
+
+
+def test_without_the_correction_more_regions_are_called_and_lisa_finds_the_hh_cluster(demo):
+    corrected, _ = stats.hotspots("customers", level="zip", period="2026", method="lisa",
+                                  permutations=199, random_state=3, engine=demo)
+    raw, meta = stats.hotspots("customers", level="zip", period="2026", method="lisa",
+                               permutations=199, random_state=3, fdr=False, engine=demo)
+    assert meta["correction"].startswith("none")
+    assert raw["significant"].sum() > corrected["significant"].sum()
+    high = raw[raw["class"] == "HH"]
+    assert len(high) >= 2 and high["name"].str.contains("Wilmington").any()
+
+
+def test_a_rate_is_tested_as_a_rate_with_small_bases_too_few(demo):
+    table, meta = stats.hotspots("churn_rate", level="zip", period="2026", permutations=199,
+                                 random_state=1, min_count=10, engine=demo)
+    assert "tested as a rate" in meta["rate"]
+    customers = cube.query(["customers"], level="zip", period="2025", engine=demo)
+    small = set(customers.loc[customers["customers"] < 10, "code"])
+    assert small  # the demo has ZIP areas with few customers ...
+    few = table[table["code"].isin(small)]
+    assert (few["class"] == "too few").all() and few["value"].isna().all()  # ... not shown
+    assert table.loc[table["class"] != "too few", "smoothed_rate"].notna().all()
+
+
+def test_a_managers_run_stays_inside_their_county(demo, cora):
+    inside = set(cube.query(["accounts"], level="zip", where={"county": NEW_CASTLE},
+                            engine=demo)["code"])
+    table, meta = stats.hotspots("revenue", level="zip", period="2026", permutations=199,
+                                 random_state=1, engine=cora)
+    assert set(table["code"]) == inside and len(inside) < 60
+    assert "you may see" in meta["scope"]
+    result = stats.moran("revenue", level="zip", period="2026", permutations=199,
+                         random_state=1, engine=cora)
+    assert result["regions"] == len(inside) and "you may see" in result["scope"]
+    everyone = stats.moran("revenue", level="zip", period="2026", permutations=199,
+                           random_state=1, engine=demo)
+    assert everyone["regions"] == 60 and everyone["I"] != result["I"]
+
+
+def test_bad_requests_are_refused_saying_what_would_work(demo):
+    with pytest.raises(InvalidInput, match="choose from accounts, customers"):
+        stats.hotspots("revenu", level="zip", period="2026", engine=demo)
+    with pytest.raises(InvalidInput, match=r"county has 3 regions.*at least 10.*zip"):
+        stats.hotspots("revenue", level="county", period="2026", engine=demo)
+    with pytest.raises(InvalidInput, match="No revenue in 2019-Q3: the cube holds months "
+                                           "2023-11 to 2026-10"):
+        stats.moran("revenue", level="zip", period="2019-Q3", engine=demo)
+    with pytest.raises(InvalidInput, match="cannot be split by case_type; it can by segment"):
+        stats.hotspots("revenue", level="zip", period="2026", split={"case_type": "complaint"},
+                       engine=demo)
+    with pytest.raises(InvalidInput, match="Unknown method 'kriging'"):
+        stats.hotspots("revenue", level="zip", period="2026", method="kriging", engine=demo)
+    # A measure that is zero everywhere: complaints of a segment in a month with none.
+    empty = None
+    for month in cube.months(engine=demo):
+        by_segment = cube.query(["complaints"], by=["segment"], level="state",
+                                period=f"{month:%Y-%m}", engine=demo)
+        segments = set(cube.query(["accounts"], by=["segment"], level="state",
+                                  engine=demo)["segment"])
+        with_some = set(by_segment.loc[by_segment["complaints"] > 0, "segment"])
+        if segments - with_some:
+            empty = (f"{month:%Y-%m}", sorted(segments - with_some)[0])
+            break
+    assert empty is not None
+    with pytest.raises(InvalidInput, match="complaints is zero in every zip region"):
+        stats.hotspots("complaints", level="zip", period=empty[0],
+                       split={"segment": empty[1]}, engine=demo)
+
+
+def test_the_cli_writes_the_apis_rows_and_its_metadata(demo, use_database, tmp_path):
+    out = tmp_path / "hot.csv"
+    result = CliRunner().invoke(app, [
+        "stats", "hotspots", "--measure", "revenue", "--level", "zip", "--period", "2026",
+        "--permutations", "199", "--seed", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table, meta = stats.hotspots("revenue", level="zip", period="2026", permutations=199,
+                                 random_state=5, engine=demo)
+    written = pd.read_csv(out, dtype={"code": str})
+    assert "geometry" not in written
+    assert written["code"].tolist() == table["code"].tolist()
+    assert written["class"].tolist() == table["class"].tolist()
+    assert written["p"].tolist() == pytest.approx(table["p"].tolist())
+    sidecar = json.loads((tmp_path / "hot.csv.meta.json").read_text())
+    assert sidecar["method"] == "gi" and sidecar["permutations"] == 199
+    assert sidecar["seed"] == 5 and sidecar["weights"]["kind"] == "queen"
+    assert "Benjamini-Hochberg" in sidecar["correction"]
+    hot = (table["class"] == "hot").sum()
+    assert f"{hot:,} hot" in result.output and "revenue is clustered: I = " in result.output
+    moran = CliRunner().invoke(app, ["stats", "moran", "--measure", "revenue", "--level",
+                                     "county", "--period", "2026"])
+    assert moran.exit_code == 1 and "too few for hot spots" in moran.output
+    assert not list(tmp_path.glob("*.gpkg"))
