@@ -36,7 +36,9 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
       "HL" and "LH" outliers (a high region among low neighbours and the reverse).
 
     ``p`` is the conditional-permutation pseudo p-value (``permutations`` shuffles of the
-    other regions' values around each region; ``random_state`` makes it repeatable);
+    other regions' values around each region; the share of shuffles at least as extreme
+    in the region's own direction, esda's "directed" p; ``random_state`` makes it
+    repeatable);
     ``p_fdr`` is it adjusted for testing every region at once (Benjamini-Hochberg).
     ``significant`` is ``p_fdr <= alpha`` (or ``p <= alpha`` with ``fdr=False``): with
     FDR, at most ``alpha`` of the regions called hot or cold are expected to be so by chance.
@@ -48,6 +50,9 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
     base at all) are marked "too few" and get no statistics; they stay in the test with
     their smoothed rate (close to the overall rate, so they neither make nor hide a
     neighbour's hot spot) and are left out of the FDR correction.
+
+    Gi* needs values of 0 or more; Local Moran takes any numbers. The table's index is
+    that of ``values`` (or ``base``) when given as a pandas Series.
 
     Columns: ``value`` (the value tested: the smoothed rate with a base), ``statistic``
     (Gi* z-score, or local Moran's Ii), ``z``, ``p``, ``p_fdr``, ``significant``,
@@ -82,9 +87,12 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
     if np.ptp(y[tested]) == 0:
         raise ValueError("the rate is the same in every region: nothing to find; "
                          "choose another measure, period or level")
+    if method == "gi" and (y < 0).any():
+        raise ValueError("Getis-Ord Gi* needs values of 0 or more (counts, amounts, rates); "
+                         "for a measure that can be negative (a change, a margin) use "
+                         "method='lisa'")
     seed = _seed(random_state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with _quiet():
         if method == "gi":
             w.transform = "B"  # binary: G_Local adds a self-weight of 1, then row-standardises
             local = esda.G_Local(y, w, star=True, permutations=int(permutations),
@@ -111,10 +119,10 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
     return pd.DataFrame({
         "value": y, "statistic": statistic, "z": z, "p": p, "p_fdr": p_fdr,
         "significant": significant, "class": classes,
-    })
+    }, index=_index(values, base))
 
 
-def global_moran(values, w, *, permutations: int = 999, random_state=None,
+def global_moran(values, w, *, base=None, permutations: int = 999, random_state=None,
                  alpha: float = 0.05) -> dict:
     """Is the measure clustered at all (neighbours alike), dispersed (neighbours unlike)
     or spatially random? Global Moran's I (``esda.Moran``, row-standardised weights) with
@@ -122,6 +130,8 @@ def global_moran(values, w, *, permutations: int = 999, random_state=None,
 
     Returns ``{"I", "expected", "z", "p", "clustered"}`` where ``clustered`` is
     "clustered" (I above its expected value, p <= alpha), "dispersed" (below) or "random".
+    With ``base``, ``values`` are event counts and the Empirical Bayes rate is tested, as
+    in ``hotspots``.
 
     >>> global_moran(counties.revenue, w, random_state=7)  # doctest: +SKIP
     {'I': 0.31, 'expected': -0.0003, 'z': 27.4, 'p': 0.001, 'clustered': 'clustered'}
@@ -129,8 +139,12 @@ def global_moran(values, w, *, permutations: int = 999, random_state=None,
     y = _check_values(values, w)
     if int(permutations) < 99:
         raise ValueError(f"permutations must be at least 99 (999 is usual), not {permutations}")
-    with _numpy_seed(_seed(random_state)), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    if base is not None:
+        y = _eb_rates(y, _check_base(base, len(y)))
+        if np.ptp(y) == 0:
+            raise ValueError("the rate is the same in every region: nothing to find; "
+                             "choose another measure, period or level")
+    with _numpy_seed(_seed(random_state)), _quiet():
         moran = esda.Moran(y, w, permutations=int(permutations))
     p = float(moran.p_sim)
     if p <= alpha and moran.I > moran.EI:
@@ -218,6 +232,25 @@ def _eb_rates(events: np.ndarray, base: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         rates[has] = np.asarray(Empirical_Bayes(events[has], base[has]).r, dtype=float).reshape(-1)
     return rates
+
+
+def _index(values, base) -> pd.Index | None:
+    """The regions' labels when the values (or the base) come as a pandas Series."""
+    for given in (values, base):
+        if isinstance(given, pd.Series):
+            return given.index
+    return None
+
+
+@contextlib.contextmanager
+def _quiet():
+    """esda's own notices (a coming change of default, numpy renames, 0/0 on islands)
+    are for esda's developers, not for a person reading hot spots."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
 
 
 def _seed(random_state):

@@ -149,6 +149,19 @@ def test_a_rate_is_tested_as_a_rate(weights, rates, method, high):
     assert floor["p_fdr"].notna().sum() == SIDE * SIDE - len(small)
 
 
+def test_global_moran_of_a_rate_and_the_regions_labels_kept(weights, rates, planted):
+    events, base, _small, _big = rates
+    naive = global_moran(events / base, weights, permutations=199, random_state=0)
+    smoothed = global_moran(events, weights, base=base, permutations=199, random_state=0)
+    assert smoothed["clustered"] == naive["clustered"] == "clustered"
+    assert smoothed["I"] != naive["I"]
+    codes = pd.Index([f"{i:05d}" for i in range(SIDE * SIDE)], name="fips")
+    table = hotspots(pd.Series(planted, index=codes), weights, permutations=999,
+                     random_state=0)
+    assert table.index.equals(codes)
+    assert table.loc["00112", "class"] == "hot"  # the cluster's middle cell
+
+
 def test_emerging_hot_spots_new_and_persistent():
     classes = pd.DataFrame({
         "2026-Q1": ["hot", "cold", "hot", "hot", "not significant"],
@@ -178,5 +191,7 @@ def test_refusals_say_what_would_work(weights, planted):
         hotspots(planted, weights, base=np.ones(SIDE * SIDE - 1))
     with pytest.raises(ValueError, match="method must be 'gi'"):
         hotspots(planted, weights, method="kriging")
+    with pytest.raises(ValueError, match="can be negative .* use method='lisa'"):
+        hotspots(planted - 12, weights, method="gi")
     with pytest.raises(ValueError, match="hot spots need at least 10: lower min_base"):
         hotspots(planted, weights, base=np.full(SIDE * SIDE, 5.0), min_base=30)
