@@ -3,11 +3,15 @@ an island joined to its nearest region, k-nearest neighbours, the summary and re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
 from spatial.stats import region_weights
+
+DATA = Path(__file__).parents[2].parent / "shared" / "data" / "us"
 
 
 def lattice(side: int, crs=None) -> gpd.GeoSeries:
@@ -50,3 +54,17 @@ def test_bad_requests_are_refused_with_what_would_work():
         region_weights(lattice(3), kind="distance")
     with pytest.raises(ValueError, match="k must be between 1 and 8"):
         region_weights(lattice(3), kind="knn", k=9)
+
+
+def test_new_england_counties_nantucket_and_marthas_vineyard_join_the_mainland():
+    if not (DATA / "geojson-counties-fips.json").exists():
+        pytest.skip(f"the shared US data is not beside this clone ({DATA})")
+    counties = gpd.read_file(DATA / "geojson-counties-fips.json")
+    counties = counties[counties["STATE"].isin(["09", "23", "25", "33", "36", "44", "50"])]
+    counties = counties.reset_index(drop=True)
+    fips = (counties["STATE"] + counties["COUNTY"]).tolist()
+    w, summary = region_weights(counties.geometry, kind="queen")  # in degrees, EPSG:4326
+    assert summary["islands_bridged"] == 2 and summary["neighbours_min"] == 1
+    nantucket, dukes = fips.index("25019"), fips.index("25007")
+    assert [fips[j] for j in w.neighbors[nantucket]] == ["25007"]
+    assert sorted(fips[j] for j in w.neighbors[dukes]) == ["25001", "25019"]  # Barnstable
