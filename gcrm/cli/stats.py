@@ -43,6 +43,9 @@ def hotspots(
                                            "rate correction."),
     no_fdr: bool = typer.Option(False, "--no-fdr", help="Classify on uncorrected p-values."),
     seed: int = SEED, min_count: int = MIN_COUNT,
+    emerging: int = typer.Option(0, help="Also test the N periods before (1-12, gi only) "
+                                         "and add emerging (new/persistent) and "
+                                         "hot_periods."),
     out: Path = typer.Option(None, help="FILE.csv (no geometry), FILE.gpkg or FILE.parquet "
                                         "(GeoParquet); metadata in FILE.<ext>.meta.json."),
     as_user: str = AS_USER,
@@ -54,7 +57,7 @@ def hotspots(
         table, meta = stats.hotspots(
             measure, level=level, period=_period(period), split=_split(split), method=method,
             permutations=permutations, alpha=alpha, fdr=not no_fdr, min_count=min_count,
-            random_state=seed, engine=engine)
+            random_state=seed, emerging=emerging, engine=engine)
     if out is not None:
         _write(table, meta, out, fmt)
     classes = meta["classes"]
@@ -66,6 +69,11 @@ def hotspots(
     console.print(f"{measure} by {level}, {period}: {found} of {meta['regions']:,} regions"
                   f"{few} (alpha {alpha:g}, {'FDR-corrected' if not no_fdr else 'uncorrected'}"
                   f", {permutations:,} permutations).", highlight=False)
+    if emerging:
+        kinds = table["emerging"].value_counts()
+        console.print(f"Emerging over {', '.join(meta['emerging']['periods'])}: "
+                      f"{kinds.get('new', 0):,} new, {kinds.get('persistent', 0):,} "
+                      "persistent hot spots.", highlight=False)
     significant = table[table["significant"]].sort_values("z", ascending=False)
     for row in significant.head(10).to_dict("records"):
         console.print(f"  {_row_words(row, fdr=not no_fdr)}", highlight=False)

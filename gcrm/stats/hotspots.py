@@ -15,12 +15,16 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from gcrm import cube
+from gcrm.config import get_settings
+from gcrm.cube import periods as cube_periods
 from gcrm.cube.definitions import MEASURES
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
 from gcrm.stats import sql
+from spatial.stats import emerging as emerging_spots
 from spatial.stats import global_moran, region_weights
 from spatial.stats import hotspots as local_hotspots
+from spatial.stats.hotspots import hot_periods
 
 # Fewer regions than this give no meaningful local statistic.
 MIN_REGIONS = 10
@@ -40,7 +44,7 @@ PATTERN_WORDS = {"clustered": "is clustered", "dispersed": "is dispersed",
 def hotspots(measure: str, *, level: str, period, split: dict | None = None,
              method: str = "gi", permutations: int = 999, alpha: float = 0.05,
              fdr: bool = True, min_count: int | None = None, random_state: int | None = None,
-             engine: Engine | None = None) -> tuple[gpd.GeoDataFrame, dict]:
+             emerging: int = 0, engine: Engine | None = None) -> tuple[gpd.GeoDataFrame, dict]:
     """The regions of ``level`` with their local statistic of ``measure`` in ``period``.
 
     Returns a GeoDataFrame (code, name, value, statistic, z, p, p_fdr, significant, class,
@@ -49,6 +53,9 @@ def hotspots(measure: str, *, level: str, period, split: dict | None = None,
     class: hot / cold / not significant (gi) or HH / LL / HL / LH / not significant (lisa);
     "too few" for a region whose base (rates) or people (``min_count``) is too small to
     test or to show: its value is blank.
+    emerging: with N >= 1 (Gi* only), also runs the N periods of the same length before
+    and adds ``emerging`` ("new": hot now and not in the period before; "persistent": hot
+    now and before) and ``hot_periods`` (how many periods running it has been hot).
     """
     if method not in SIDES:
         raise InvalidInput(f"Unknown method {method!r}; use gi (Getis-Ord Gi*, hot and cold "
@@ -84,6 +91,12 @@ def hotspots(measure: str, *, level: str, period, split: dict | None = None,
     table = gpd.GeoDataFrame(pd.concat([out, hidden], ignore_index=True),
                              geometry=geometry.to_numpy(), crs=data.frame.crs)
     table = table.sort_values("code", kind="stable").reset_index(drop=True)
+    history = None
+    if emerging:
+        table, history = _emerging(table, emerging, measure, level=level, period=period,
+                                   split=split, method=method, permutations=permutations,
+                                   alpha=alpha, fdr=fdr, min_count=min_count,
+                                   random_state=random_state, engine=engine)
     counts = table["class"].value_counts()
     metadata = {
         "measure": measure, "unit": MEASURES[measure].unit, "level": level,
@@ -96,7 +109,7 @@ def hotspots(measure: str, *, level: str, period, split: dict | None = None,
         "min_count": min_count, "regions": len(table), "tested": int((~too_few).sum()),
         "too_few": int(counts.get("too few", 0)),
         "classes": {str(k): int(v) for k, v in counts.items()},
-        "global_moran": overall, "scope": data.scope,
+        "global_moran": overall, "scope": data.scope, "emerging": history,
     }
     return table, metadata
 
@@ -118,6 +131,39 @@ def moran(measure: str, *, level: str, period, split: dict | None = None,
             "split": split or {}, "weights": summary, "permutations": permutations,
             "seed": random_state, "regions": len(tested), "scope": data.scope,
             "rate": _rate_words(measure) if data.rate else None}
+
+
+def _emerging(table, periods_back, measure, *, level, period, method, **options):
+    """The classes of the ``periods_back`` periods before, then spatial.stats.emerging."""
+    if method != "gi":
+        raise InvalidInput("Emerging hot spots are of Gi* hot spots: use method gi.")
+    if not 1 <= periods_back <= 12:
+        raise InvalidInput("--emerging takes 1 to 12 periods back.")
+    months = cube_periods.month_range(period, get_settings().fiscal_year_start)
+    if months is None:
+        raise InvalidInput("Emerging hot spots need a period, e.g. 2026-Q3.")
+    columns, labels = {}, []
+    first, last = months
+    for _ in range(periods_back):
+        first, last = cube_periods.previous(first, last)
+        label = f"{first:%Y-%m}..{last:%Y-%m}"
+        try:
+            before, _ = hotspots(measure, level=level, period=(f"{first:%Y-%m}",
+                                                               f"{last:%Y-%m}"),
+                                 method=method, **options)
+            columns[label] = table["code"].map(dict(zip(before["code"], before["class"],
+                                                        strict=True)))
+        except InvalidInput:  # no data then, or zero everywhere: hot nowhere
+            columns[label] = pd.Series("no data", index=table.index)
+        labels.append(label)
+    history = pd.DataFrame({label: columns[label] for label in reversed(labels)})
+    history["now"] = table["class"]
+    table = table.copy()
+    table["emerging"] = emerging_spots(history).to_numpy()
+    table["hot_periods"] = hot_periods(history).to_numpy()
+    return table, {"periods": [*reversed(labels), period],
+                   "rule": "new: hot now, not in the period before; persistent: hot now "
+                           "and in the period before (hot_periods: how many running)"}
 
 
 # --- reading the cube ------------------------------------------------------------------------

@@ -151,3 +151,22 @@ def test_the_cli_writes_the_apis_rows_and_its_metadata(demo, use_database, tmp_p
                                      "county", "--period", "2026"])
     assert moran.exit_code == 1 and "too few for hot spots" in moran.output
     assert not list(tmp_path.glob("*.gpkg"))
+
+
+def test_emerging_hot_spots_read_the_periods_before(demo):
+    table, meta = stats.hotspots("revenue", level="zip", period="2026-Q3", permutations=199,
+                                 random_state=1, fdr=False, emerging=3, engine=demo)
+    assert meta["emerging"]["periods"] == ["2025-10..2025-12", "2026-01..2026-03",
+                                           "2026-04..2026-06", "2026-Q3"]
+    hot = table["class"] == "hot"
+    assert (table.loc[hot, "hot_periods"] >= 1).all()
+    assert (table.loc[~hot, "hot_periods"] == 0).all()
+    assert (table.loc[~hot, "emerging"] == "").all()
+    assert set(table.loc[hot, "emerging"]) <= {"new", "persistent"}
+    # Wilmington's revenue has been hot every quarter of the four.
+    wilmington = table[hot & table["name"].str.contains("Wilmington")]
+    assert len(wilmington) >= 3 and (wilmington["emerging"] == "persistent").all()
+    assert (wilmington["hot_periods"] == 4).any()
+    with pytest.raises(InvalidInput, match="use method gi"):
+        stats.hotspots("revenue", level="zip", period="2026-Q3", method="lisa",
+                       emerging=2, engine=demo)
