@@ -2,7 +2,7 @@
 global Moran's I and emerging hot spots. Pure: numbers and geometries in, tables out;
 the statistics themselves are PySAL's (``libpysal`` weights, ``esda`` statistics)."""
 
-from spatial.stats.hotspots import emerging, global_moran, hotspots
+from spatial.stats.hotspots import emerging, global_moran, hot_periods, hotspots
 from spatial.stats.weights import region_weights
 
-__all__ = ["emerging", "global_moran", "hotspots", "region_weights"]
+__all__ = ["emerging", "global_moran", "hot_periods", "hotspots", "region_weights"]
