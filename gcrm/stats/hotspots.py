@@ -22,9 +22,8 @@ from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
 from gcrm.stats import sql
 from spatial.stats import emerging as emerging_spots
-from spatial.stats import global_moran, region_weights
+from spatial.stats import global_moran, hot_periods, region_weights
 from spatial.stats import hotspots as local_hotspots
-from spatial.stats.hotspots import hot_periods
 
 # Fewer regions than this give no meaningful local statistic.
 MIN_REGIONS = 10
@@ -252,16 +251,10 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
 
 
 def _global(tested, rate: bool, w, permutations, random_state, measure) -> dict:
-    if rate:  # the rate itself; a region with no base counts as the overall rate
-        base = tested["_base"].to_numpy(dtype=float)
-        count = tested["_count"].to_numpy(dtype=float)
-        overall = count.sum() / base.sum() if base.sum() > 0 else 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(base > 0, count / base, overall)
-    else:
-        values = tested["_count"].to_numpy(dtype=float)
-    result = dict(global_moran(values, w, permutations=permutations,
-                               random_state=random_state))
+    # For a rate: the Empirical Bayes rate of the events over the base, as the local test.
+    base = tested["_base"].to_numpy(dtype=float) if rate else None
+    result = dict(global_moran(tested["_count"].to_numpy(dtype=float), w, base=base,
+                               permutations=permutations, random_state=random_state))
     result = {k: (float(v) if isinstance(v, (np.floating, float, int)) else v)
               for k, v in result.items()}
     words = PATTERN_WORDS.get(result.get("clustered"), "is " + str(result.get("clustered")))
