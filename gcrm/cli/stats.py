@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from gcrm import stats
+from gcrm import audit, stats
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.errors import InvalidInput
@@ -60,6 +60,10 @@ def hotspots(
             random_state=seed, emerging=emerging, engine=engine)
     if out is not None:
         _write(table, meta, out, fmt)
+        audit.record("stats.hotspots", out.name, {
+            "format": fmt, "measure": measure, "level": level, "period": period,
+            "split": meta["split"], "method": method, "rows": len(table),
+            "min_count": min_count}, actor=as_user, engine=engine)
     classes = meta["classes"]
     if method == "gi":
         found = f"{classes.get('hot', 0):,} hot, {classes.get('cold', 0):,} cold"

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from gcrm import cube, stats
@@ -145,6 +145,10 @@ def test_the_cli_writes_the_apis_rows_and_its_metadata(demo, use_database, tmp_p
     assert sidecar["method"] == "gi" and sidecar["permutations"] == 199
     assert sidecar["seed"] == 5 and sidecar["weights"]["kind"] == "queen"
     assert "Benjamini-Hochberg" in sidecar["correction"]
+    with demo.connect() as conn:  # the file written is in the audit trail
+        logged = conn.execute(text("SELECT details FROM audit_log WHERE action = "
+                                   "'stats.hotspots' AND target = 'hot.csv'")).scalar_one()
+    assert logged["measure"] == "revenue" and logged["rows"] == 60
     hot = (table["class"] == "hot").sum()
     assert f"{hot:,} hot" in result.output and "revenue is clustered: I = " in result.output
     moran = CliRunner().invoke(app, ["stats", "moran", "--measure", "revenue", "--level",
