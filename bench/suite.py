@@ -84,6 +84,9 @@ STEPS = (
     Step("territory_design", ("--states", "all", "--k", "50", "--workload", "zips",
                               "--repeat", "{repeat}"), result="territory_design_us_zips",
          what="territory design vs PySAL spopt (3,109 counties, 50 territories)"),
+    Step("hotspots", ("--repeat", "{repeat}"), on_world=True,
+         what="Gi* and Local Moran (999 permutations) vs Queen.from_dataframe + esda: "
+              "1,450 ZIPs (cube), 3,109 counties, 50,000 H3 cells"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,

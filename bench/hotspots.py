@@ -1,0 +1,223 @@
+"""Hot spots at scale: Getis-Ord Gi* and Local Moran's I, 999 permutations, gcrm against
+the notebook a GIS analyst would write, in the same run on the same regions.
+
+    .venv/bin/python bench/hotspots.py [--cells 50000] [--permutations 999] [--repeat 3]
+
+Cases:
+- ZIP areas (1,450): the demo world's cube (``GCRM_DATABASE_URL``, the suite's world),
+  revenue of one year. gcrm's whole path: ``gcrm.stats.hotspots`` (cube read as the
+  caller, outlines, queen weights with islands bridged, the local statistic, FDR, and the
+  global Moran's I it also reports). The notebook: the same revenue per ZIP and outlines
+  read with ``geopandas.read_postgis``, ``libpysal.weights.Queen.from_dataframe``,
+  ``esda.G_Local(star=True)`` / ``esda.Moran_Local``.
+- Counties (3,109, the contiguous US): real outlines (../shared/data/us/
+  geojson-counties-fips.json, Alaska, Hawaii and Puerto Rico left out) with a synthetic
+  measure (fixed seed); no cube holds them, so gcrm's path is the pure layer
+  (``spatial.stats.region_weights`` queen + ``spatial.stats.hotspots``) on the same frame.
+- H3 cells (``--cells``, default 50,000): real resolution-8 H3 cells (v4) around
+  Philadelphia with a synthetic measure (a smooth field plus lognormal noise, fixed
+  seed); the demo world's cube holds 5,875 h3_7 cells, not 50,000. gcrm: k-nearest (k=6)
+  weights as ``gcrm.stats`` uses for H3 levels + ``spatial.stats.hotspots``; the notebook:
+  ``Queen.from_dataframe`` + esda.
+
+Time: median of ``--repeat`` runs of each whole path (weights built inside the timing).
+Each run is a fresh process of this script (``--child``) that builds its data, then
+times the path once. Peak memory: that process's peak resident memory (``ru_maxrss``,
+MiB; Python, the libraries and the data included, the same for both), the most of the
+repeats. Ratio = notebook / gcrm (> 1: gcrm faster).
+Target (issue 20): 50,000 cells in <= 10 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import esda
+import geopandas as gpd
+import h3
+import numpy as np
+import shapely
+from libpysal.weights import Queen
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import spread, summary_row, write_results  # noqa: E402
+
+from gcrm.db.engine import database_url  # noqa: E402
+from gcrm.stats import hotspots as gcrm_hotspots  # noqa: E402
+from spatial.stats import hotspots as local_hotspots  # noqa: E402
+from spatial.stats import region_weights  # noqa: E402
+
+DATA = Path(__file__).parents[1].parent / "shared" / "data" / "us"
+PERIOD = "2025"
+PHILADELPHIA = (39.95, -75.16)
+METHODS = {"gi": "Gi*", "lisa": "Local Moran"}
+ENGINE = create_engine(database_url())
+
+ZIP_REVENUE = """
+SELECT r.code, coalesce(sum(c.revenue), 0)::float8 AS revenue, r.geom AS geometry
+FROM regions r
+LEFT JOIN cube_sales c ON c.region_id = r.id AND c.level = 'zip' AND c.dim = '*'
+     AND c.month >= '2025-01-01' AND c.month < '2026-01-01'
+WHERE r.level = 'zip'
+GROUP BY r.code, r.geom ORDER BY r.code
+"""
+
+
+# --- memory -------------------------------------------------------------------------------
+def in_child(args, key: str, method: str, tool: str) -> tuple[float, float]:
+    """Run one path once in a fresh process of this script (``--child``): its seconds and
+    the process's peak resident memory (MiB, ``ru_maxrss``: imports and the data included,
+    the same for both tools)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", key, method, tool, "--cells", str(args.cells),
+         "--permutations", str(args.permutations)],
+        capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise RuntimeError(f"{key} {method} {tool} failed:\n{out.stderr[-2000:]}")
+    seconds, mib = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds, mib
+
+
+def child(args) -> None:
+    key, method, tool = args.child
+    perms = args.permutations
+    lattice = gpd.GeoDataFrame({"value": np.arange(25.0)}, geometry=[
+        shapely.box(i % 5, i // 5, i % 5 + 1, i // 5 + 1) for i in range(25)])
+    notebook(lattice, method, 99)  # esda compiles its permutation kernels (numba) once
+    if key == "zip":
+        def work():
+            if tool == "gcrm":
+                return gcrm_hotspots("revenue", level="zip", period=PERIOD, method=method,
+                                     permutations=perms, random_state=0, engine=ENGINE)[0]
+            with ENGINE.connect() as conn:
+                frame = gpd.read_postgis(text(ZIP_REVENUE), conn, geom_col="geometry")
+            return notebook(frame.rename(columns={"revenue": "value"}), method, perms)
+    else:
+        frame = counties() if key == "county" else cells(args.cells)
+        kind = "queen" if key == "county" else "knn"
+
+        def work():
+            return (pure(frame, kind, method, perms) if tool == "gcrm"
+                    else notebook(frame, method, perms))
+    start = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - start
+    print(json.dumps([seconds, round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                     / 1024)]))
+
+
+# --- the data -----------------------------------------------------------------------------
+def counties() -> gpd.GeoDataFrame:
+    frame = gpd.read_file(DATA / "geojson-counties-fips.json")
+    frame = frame[~frame["STATE"].isin(["02", "15", "72"])].reset_index(drop=True)
+    frame = frame.set_crs(4326, allow_override=True)
+    return _synthetic(frame[["id", "geometry"]].rename(columns={"id": "code"}), seed=1)
+
+
+def cells(n: int) -> gpd.GeoDataFrame:
+    centre = h3.latlng_to_cell(*PHILADELPHIA, 8)
+    ring = 1
+    while 3 * ring * (ring + 1) + 1 < n:
+        ring += 1
+    codes = sorted(h3.grid_disk(centre, ring))
+    lat = np.array([h3.cell_to_latlng(c)[0] for c in codes])
+    lon = np.array([h3.cell_to_latlng(c)[1] for c in codes])
+    keep = np.argsort((lat - PHILADELPHIA[0]) ** 2 + ((lon - PHILADELPHIA[1]) * 0.77) ** 2,
+                      kind="stable")[:n]
+    polys = [shapely.Polygon([(x, y) for y, x in h3.cell_to_boundary(codes[i])])
+             for i in keep]
+    frame = gpd.GeoDataFrame({"code": [codes[i] for i in keep]}, geometry=polys, crs=4326)
+    return _synthetic(frame, seed=2)
+
+
+def _synthetic(frame: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
+    """A clustered measure: a smooth field over the centroids plus lognormal noise."""
+    rng = np.random.default_rng(seed)
+    c = frame.geometry.representative_point()
+    x, y = c.x.to_numpy(), c.y.to_numpy()
+    x, y = (x - x.min()) / (np.ptp(x) or 1), (y - y.min()) / (np.ptp(y) or 1)
+    field = np.sin(6 * x) + np.cos(5 * y) + 2 * np.exp(-((x - .6) ** 2 + (y - .4) ** 2) / .01)
+    frame["value"] = np.round(1000 * np.exp(0.5 * field) * rng.lognormal(0, 0.4, len(x)), 2)
+    return frame
+
+
+# --- the paths ----------------------------------------------------------------------------
+def notebook(frame: gpd.GeoDataFrame, method: str, permutations: int):
+    w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+    y = frame["value"].to_numpy(dtype=float)
+    if method == "gi":
+        return esda.G_Local(y, w, star=True, permutations=permutations, seed=0)
+    return esda.Moran_Local(y, w, permutations=permutations, seed=0)
+
+
+def pure(frame: gpd.GeoDataFrame, kind: str, method: str, permutations: int):
+    w, _ = region_weights(frame.geometry, kind=kind)
+    return local_hotspots(frame["value"].to_numpy(dtype=float), w, method=method,
+                          permutations=permutations, random_state=0)
+
+
+def measure(args, key, method, tool) -> tuple[list[float], float]:
+    runs = [in_child(args, key, method, tool) for _ in range(args.repeat)]
+    return [r[0] for r in runs], max(r[1] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, default=50_000)
+    parser.add_argument("--permutations", type=int, default=999)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=3, metavar=("CASE", "METHOD", "TOOL"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    if args.child:
+        child(args)
+        return
+    perms = args.permutations
+    with ENGINE.connect() as conn:
+        zips = conn.execute(text("SELECT count(*) FROM regions WHERE level = 'zip'")).scalar()
+    cases = [("zip", "ZIP areas (demo world cube, revenue 2025)", zips),
+             ("county", "counties (real outlines, synthetic measure)", len(counties())),
+             ("h3", "H3 res-8 cells (real cells, synthetic measure)", args.cells)]
+    results: dict = {"permutations": perms, "repeat": args.repeat, "period": PERIOD,
+                     "cases": []}
+    rows = []
+    peer_name = "Queen.from_dataframe + esda"
+    for key, label, regions in cases:
+        for method, name in METHODS.items():
+            g_s, g_mib = measure(args, key, method, "gcrm")
+            p_s, p_mib = measure(args, key, method, "notebook")
+            g, p = statistics.median(g_s), statistics.median(p_s)
+            print(f"{key} {name} ({regions:,} regions): gcrm {g:.2f} s {g_mib:,.0f} MiB, "
+                  f"notebook {p:.2f} s {p_mib:,.0f} MiB, ratio {p / g:.2f}", flush=True)
+            results["cases"].append({
+                "case": key, "method": method, "regions": regions, "gcrm_s": g_s,
+                "notebook_s": p_s, "gcrm_peak_mib": g_mib, "notebook_peak_mib": p_mib})
+            what = f"{name} {perms} permutations, {regions:,} {label}"
+            path = ("gcrm.stats.hotspots: cube read, outlines, weights, statistic, FDR, "
+                    "global Moran" if key == "zip"
+                    else "spatial.stats region_weights + hotspots (no cube holds them)")
+            target = ""
+            if key == "h3":
+                target = (f"; target <= 10 s at {regions:,} cells: "
+                          + ("met" if g <= 10 else "NOT met"))
+            rows.append(summary_row(f"{what}: time", spread(g_s), peer_name=peer_name,
+                                    peer=spread(p_s), note=path + target))
+            rows.append(summary_row(
+                f"{what}: peak memory", g_mib, unit="MiB", peer_name=peer_name, peer=p_mib,
+                note="whole process (Python, libraries, data included), one per run"))
+    results["summary"] = rows
+    print("wrote", write_results("hotspots", results))
+
+
+if __name__ == "__main__":
+    main()
