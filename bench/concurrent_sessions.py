@@ -54,7 +54,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import recreate_database, spread, summary_row, write_results  # noqa: E402
+from harness import (  # noqa: E402
+    holds_world,
+    recreate_database,
+    spread,
+    summary_row,
+    write_results,
+)
 
 from gcrm.db.engine import database_url  # noqa: E402
 
@@ -257,7 +263,7 @@ def world(accounts: int, states: str, rebuild: bool) -> str:
         hide_password=False)
     env = {**os.environ, "GCRM_DATABASE_URL": url, "GCRM_HOME": str(HOME)}
     gcrm = str(Path(sys.executable).with_name("gcrm"))
-    if not rebuild and _holds(url, accounts) and (HOME / "demo-password").exists():
+    if not rebuild and holds_world(url, accounts) and (HOME / "demo-password").exists():
         print(f"world: reusing {DATABASE} ({accounts:,} demo accounts)", flush=True)
         subprocess.run([gcrm, "db", "upgrade"], env=env, check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
@@ -271,20 +277,6 @@ def world(accounts: int, states: str, rebuild: bool) -> str:
         subprocess.run(argv, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     print(f"world: built in {time.perf_counter() - start:.0f} s", flush=True)
     return url
-
-
-def _holds(url: str, accounts: int) -> bool:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(text("SELECT count(*) FROM accounts WHERE source = 'demo'")
-                                 ).scalar_one()
-            cube = conn.execute(text("SELECT count(*) FROM cube_builds")).scalar_one()
-        return found == accounts and cube > 0
-    except Exception:  # noqa: BLE001 - an unusable database is simply rebuilt
-        return False
-    finally:
-        engine.dispose()
 
 
 # --- cores ---------------------------------------------------------------------------------

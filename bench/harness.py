@@ -28,6 +28,21 @@ def recreate_database(name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def holds_world(url: str, accounts: int) -> bool:
+    """Whether ``url`` is a finished demo world of ``accounts`` (false when missing)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT count(*) FROM accounts WHERE source = 'demo'")
+                                 ).scalar_one()
+            cube = conn.execute(text("SELECT count(*) FROM cube_builds")).scalar_one()
+        return found == accounts and cube > 0
+    except Exception:  # noqa: BLE001 - an unusable database is simply rebuilt
+        return False
+    finally:
+        engine.dispose()
+
+
 def scratch_engine(name: str) -> Engine:
     """A fresh, migrated database ``name`` on the configured server."""
     engine = create_engine(recreate_database(name))

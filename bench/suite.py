@@ -40,10 +40,17 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import RESULTS, machine, recreate_database, summary_row, write_results  # noqa: E402
+from harness import (  # noqa: E402
+    RESULTS,
+    holds_world,
+    machine,
+    recreate_database,
+    summary_row,
+    write_results,
+)
 
 from gcrm.db.engine import database_url  # noqa: E402
 
@@ -118,7 +125,7 @@ def world(accounts: int, rebuild: bool) -> tuple[str | None, dict | None]:
     name = f"gcrm_bench_world_{accounts}"
     url = make_url(database_url()).set(database=name).render_as_string(hide_password=False)
     gcrm = str(Path(sys.executable).with_name("gcrm"))
-    reuse = not rebuild and _holds(url, accounts)
+    reuse = not rebuild and holds_world(url, accounts)
     if reuse:
         print(f"world: reusing {name} ({accounts:,} demo accounts), upgraded to this "
               "version's schema")
@@ -143,21 +150,6 @@ def world(accounts: int, rebuild: bool) -> tuple[str | None, dict | None]:
 
 def _tail(log: Path) -> str:
     return " / ".join(log.read_text().strip().splitlines()[-3:])[-300:]
-
-
-def _holds(url: str, accounts: int) -> bool:
-    """Whether ``url`` is a finished demo world of ``accounts`` (false when missing)."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(text("SELECT count(*) FROM accounts WHERE source = 'demo'")
-                                 ).scalar_one()
-            cube = conn.execute(text("SELECT count(*) FROM cube_builds")).scalar_one()
-        return found == accounts and cube > 0
-    except Exception:  # noqa: BLE001 - an unusable database is simply rebuilt
-        return False
-    finally:
-        engine.dispose()
 
 
 def table(rows: list[dict], steps: dict[str, dict], repeat: int, *,
