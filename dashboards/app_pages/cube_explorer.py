@@ -94,19 +94,13 @@ def _splittable(request: dict, catalogue: pd.DataFrame) -> dict | None:
         return request
     splits = catalogue.set_index("name")["splits"]
     refused = [m for m in request["measures"] if split[0] not in splits[m]]
-    for measure in refused:
-        can = ", ".join(SPLITS.get(d, d) for d in splits[measure]) or "nothing"
-        st.warning(f"**{formatting.label(measure)}**: {measure.replace('_', ' ')} cannot "
-                   f"be split by {SPLITS.get(split[0], split[0])}; it can by {can}. "
-                   + ("Shown without it: pick another split to see it."
-                      if len(refused) < len(request["measures"]) else ""),
-                   icon=":material/call_split:")
-    kept = tuple(m for m in request["measures"] if m not in refused)
-    if not kept:
-        st.info("None of the measures chosen can be split this way: pick another split "
-                "or another measure.")
-        return None
-    return {**request, "measures": kept}
+    return _without(request, refused, lambda measure: (
+        f"**{formatting.label(measure)}**: {measure.replace('_', ' ')} cannot be split by "
+        f"{SPLITS.get(split[0], split[0])}; it can by "
+        f"{', '.join(SPLITS.get(d, d) for d in splits[measure]) or 'nothing'}. "),
+        shown="Shown without it: pick another split to see it.", icon=":material/call_split:",
+        none="None of the measures chosen can be split this way: pick another split or "
+             "another measure.")
 
 
 def _timed(request: dict, catalogue: pd.DataFrame) -> dict | None:
@@ -119,16 +113,24 @@ def _timed(request: dict, catalogue: pd.DataFrame) -> dict | None:
     timed = catalogue.set_index("name")["time_grain"]
     refused = [m for m in request["measures"] if not timed[m]]
     timeless = ", ".join(formatting.label(m) for m in timed.index if not timed[m])
-    for measure in refused:
-        st.warning(f"**{formatting.label(measure)}**: {measure} are counted as they are now "
-                   f"and have no time grain ({timeless}), so not by {grain[0]}. "
-                   + ("Shown without it: pick *whole period* under Time to see it."
-                      if len(refused) < len(request["measures"]) else ""),
-                   icon=":material/schedule:")
+    return _without(request, refused, lambda measure: (
+        f"**{formatting.label(measure)}**: {measure} are counted as they are now and have no "
+        f"time grain ({timeless}), so not by {grain[0]}. "),
+        shown="Shown without it: pick *whole period* under Time to see it.",
+        icon=":material/schedule:",
+        none=f"None of the measures chosen has a time grain ({timeless} are counted as they "
+             "are now): pick *whole period* under Time, or another measure.")
+
+
+def _without(request: dict, refused: list[str], why, *, shown: str, icon: str,
+             none: str) -> dict | None:
+    """The request without the ``refused`` measures, each said (``why(measure)``, and
+    ``shown`` when others still show); None, saying ``none``, when nothing is left."""
     kept = tuple(m for m in request["measures"] if m not in refused)
+    for measure in refused:
+        st.warning(why(measure) + (shown if kept else ""), icon=icon)
     if not kept:
-        st.info(f"None of the measures chosen has a time grain ({timeless} are counted as "
-                "they are now): pick *whole period* under Time, or another measure.")
+        st.info(none)
         return None
     return {**request, "measures": kept}
 
