@@ -2,6 +2,7 @@
 the notebook a GIS analyst would write, in the same run on the same regions.
 
     .venv/bin/python bench/hotspots.py [--cells 50000] [--permutations 999] [--repeat 3]
+                                       [--only zip,county,h3]
 
 Cases:
 - ZIP areas (1,450): the demo world's cube (``GCRM_DATABASE_URL``, the suite's world),
@@ -49,7 +50,7 @@ from libpysal.weights import Queen
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import spread, summary_row, write_results  # noqa: E402
+from harness import RESULTS, spread, summary_row, write_results  # noqa: E402
 
 from gcrm.db.engine import database_url  # noqa: E402
 from gcrm.stats import hotspots as gcrm_hotspots  # noqa: E402
@@ -60,6 +61,10 @@ DATA = Path(__file__).parents[1].parent / "shared" / "data" / "us"
 PERIOD = "2025"
 PHILADELPHIA = (39.95, -75.16)
 METHODS = {"gi": "Gi*", "lisa": "Local Moran"}
+LABELS = {"zip": "ZIP areas (demo world cube, revenue 2025)",
+          "county": "counties (real outlines, synthetic measure)",
+          "h3": "H3 res-8 cells (real cells, synthetic measure)"}
+PEER = "Queen.from_dataframe + esda"
 ENGINE = create_engine(database_url())
 
 ZIP_REVENUE = """
@@ -175,6 +180,8 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=50_000)
     parser.add_argument("--permutations", type=int, default=999)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="zip,county,h3",
+                        help="the cases to run, comma-separated (zip, county, h3)")
     parser.add_argument("--child", nargs=3, metavar=("CASE", "METHOD", "TOOL"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -183,16 +190,17 @@ def main() -> None:
         child(args)
         return
     perms = args.permutations
+    only = {case.strip() for case in args.only.split(",") if case.strip()}
+    unknown = only - set(LABELS)
+    if unknown:
+        parser.error(f"--only takes {', '.join(LABELS)}; not {', '.join(sorted(unknown))}")
     with ENGINE.connect() as conn:
         zips = conn.execute(text("SELECT count(*) FROM regions WHERE level = 'zip'")).scalar()
-    cases = [("zip", "ZIP areas (demo world cube, revenue 2025)", zips),
-             ("county", "counties (real outlines, synthetic measure)", len(counties())),
-             ("h3", "H3 res-8 cells (real cells, synthetic measure)", args.cells)]
+    sizes = {"zip": lambda: zips, "county": lambda: len(counties()), "h3": lambda: args.cells}
     results: dict = {"permutations": perms, "repeat": args.repeat, "period": PERIOD,
                      "cases": []}
-    rows = []
-    peer_name = "Queen.from_dataframe + esda"
-    for key, label, regions in cases:
+    for key in (k for k in LABELS if k in only):
+        regions = sizes[key]()
         for method, name in METHODS.items():
             g_s, g_mib = measure(args, key, method, "gcrm")
             p_s, p_mib = measure(args, key, method, "notebook")
@@ -202,21 +210,42 @@ def main() -> None:
             results["cases"].append({
                 "case": key, "method": method, "regions": regions, "gcrm_s": g_s,
                 "notebook_s": p_s, "gcrm_peak_mib": g_mib, "notebook_peak_mib": p_mib})
-            what = f"{name} {perms} permutations, {regions:,} {label}"
-            path = ("gcrm.stats.hotspots: cube read, outlines, weights, statistic, FDR, "
-                    "global Moran" if key == "zip"
-                    else "spatial.stats region_weights + hotspots (no cube holds them)")
-            target = ""
-            if key == "h3":
-                target = (f"; target <= 10 s at {regions:,} cells: "
-                          + ("met" if g <= 10 else "NOT met"))
-            rows.append(summary_row(f"{what}: time", spread(g_s), peer_name=peer_name,
-                                    peer=spread(p_s), note=path + target))
-            rows.append(summary_row(
-                f"{what}: peak memory", g_mib, unit="MiB", peer_name=peer_name, peer=p_mib,
-                note="whole process (Python, libraries, data included), one per run"))
-    results["summary"] = rows
+    if only != set(LABELS):  # the other cases as the last run measured them
+        results["cases"] = _with_last(results["cases"], perms)
+    results["summary"] = [row for case in results["cases"] for row in _rows(case, perms)]
     print("wrote", write_results("hotspots", results))
+
+
+def _with_last(cases: list[dict], perms: int) -> list[dict]:
+    """``cases`` with the last run's other cases (same permutations), in case order."""
+    path = RESULTS / "hotspots.json"
+    last = json.loads(path.read_text()) if path.exists() else {}
+    ran = {c["case"] for c in cases}
+    kept = [c for c in last.get("cases", [])
+            if c["case"] not in ran and last.get("permutations") == perms]
+    order = list(LABELS)
+    return sorted(kept + cases, key=lambda c: order.index(c["case"]))
+
+
+def _rows(case: dict, perms: int) -> list[dict]:
+    key, regions = case["case"], case["regions"]
+    name = METHODS[case["method"]]
+    g_s, p_s = case["gcrm_s"], case["notebook_s"]
+    what = f"{name} {perms} permutations, {regions:,} {LABELS[key]}"
+    path = ("gcrm.stats.hotspots: cube read, outlines, weights, statistic, FDR, "
+            "global Moran" if key == "zip"
+            else "spatial.stats region_weights + hotspots (no cube holds them)")
+    target = ""
+    if key == "h3":
+        target = (f"; target <= 10 s at {regions:,} cells: "
+                  + ("met" if statistics.median(g_s) <= 10 else "NOT met"))
+    return [
+        summary_row(f"{what}: time", spread(g_s), peer_name=PEER, peer=spread(p_s),
+                    note=path + target),
+        summary_row(f"{what}: peak memory", case["gcrm_peak_mib"], unit="MiB",
+                    peer_name=PEER, peer=case["notebook_peak_mib"],
+                    note="whole process (Python, libraries, data included), one per run"),
+    ]
 
 
 if __name__ == "__main__":
