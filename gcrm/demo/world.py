@@ -3,11 +3,22 @@ cases and interactions, and context layers, written as ordinary files.
 
 Everything is drawn from one ``numpy.random.Generator`` seeded by ``--seed``, so the
 same seed writes the same files. Sizes follow ``accounts``.
+
+A trouble area is planted (``trouble_area``): a smooth Gaussian bump centred on the most
+populous ZIP area within one radius of the middle of the states' bounding box (19901 Dover
+for Delaware), its radius (sigma) 8% of that box's diagonal (about 14 km for Delaware),
+fading to nothing two radii out. Service there went bad a year before the demo's "today":
+in the last twelve months up to 35% of the customers at the centre are lost (churn up to
+about 3x over the three years, several times higher in the last year) and buyers there
+file extra complaints. The trouble draws from its own generator (spawned from the seeded
+one, which it leaves untouched), so everything outside the area is what it would be
+without it. ``gcrm stats hotspots --measure churn_rate`` finds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,6 +52,52 @@ BASKET = {"consumer": 45.0, "premium": 90.0, "small business": 240.0, "enterpris
 CATEGORIES = np.array(["apparel", "home", "garden", "electronics", "grocery", "services"])
 CHANNELS = np.array(["store", "web", "phone", "partner"])
 MONTH_WEIGHT = np.array([0.7, 0.65, 0.8, 0.9, 1.0, 1.0, 0.95, 0.95, 0.9, 1.0, 1.3, 1.7])
+# The planted trouble area: radius (sigma) as a share of the states' bounding-box diagonal,
+# no effect beyond TROUBLE_REACH radii; at its centre TROUBLE_CHURN of the customers are
+# lost during its last TROUBLE_DAYS, each lost customer files TROUBLE_LOST_COMPLAINTS
+# complaints on average and every buyer TROUBLE_COMPLAINTS more (both times the strength).
+TROUBLE_SIGMA = 0.08
+TROUBLE_REACH = 2.0
+TROUBLE_CHURN = 0.35
+TROUBLE_DAYS = 365
+TROUBLE_LOST_COMPLAINTS = 0.6
+TROUBLE_COMPLAINTS = 0.25
+
+
+@dataclass(frozen=True)
+class TroubleArea:
+    """Where the demo's churn and complaints are higher by construction."""
+
+    code: str        # the ZIP area at its centre
+    name: str
+    lon: float
+    lat: float
+    sigma_km: float  # the bump's radius; nothing beyond TROUBLE_REACH of them
+
+    def km(self, lon, lat) -> np.ndarray:
+        """Distance in km (equirectangular, fine at this scale) from the centre."""
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        dx = (lon - self.lon) * 111.32 * np.cos(np.radians(self.lat))
+        return np.hypot(dx, (lat - self.lat) * 110.57)
+
+    def strength(self, lon, lat) -> np.ndarray:
+        """1 at the centre, exp(-d^2 / 2 sigma^2) around it, 0 beyond the reach."""
+        d = self.km(lon, lat) / self.sigma_km
+        return np.where(d <= TROUBLE_REACH, np.exp(-0.5 * d ** 2), 0.0)
+
+
+def trouble_area(zips: gpd.GeoDataFrame) -> TroubleArea:
+    """The trouble area of these ZIP areas: deterministic, from their geometry alone."""
+    west, south, east, north = zips.total_bounds
+    middle = TroubleArea("", "", (west + east) / 2, (south + north) / 2, 1.0)
+    diagonal = float(middle.km(east, north) + middle.km(west, south))  # corner to corner
+    sigma = TROUBLE_SIGMA * diagonal
+    centres = zips.geometry.representative_point()
+    near = middle.km(centres.x, centres.y) <= sigma
+    pick = (int(np.argmax(np.where(near, zips["population"], -1))) if near.any()
+            else int(np.argmin(middle.km(centres.x, centres.y))))
+    return TroubleArea(str(zips["code"].iloc[pick]), str(zips["name"].iloc[pick]),
+                       float(centres.x.iloc[pick]), float(centres.y.iloc[pick]), sigma)
 
 
 def write_world(out: Path, geography: dict[str, gpd.GeoDataFrame], *, accounts: int,
@@ -74,14 +131,20 @@ def write_world(out: Path, geography: dict[str, gpd.GeoDataFrame], *, accounts: 
         lon=("lon", "mean"), lat=("lat", "mean"), population=("population", "sum"))
     files["ref_places"] = _csv(places.round(6), out / "ref_places.csv")
 
+    # The trouble area's own draws: a child generator, so the seeded one's stream (and
+    # everything drawn from it) stays what it is without the trouble.
+    trouble, side = trouble_area(zips), rng.spawn(1)[0]
     reps = _reps(zips, accounts, rng)
     files["reps"] = _csv(reps, out / "reps.csv")
     sites = _sites(zips, accounts, rng)
     files["sites"] = _csv(sites, out / "sites.csv")
-    people = _accounts(points.loc[picks].reset_index(drop=True), reps, rng)
+    chosen = points.loc[picks].reset_index(drop=True)
+    strength = trouble.strength(chosen["lon"], chosen["lat"])
+    people, lost = _accounts(chosen, reps, rng, strength=strength, side=side)
     files["accounts"] = _parquet(people, out / "accounts.parquet")
-    files["sales"] = _parquet(_sales(people, sites, zips, rng), out / "sales.parquet")
-    files["cases"] = _parquet(_cases(people, rng), out / "cases.parquet")
+    files["sales"] = _parquet(_sales(people, sites, zips, rng, lost=lost), out / "sales.parquet")
+    files["cases"] = _parquet(_cases(people, rng, lost=lost, strength=strength, side=side),
+                              out / "cases.parquet")
     files["interactions"] = _parquet(_interactions(people, rng), out / "interactions.parquet")
     files["context_zip"] = _csv(_context(zips, rng), out / "context_zip.csv")
     return files
@@ -165,7 +228,9 @@ def _sites(zips, accounts: int, rng) -> pd.DataFrame:
     })
 
 
-def _accounts(addresses: pd.DataFrame, reps: pd.DataFrame, rng) -> pd.DataFrame:
+def _accounts(addresses: pd.DataFrame, reps: pd.DataFrame, rng, *, strength: np.ndarray,
+              side: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """The accounts, and which of them the trouble area lost (customers turned churned)."""
     n = len(addresses)
     business = rng.random(n) < 0.15
     kind = np.where(business, "business", "person")
@@ -183,6 +248,12 @@ def _accounts(addresses: pd.DataFrame, reps: pd.DataFrame, rng) -> pd.DataFrame:
     since = today - pd.to_timedelta(rng.integers(30, 6 * 365, n), unit="D")
     churned = today - pd.to_timedelta(rng.integers(1, DAYS, n), unit="D")
     churned = pd.Series(churned).where(churned > since, since + pd.Timedelta(days=30))
+    # The trouble area loses customers during its last year (the date drawn above, folded
+    # into that year); its own generator decides who, so the draws below are unchanged.
+    lost = (status == "customer") & (side.random(n) < TROUBLE_CHURN * strength)
+    recent = today - pd.to_timedelta((today - churned).dt.days % TROUBLE_DAYS + 1, unit="D")
+    churned = churned.where(~lost, recent.where(recent > since, since + pd.Timedelta(days=30)))
+    status = np.where(lost, "churned", status)
     first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
     name = np.where(business, last + " " + rng.choice(TRADES, n), first + " " + last)
     street = addresses["number"].astype(str) + " " + addresses["street"]
@@ -214,11 +285,13 @@ def _accounts(addresses: pd.DataFrame, reps: pd.DataFrame, rng) -> pd.DataFrame:
         "churned_at": np.where(status == "churned", churned.dt.date.astype(str), ""),
         "consent_email": consent(0.6), "consent_phone": consent(0.3),
         "consent_sms": consent(0.2), "consent_mail": consent(0.5),
-    })
+    }), lost
 
 
-def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame:
+def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng, *,
+           lost: np.ndarray) -> pd.DataFrame:
     buyers = people[people["status"] != "prospect"].reset_index(drop=True)
+    lost = lost[(people["status"] != "prospect").to_numpy()]
     rate = buyers["segment"].map(ORDERS_PER_YEAR).to_numpy() * 3
     orders = rng.poisson(rate)
     idx = np.repeat(np.arange(len(buyers)), orders)
@@ -228,8 +301,13 @@ def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame
     day = rng.integers(0, 28, n)
     dates = pd.to_datetime({"year": END.year - year_back - (month + 1 > END.month),
                             "month": month + 1, "day": day + 1})
-    last_day = pd.to_datetime(buyers["churned_at"].replace("", str(END))).to_numpy()[idx]
-    keep = dates.to_numpy() <= last_day
+    last_day = pd.to_datetime(buyers["churned_at"].replace("", str(END))).to_numpy()
+    # The trouble area's lost customers stop buying too, but only after every draw below,
+    # so the other buyers' orders are the ones they would be without the trouble.
+    drawn_last = np.where(lost, np.datetime64(END), last_day)[idx]
+    last_day = last_day[idx]
+    keep = dates.to_numpy() <= drawn_last
+    last_day = last_day[keep]
     idx, dates = idx[keep], dates[keep]
     n = len(idx)
     segment = buyers["segment"].to_numpy()[idx]
@@ -239,14 +317,15 @@ def _sales(people: pd.DataFrame, sites: pd.DataFrame, zips, rng) -> pd.DataFrame
     category = rng.choice(CATEGORIES, n, p=[0.22, 0.2, 0.12, 0.16, 0.2, 0.1])
     channel = rng.choice(CHANNELS, n, p=[0.5, 0.32, 0.1, 0.08])
     site = _usual_store(buyers["zip"], zips, sites, rng)[idx]
-    return pd.DataFrame({
+    bought = pd.DataFrame({
         "order_id": [f"O{i + 1:08d}" for i in range(n)],
         "account_id": buyers["account_id"].to_numpy()[idx],
         "order_date": dates.dt.date.astype(str).to_numpy(),
         "amount": amount, "quantity": rng.integers(1, 6, n),
         "product_category": category, "channel": channel,
         "site_id": np.where(channel == "store", site, ""),
-    }).sort_values(["order_date", "order_id"], kind="stable").reset_index(drop=True)
+    })[dates.to_numpy() <= last_day]  # order ids of the trouble's dropped orders are gaps
+    return bought.sort_values(["order_date", "order_id"], kind="stable").reset_index(drop=True)
 
 
 HUFF_DECAY = 2.0  # the demo's true distance decay: `gcrm tradearea build --calibrate` finds it
@@ -268,9 +347,13 @@ def _usual_store(buyer_zips: pd.Series, zips, sites: pd.DataFrame, rng) -> np.nd
     return sites["store_id"].to_numpy()[np.minimum(chosen, len(sites) - 1)]
 
 
-def _cases(people: pd.DataFrame, rng) -> pd.DataFrame:
-    buyers = people[people["status"] != "prospect"].reset_index(drop=True)
-    churned = (buyers["status"] == "churned").to_numpy()
+def _cases(people: pd.DataFrame, rng, *, lost: np.ndarray, strength: np.ndarray,
+           side: np.random.Generator) -> pd.DataFrame:
+    is_buyer = (people["status"] != "prospect").to_numpy()
+    buyers = people[is_buyer].reset_index(drop=True)
+    lost, strength = lost[is_buyer], strength[is_buyer]
+    # As drawn without the trouble (its lost customers still as customers), then its own.
+    churned = (buyers["status"] == "churned").to_numpy() & ~lost
     count = rng.poisson(np.where(churned, 1.8, 0.6))
     idx = np.repeat(np.arange(len(buyers)), count)
     n = len(idx)
@@ -278,7 +361,7 @@ def _cases(people: pd.DataFrame, rng) -> pd.DataFrame:
     hours = rng.exponential(40, n)
     is_open = rng.random(n) < 0.08
     satisfaction = np.clip(np.round(rng.normal(np.where(churned[idx], 2.4, 4.0), 0.9)), 1, 5)
-    return pd.DataFrame({
+    drawn = pd.DataFrame({
         "case_id": [f"C{i + 1:08d}" for i in range(n)],
         "account_id": buyers["account_id"].to_numpy()[idx],
         "opened_at": opened.strftime("%Y-%m-%d %H:%M").to_numpy(),
@@ -287,6 +370,36 @@ def _cases(people: pd.DataFrame, rng) -> pd.DataFrame:
         "case_type": rng.choice(["complaint", "return", "request", "repair"], n,
                                 p=[0.3, 0.25, 0.3, 0.15]),
         "channel": rng.choice(["phone", "email", "web", "store"], n),
+        "status": np.where(is_open, "open", "closed"),
+        "satisfaction": np.where(is_open, np.nan, satisfaction),
+    })
+    return pd.concat([drawn, _trouble_complaints(buyers, lost, strength, side, first=n + 1)],
+                     ignore_index=True)
+
+
+def _trouble_complaints(buyers: pd.DataFrame, lost: np.ndarray, strength: np.ndarray,
+                        side: np.random.Generator, *, first: int) -> pd.DataFrame:
+    """The trouble area's extra complaints, opened during its last year (before a lost
+    customer left), mostly unhappy."""
+    count = side.poisson(TROUBLE_COMPLAINTS * strength + TROUBLE_LOST_COMPLAINTS * lost)
+    idx = np.repeat(np.arange(len(buyers)), count)
+    n = len(idx)
+    today = pd.Timestamp(END)
+    start = np.maximum(pd.to_datetime(buyers["customer_since"]).to_numpy(),
+                       np.datetime64(today - pd.Timedelta(days=TROUBLE_DAYS)))[idx]
+    end = pd.to_datetime(buyers["churned_at"].replace("", str(END))).to_numpy()[idx]
+    opened = pd.DatetimeIndex(start + (end - start) * side.random(n)).floor("min")
+    hours = side.exponential(60, n)
+    is_open = side.random(n) < 0.12
+    satisfaction = np.clip(np.round(side.normal(2.0, 0.9, n)), 1, 5)
+    return pd.DataFrame({
+        "case_id": [f"C{i:08d}" for i in range(first, first + n)],
+        "account_id": buyers["account_id"].to_numpy()[idx],
+        "opened_at": opened.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        "closed_at": np.where(is_open, "", (opened + pd.to_timedelta(hours, unit="h"))
+                              .strftime("%Y-%m-%d %H:%M")),
+        "case_type": "complaint",
+        "channel": side.choice(["phone", "email", "web", "store"], n),
         "status": np.where(is_open, "open", "closed"),
         "satisfaction": np.where(is_open, np.nan, satisfaction),
     })

@@ -1,10 +1,13 @@
 """Hot spots and global Moran's I of cube measures on the Delaware demo world (3,000
 accounts, 60 ZIP areas): the demo puts most customers and revenue in and around
-Wilmington, which is found as a hot spot; a manager's run stays inside their county; bad
-requests are refused saying what would work; the CLI writes the API's table."""
+Wilmington, which is found as a hot spot, and plants a trouble area around Dover (churn
+and complaints higher there by construction), which is found as a churn and a complaints
+hot spot; a manager's run stays inside their county; bad requests are refused saying what
+would work; the CLI writes the API's table."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,6 +17,8 @@ from gcrm import cube, stats
 from gcrm.access import users
 from gcrm.cli import app
 from gcrm.demo import build_demo
+from gcrm.demo.geography import build_geography
+from gcrm.demo.world import TROUBLE_REACH, trouble_area
 from gcrm.errors import InvalidInput
 
 NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington
@@ -58,6 +63,48 @@ def test_the_wilmington_concentration_is_a_hot_spot_and_revenue_is_clustered(dem
     again, _ = stats.hotspots("revenue", level="zip", period="2026", random_state=1,
                               engine=demo)
     assert again["p"].tolist() == table["p"].tolist()
+
+
+@pytest.fixture(scope="module")
+def trouble():
+    """The demo's planted trouble area, from the geography build_demo drew (seed 42)."""
+    return trouble_area(build_geography(["DE"], np.random.default_rng(42))["zip"])
+
+
+def _sigmas(table, trouble) -> np.ndarray:
+    """Each region's distance from the trouble area's centre, in its radii (sigma)."""
+    centres = table.geometry.representative_point()
+    return trouble.km(centres.x, centres.y) / trouble.sigma_km
+
+
+def test_the_planted_trouble_area_around_dover_is_a_churn_hot_spot(demo, trouble):
+    assert trouble.name == "19901 Dover"  # where docs/demo.md says it is
+    table, meta = stats.hotspots("churn_rate", level="zip", period="2026", permutations=999,
+                                 random_state=1, min_count=10, engine=demo)
+    radii = _sigmas(table, trouble)
+    hot = (table["class"] == "hot").to_numpy()
+    tested = (table["class"] != "too few").to_numpy()
+    # Hot after the false-discovery-rate correction, all in the area, Dover itself among them.
+    assert hot.sum() >= 3 and (radii[hot] <= 1.5).all()
+    assert "19901" in set(table.loc[hot, "code"])
+    core = tested & (radii <= 1)
+    assert hot[core].mean() >= 0.5, table.loc[core, ["name", "value", "p_fdr", "class"]]
+    # Far from it (where the demo plants nothing) no ZIP is hot: Wilmington's churn is
+    # ordinary, cold or not significant.
+    far = tested & (radii > TROUBLE_REACH)
+    assert far.sum() >= 20 and not hot[far].any()
+    assert set(table.loc[far, "class"]) <= {"cold", "not significant"}
+    assert table.loc[hot, "value"].min() > table.loc[far, "value"].median()
+    assert meta["global_moran"]["sentence"].startswith("churn_rate is clustered")
+
+
+def test_the_trouble_areas_complaints_of_the_last_year_are_a_hot_spot(demo, trouble):
+    table, _ = stats.hotspots("complaints", level="zip", period=("2025-11", "2026-10"),
+                              permutations=999, random_state=1, engine=demo)
+    radii = _sigmas(table, trouble)
+    hot = (table["class"] == "hot").to_numpy()
+    assert hot.sum() >= 2 and (radii[hot] <= 1).all()
+    assert not hot[radii > TROUBLE_REACH].any()  # Wilmington has more people, not more trouble
 
 
 def test_without_the_correction_more_regions_are_called_and_lisa_finds_the_hh_cluster(demo):
