@@ -268,11 +268,14 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
               "regions": request.regions}
     if months:
         params.update(first=months[0], last=months[1])
-    rows = conn.execute(text(query), params).mappings().all()
+    columns = ["region_id", *(["month"] if monthly else []), "member", *parts]
+    # Plain tuples, in the query's column order: a frame from them is built column by
+    # column, several times faster than from one mapping per row.
+    rows = [tuple(row) for row in conn.execute(text(query), params).all()]
     if family == "customers" and months and not request.time:
-        rows = _carried_customers(conn, query, params, months[0]) + list(rows)
-    cells = pd.DataFrame(rows, columns=["region_id", *(["month"] if monthly else []), "member",
-                                        *parts])
+        carried = _carried_customers(conn, query, params, months[0])
+        rows = [tuple(row[c] for c in columns) for row in carried] + rows
+    cells = pd.DataFrame(rows, columns=columns)
     for part in parts:
         cells[part] = pd.to_numeric(cells[part], errors="coerce").astype("float64")
     if request.dim != "*":
@@ -284,9 +287,10 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
         return cells[["region_id", *([request.dim] if request.dim != "*" else []), *parts]]
     cells["month"] = pd.to_datetime(cells["month"])
     cells = cells.sort_values("month", kind="stable")
-    time = periods.labels(cells["month"], request.fiscal_start)
-    for key in request.time:
-        cells[key] = time[key]
+    if request.time:
+        time = periods.labels(cells["month"], request.fiscal_start)
+        for key in request.time:
+            cells[key] = time[key]
     rules = {p: AGGREGATE[PARTS[p][1]] for p in parts}
     if cells.empty:
         return cells[[*keys, *parts]]
