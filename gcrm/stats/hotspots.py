@@ -190,23 +190,21 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
     compare = "previous_period" if base == "customers_previous" else None
     frame = cube.query(asked, level=level, where=split or None, period=period,
                        compare=compare, min_count=min_count, engine=engine)
-    with engine.connect() as conn:
-        kinds = dict(conn.execute(text(sql.LEVEL_KINDS)).all())
-        whole = bool(conn.execute(text(sql.SEES_EVERYTHING)).scalar_one())
-        outlines = gpd.GeoDataFrame.from_postgis(text(sql.OUTLINES), conn,
-                                                 params={"level": level}, geom_col="geometry")
-        sizes = dict(conn.execute(text(sql.LEVEL_SIZES)).all())
-    # The study area: the regions holding accounts the caller may see.
-    held = cube.query(["accounts"], level=level, engine=engine)
-    area = set(held.loc[held["accounts"].fillna(0) > 0, "code"])
     if frame.empty and not MEASURES[measure].timeless:
         first, last = _months(engine)
         raise InvalidInput(f"No {measure} in {period}: the cube holds months {first} to "
                            f"{last}. Choose a period inside them.")
-    joined = outlines[outlines["code"].isin(area)].merge(
+    with engine.connect() as conn:
+        kind, whole = conn.execute(text(sql.LEVEL_AND_SCOPE), {"level": level}).one()
+        # The study area: the regions holding accounts the caller may see, outlined.
+        outlines = gpd.GeoDataFrame.from_postgis(text(sql.OUTLINES), conn,
+                                                 params={"level": level}, geom_col="geometry")
+    joined = outlines.merge(
         pd.DataFrame(frame.drop(columns=["name", "level", "region_id"], errors="ignore")),
         on="code", how="left")
     if len(joined) < MIN_REGIONS:
+        with engine.connect() as conn:
+            sizes = dict(conn.execute(text(sql.LEVEL_SIZES)).all())
         enough = [name for name, n in sizes.items() if n >= MIN_REGIONS]
         raise InvalidInput(
             f"{level} has {len(joined)} regions with accounts"
@@ -241,7 +239,7 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
             "another period or measure (gcrm cube measures).")
     data = _Data()
     data.frame = gpd.GeoDataFrame(joined, geometry="geometry", crs=outlines.crs)
-    data.kind = "knn" if kinds.get(level) == "h3" else "queen"
+    data.kind = "knn" if kind == "h3" else "queen"
     data.rate = rate
     data.scope = (f"all {len(joined):,} {level} regions holding accounts" if whole else
                   f"only the {len(joined):,} {level} regions holding accounts you may see: "

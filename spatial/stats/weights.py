@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 from libpysal.weights import KNN, W
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from spatial.crs import equal_area_crs
 from spatial.territory.graph import adjacency, bridge_islands
@@ -39,16 +41,16 @@ def region_weights(geoms: gpd.GeoSeries, *, kind: str = "queen", k: int = 6) -> 
         raise ValueError(f"weights need at least 2 regions, got {n}")
     if geoms.isna().any() or geoms.is_empty.any():
         raise ValueError("every region needs a geometry; some are missing or empty")
-    centroids = _centroids(geoms)
     bridged = 0
     if kind == "knn":
         if not 1 <= k < n:
             raise ValueError(f"k must be between 1 and {n - 1} for {n} regions, not {k}")
-        w = KNN(centroids, k=k, ids=list(range(n)))
+        w = KNN(_centroids(geoms), k=k, ids=list(range(n)))
     else:
         neighbours = adjacency(geoms.values, predicate=kind)
-        neighbours, bridges = bridge_islands(neighbours, centroids)
-        bridged = len(bridges)
+        if not _connected(neighbours):  # centroids (a projection) only for the bridges
+            neighbours, bridges = bridge_islands(neighbours, _centroids(geoms))
+            bridged = len(bridges)
         w = W({i: [int(j) for j in nb] for i, nb in enumerate(neighbours)},
               ids=list(range(n)), silence_warnings=True)
     cardinalities = np.array([w.cardinalities[i] for i in range(n)])
@@ -62,6 +64,15 @@ def region_weights(geoms: gpd.GeoSeries, *, kind: str = "queen", k: int = 6) -> 
     if kind == "knn":
         summary["k"] = k
     return w, summary
+
+
+def _connected(neighbours: list[np.ndarray]) -> bool:
+    """Whether every region reaches every other through its neighbours (nothing to bridge)."""
+    n = len(neighbours)
+    rows = np.repeat(np.arange(n), [len(nb) for nb in neighbours])
+    cols = np.concatenate(neighbours).astype(np.int64) if n else rows
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    return connected_components(graph, directed=False)[0] <= 1
 
 
 def _centroids(geoms: gpd.GeoSeries) -> np.ndarray:
