@@ -257,7 +257,7 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
 
 
 def _family(conn: Connection, request: _Request, family: str, months) -> pd.DataFrame:
-    parts = [p for p, (fam, _) in PARTS.items() if fam == family]
+    parts = [p for p in request.parts if PARTS[p][0] == family]  # only what is asked
     if family in CONTRIBUTORS and CONTRIBUTORS[family] not in parts:
         parts.append(CONTRIBUTORS[family])
     monthly = family != "accounts"
