@@ -12,6 +12,7 @@ import contextlib
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import Engine, text
 
 from gcrm import cube
@@ -197,8 +198,11 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
     with engine.connect() as conn:
         kind, whole = conn.execute(text(sql.LEVEL_AND_SCOPE), {"level": level}).one()
         # The study area: the regions holding accounts the caller may see, outlined.
-        outlines = gpd.GeoDataFrame.from_postgis(text(sql.OUTLINES), conn,
-                                                 params={"level": level}, geom_col="geometry")
+        rows = conn.execute(text(sql.OUTLINES), {"level": level}).all()
+    outlines = pd.DataFrame([tuple(row) for row in rows],
+                            columns=["code", "name", "households", "wkb"])
+    outlines = gpd.GeoDataFrame(outlines.drop(columns="wkb"), crs=4326,
+                                geometry=shapely.from_wkb(outlines["wkb"].to_numpy()))
     joined = outlines.merge(
         pd.DataFrame(frame.drop(columns=["name", "level", "region_id"], errors="ignore")),
         on="code", how="left")

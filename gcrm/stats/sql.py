@@ -2,9 +2,9 @@
 
 # The study area: the regions of a level holding accounts the caller may see (the cube's
 # accounts cells, under its row-level security), with code, name, households (the base of
-# penetration) and outline.
+# penetration) and outline (WKB; regions are stored in EPSG:4326).
 OUTLINES = """
-SELECT r.code, r.name, r.households::float8 AS households, r.geom AS geometry
+SELECT r.code, r.name, r.households::float8 AS households, ST_AsBinary(r.geom) AS wkb
 FROM regions r
 WHERE r.level = :level
   AND EXISTS (SELECT 1 FROM cube_accounts c
