@@ -111,13 +111,19 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, *,
 
 def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
                scheme: str = "quantiles", k: int = 5, tiles: str | None = None,
-               attribution: str | None = None) -> tuple[folium.Map, Classes]:
+               attribution: str | None = None,
+               notes: tuple[str, pd.Series] | None = None) -> tuple[folium.Map, Classes]:
     """Regions coloured by ``measure`` with a legend; each region carries its ``code`` and
     ``name`` (a click returns them). ``gdf``: region_id, code, name, ``measure``, geometry
-    (EPSG:4326)."""
+    (EPSG:4326). ``notes``: (label, words by code) added to each region's tooltip."""
     classes = classify(gdf[measure], scheme=scheme, k=k, whole=formatting.is_count(unit))
     shapes = gdf[["code", "name", measure, gdf.geometry.name]].copy()
     shapes["value"] = [format_value(v, unit) for v in shapes[measure]]
+    fields, aliases = ["name", "code", "value"], ["Region", "Code", label]
+    if notes is not None:
+        shapes["note"] = shapes["code"].map(notes[1]).fillna("").to_numpy()
+        fields.append("note")
+        aliases.append(notes[0])
     shapes["fill"] = [classes.color(v) for v in shapes[measure]]
     shapes = shapes.drop(columns=[measure])
     m = base_map(None, tiles=tiles, attribution=attribution)
@@ -129,11 +135,44 @@ def choropleth(gdf: gpd.GeoDataFrame, measure: str, *, label: str, unit: str,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555555",
                                   "weight": 0.8, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["name", "code", "value"],
-                                      aliases=["Region", "Code", label]),
+        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
     ).add_to(m)
     legend(classes, title=formatting.titled(label, unit), unit=unit).add_to(m)
     return offline(m), classes
+
+
+# Hot spots over a choropleth: red for high, blue for low; outliers lighter and dashed.
+HOTSPOT_STYLE = {
+    "hot": ("#b2182b", None, "hot: high with its neighbours"),
+    "cold": ("#2166ac", None, "cold: low with its neighbours"),
+    "HH": ("#b2182b", None, "high among high"),
+    "LL": ("#2166ac", None, "low among low"),
+    "HL": ("#e66101", "6 4", "high among low"),
+    "LH": ("#4dac26", "6 4", "low among high"),
+}
+
+
+def hotspot_layer(m: folium.Map, spots: gpd.GeoDataFrame, *, method: str, note: str
+                  ) -> folium.Map:
+    """Outline the significant regions of ``spots`` (code, class, geometry) on ``m`` in
+    their class's colour, over the choropleth (which keeps its colours, its tooltip and its
+    clicks: the outlines take no mouse events), with a legend saying what each colour is
+    and what ``note`` (significant) means."""
+    shown = spots[spots["class"].isin(HOTSPOT_STYLE)]
+    if len(shown):
+        shapes = shown[["code", "class", shown.geometry.name]]
+        folium.GeoJson(
+            json.loads(shapes.to_json()), name="hot spots", interactive=False,
+            style_function=lambda f: {
+                "fill": False, "color": HOTSPOT_STYLE[f["properties"]["class"]][0],
+                "weight": 3.5, "opacity": 0.95,
+                "dashArray": HOTSPOT_STYLE[f["properties"]["class"]][1]},
+        ).add_to(m)
+    classes = ("hot", "cold") if method == "gi" else ("HH", "LL", "HL", "LH")
+    rows = [(HOTSPOT_STYLE[c][0], HOTSPOT_STYLE[c][2]) for c in classes]
+    _legend_control("Hot spots (outlined)", rows, position="bottomright",
+                    css="gcrm-hotspot-legend", note=note).add_to(m)
+    return m
 
 
 # Room kept free of data along the map's right edge for the legend (pixels).
@@ -178,12 +217,14 @@ def status_legend(*, clusters: bool = False, position: str = "bottomleft") -> Ma
 
 
 def _legend_control(title: str, rows: list[tuple[str, str]], *, position: str,
-                    css: str = "gcrm-legend") -> MacroElement:
+                    css: str = "gcrm-legend", note: str | None = None) -> MacroElement:
     items = "".join(
         f'<div><i style="background:{c};display:inline-block;'
         f'width:11px;height:11px;margin-right:5px;border:1px solid #999;'
         f'vertical-align:-1px"></i>{html.escape(text)}</div>'
         for c, text in rows)
+    if note:
+        items += f'<div style="margin-top:3px;color:#333">{html.escape(note)}</div>'
     body = (f'<div class="{css}" style="background:rgba(255,255,255,0.88);padding:4px 6px;'
             f'font:11px/1.35 sans-serif;border-radius:4px;box-shadow:0 0 3px #999;'
             f'max-width:{LEGEND_ROOM - 20}px;max-height:40vh;overflow:auto">'

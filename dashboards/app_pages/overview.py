@@ -1,9 +1,12 @@
 """Overview: how a region is doing. KPI cards with their change, a choropleth of any
 measure (click a region to drill into it, the breadcrumb goes back up), the top and
-bottom regions, and the measure over time. The URL holds region, measure, period and
-classification, so a view can be shared as a link."""
+bottom regions, and the measure over time. "Hot spots" outlines the regions where the
+measure is unusually high or low beyond chance (docs/stats.md). The URL holds region,
+measure, period, classification and hot spots, so a view can be shared as a link."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -33,20 +36,23 @@ def main() -> None:
         st.info("No region levels are loaded yet: `gcrm regions load` (see docs/regions.md).")
         return
     catalogue = data.measure_catalogue()
-    measure, period, scheme = _controls(catalogue, periods)
+    measure, period, scheme, method = _controls(catalogue, periods)
     current = _current_region(user, boundary)
-    with st.container(horizontal=True, vertical_alignment="center"):  # crumbs, then Report
+    # crumbs, then the hot spot settings and Report
+    with st.container(horizontal=True, vertical_alignment="center"):
         _breadcrumb(name, current, _roots(user))
+        asked = None if method == "off" else HotSpots(method, *_hotspot_settings())
         report_button.show(name, [current] if current else _roots(user), period, measure)
     try:
-        _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme)
+        _show(name, current, _roots(user), boundary, catalogue, measure, period, scheme,
+              asked)
     except data.GcrmError as exc:
         st.warning(str(exc))
 
 
-def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, str]:
+def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, str, str]:
     names = list(catalogue["name"])
-    left, middle, right = st.columns([2, 1, 1])
+    left, middle, right, last = st.columns([2, 1, 1, 1.6])
     measure = components.url_selectbox(
         left, "Measure", names, key="ov_measure", param="measure", default="revenue",
         format_func=formatting.label,
@@ -57,7 +63,39 @@ def _controls(catalogue: pd.DataFrame, periods: list[str]) -> tuple[str, str, st
     scheme = components.url_selectbox(right, "Classes", list(SCHEMES), key="ov_scheme",
                                       param="scheme", default="quantiles",
                                       format_func=SCHEMES.get)
-    return measure, period, scheme
+    method = components.url_selectbox(
+        last, "Hot spots", list(data.HOTSPOT_METHODS), key="ov_hotspots", param="hotspots",
+        default="off", format_func=data.HOTSPOT_METHODS.get,
+        help="Outline the regions where the measure is unusually high or low beyond what "
+             "chance would give (999 random shuffles, false discovery rate 5%).")
+    return measure, period, scheme, method
+
+
+class HotSpots(NamedTuple):
+    """What the user asked of the "Hot spots" switch."""
+    method: str  # gi or lisa
+    alpha: float
+    fdr: bool
+    min_count: int
+
+
+def _hotspot_settings() -> tuple[float, bool, int]:
+    """Significance level, the false discovery rate correction and the smallest group a
+    hot spot may be of."""
+    with st.popover("Hot spot settings", icon=":material/tune:"):
+        alpha = st.selectbox("Significance level", (0.01, 0.05, 0.1), index=1,
+                             key="ov_hs_alpha", format_func=lambda a: f"{a:.0%}",
+                             help="The share of regions called hot or cold by chance you "
+                                  "accept.")
+        fdr = st.checkbox("Correct for testing every region at once", value=True,
+                          key="ov_hs_fdr",
+                          help="Benjamini-Hochberg false discovery rate. Without it, about "
+                               "1 region in 20 is called hot or cold by chance alone.")
+        min_count = st.number_input(
+            "Leave out regions of fewer people than", min_value=1, value=1, step=1,
+            key="ov_hs_min", help="Regions built from fewer people are 'too few': not "
+                                  "tested and not shown. For a rate, its base (customers).")
+    return alpha, fdr, int(min_count)
 
 
 def _default(periods: list[str]) -> str:
@@ -118,7 +156,8 @@ def _within(chain: pd.DataFrame, roots: list[tuple[str, str]]) -> pd.DataFrame:
 
 
 def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFrame,
-          catalogue: pd.DataFrame, measure: str, period: str, scheme: str) -> None:
+          catalogue: pd.DataFrame, measure: str, period: str, scheme: str,
+          asked: HotSpots | None) -> None:
     unit = catalogue.set_index("name")["unit"][measure]
     if current is not None:
         level, code = current
@@ -139,6 +178,7 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
     else:
         shown, where = children.iloc[0]["name"], ((current[0], (current[1],)),)
     frame = data.region_measures(name, (measure,), shown, where, period, geometry=True)
+    spots = _hotspots(name, measure, shown, period, asked, frame) if not frame.empty else None
     left, right = st.columns([3, 2])
     with left:
         place = place_search.go_to(name, key="overview")  # the map goes to a town or ZIP
@@ -146,9 +186,13 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
             st.info("No regions with data you may see here for this period.")
         else:
             tiles, attribution = data.map_tiles()
+            notes = None if spots is None else ("Hot spots", spots[0].set_index("code")["words"])
             m, _ = maps.choropleth(frame, measure, label=measure.replace("_", " "),
                                    unit=unit, scheme=scheme, tiles=tiles,
-                                   attribution=attribution)
+                                   attribution=attribution, notes=notes)
+            if spots is not None:
+                maps.hotspot_layer(m, spots[0], method=spots[1]["method"],
+                                   note=_significant(spots[1], short=True))
             place_search.fit(m, place)
             st.caption(f"{formatting.label(measure)} by {shown}, {period}. "
                        "Click a region to look inside it.")
@@ -158,9 +202,101 @@ def _show(name: str, current, roots: list[tuple[str, str]], boundary: pd.DataFra
                 st.query_params["region"] = f"{shown}:{click.code}"
                 st.rerun()
     with right:
+        if spots is not None:
+            _hotspot_list(*spots, measure, unit)
         _ranking(frame, measure, unit)
         if current is not None:
             _series(name, current, measure, unit)
+
+
+def _hotspots(name: str, measure: str, level: str, period: str, asked: HotSpots | None,
+              frame: pd.DataFrame) -> tuple[pd.DataFrame, dict] | None:
+    """The hot spots of the regions on the map (tested among every region of the level
+    the user may see), each with its words for the tooltip; None when switched off or
+    refused (the refusal is shown, saying what would work)."""
+    if asked is None:
+        return None
+    try:
+        table, meta = data.region_hotspots(name, measure, level, period, *asked)
+    except data.GcrmError as exc:
+        st.warning(f"No hot spots here: {exc}")
+        return None
+    table = table[table["code"].isin(set(frame["code"]))].copy()
+    table["words"] = [_words(row) for row in pd.DataFrame({
+        "klass": table["class"], "p_shown": table[_p_column(meta)]}).itertuples()]
+    return table, meta
+
+
+CLASS_WORDS = {"hot": "hot spot", "cold": "cold spot", "HH": "high among high",
+               "LL": "low among low", "HL": "high among low (outlier)",
+               "LH": "low among high (outlier)", "not significant": "not significant",
+               "too few": "too few people to test"}
+
+
+def _p_column(meta: dict) -> str:
+    """The p-value the classes come from: corrected (p_fdr) unless switched off."""
+    return "p_fdr" if meta["correction"].startswith("Benjamini") else "p"
+
+
+def _words(row) -> str:
+    """A region's finding for its tooltip: "hot spot (p = 0.003)", "not significant"."""
+    words = CLASS_WORDS.get(row.klass, row.klass)
+    if row.klass in maps.HOTSPOT_STYLE:
+        words += f" (p {_p(row.p_shown)})"
+    return words
+
+
+def _pattern(overall: dict, measure: str) -> str:
+    """The global Moran's I in words: "Revenue is clustered: I = 0.31, p = 0.001."."""
+    words = formatting.label(measure)
+    verb = "are" if words.endswith("s") else "is"
+    pattern = {"clustered": f"{verb} clustered", "dispersed": f"{verb} dispersed"}.get(
+        overall["clustered"], "show no spatial pattern beyond chance" if verb == "are" else
+        "shows no spatial pattern beyond chance")
+    return f"{words} {pattern}: I = {overall['I']:.2f}, p {_p(overall['p'])}."
+
+
+def _significant(meta: dict, *, short: bool = False) -> str:
+    """What "significant" means, in words (``short``: for the map's legend)."""
+    corrected = _p_column(meta) == "p_fdr"
+    if short:
+        return (f"p ≤ {meta['alpha']:g}{', FDR-corrected' if corrected else ''}; "
+                f"{meta['permutations']:,} shuffles")
+    return (f"Significant: p ≤ {meta['alpha']:g} "
+            f"{'after the false discovery rate correction' if corrected else '(uncorrected)'}, "
+            f"against {meta['permutations']:,} random shuffles of the values over the map.")
+
+
+def _hotspot_list(table: pd.DataFrame, meta: dict, measure: str, unit: str) -> None:
+    st.markdown(f"**{_pattern(meta['global_moran'], measure)}**")
+    few = (f" {meta['too_few']:,} regions of fewer than {meta['min_count']:,} people are "
+           "too few to test and are not shown." if meta["too_few"] else "")
+    st.caption(f"Tested among {meta['scope']}. {_significant(meta)}{few}")
+    found = table[table["class"].isin(maps.HOTSPOT_STYLE)].sort_values("z", ascending=False)
+    if found.empty:
+        st.caption("No region here is significantly high or low.")
+        return
+    shown = pd.DataFrame({
+        "Region": found["name"],
+        formatting.label(measure): [formatting.value(v, unit) for v in found["value"]],
+        "Found": [CLASS_WORDS[c] for c in found["class"]],
+        "p": [_p(p).removeprefix("= ") for p in found[_p_column(meta)]],
+    })
+    if "emerging" in found:  # Gi*: new this period, or hot in the period before too
+        shown["Trend"] = [EMERGING_WORDS.get(e, "") for e in found["emerging"]]
+    st.markdown(f"**Hot and cold spots ({len(found):,})**" if meta["method"] == "gi"
+                else f"**Clusters and outliers ({len(found):,})**")
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if "Trend" in shown:
+        st.caption("Trend: new, a hot spot this period and not in the period before; "
+                   "ongoing, a hot spot in both.")
+
+
+EMERGING_WORDS = {"new": "new", "persistent": "ongoing"}
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def _ranking(frame: pd.DataFrame, measure: str, unit: str) -> None:

@@ -4,7 +4,8 @@ Every read runs as the signed-in user (their PostgreSQL role), so row-level secu
 masking decide what a page can show; the pages never see another user's data.
 
 Pages call ``data.<function>``; each feature's functions live in their own module
-(``session``, ``cube``, ``quality``, ``accounts``, ``territories``, ``tradeareas``) and are
+(``session``, ``cube``, ``quality``, ``accounts``, ``territories``, ``tradeareas``,
+``stats``, ...) and are
 gathered here so a page needs one import.
 """
 
@@ -15,6 +16,7 @@ from dashboards.data.home import *  # noqa: F403
 from dashboards.data.quality import *  # noqa: F403
 from dashboards.data.report import *  # noqa: F403
 from dashboards.data.session import *  # noqa: F403
+from dashboards.data.stats import *  # noqa: F403
 from dashboards.data.territories import *  # noqa: F403
 from dashboards.data.tradeareas import *  # noqa: F403
 from gcrm.errors import GcrmError, PermissionDenied

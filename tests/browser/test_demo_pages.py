@@ -111,6 +111,38 @@ def test_home_overview_and_drill_down(demo_app, demo, page):
     assert page.blocked == []
 
 
+# The outlines the "Hot spots" switch draws around hot spots (maps.HOTSPOT_STYLE["hot"]).
+_HOT = "path[stroke='#b2182b']"
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1280, 720)])
+def test_hot_spots_are_outlined_and_the_regions_keep_their_tooltips(demo_app, demo, page,
+                                                                   width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    _sign_in(page, demo_app, demo[1], username="analyst")
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
+    for _ in range(300):  # a link opened in the same browser needs the sign-in cookie
+        if any(c["name"] == "gcrm_session" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"{demo_app}/overview?measure=customers&period=2026&hotspots=gi"
+              "&region=county:DE-NEW_CASTLE")
+    expect(page.get_by_text("Customers are clustered: I = 0.")).to_be_visible(timeout=60_000)
+    expect(_map(page).get_by_text("Hot spots (outlined)")).to_be_visible()  # its legend
+    outlines = _map(page).locator(_HOT)
+    expect(outlines.first).to_be_attached()
+    listed = page.get_by_test_id("stDataFrame").first
+    expect(listed).to_be_visible()
+    settled(page)
+    screenshot(page, f"demo-overview-hotspots-{width}")
+    # Under an outline the region itself still answers the mouse: its tooltip says hot.
+    hot = outlines.first
+    hot.scroll_into_view_if_needed()
+    hot.hover(position=hot.evaluate(_INSIDE), force=True)
+    expect(_map(page).locator(".leaflet-tooltip")).to_contain_text("hot spot (p ")
+    assert page.blocked == []
+
+
 def test_customers_counted_zoomed_out_and_one_opened_zoomed_in(demo_app, demo, page):
     url, password, engine = demo
     _sign_in(page, demo_app, password)

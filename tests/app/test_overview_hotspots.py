@@ -1,0 +1,119 @@
+"""The Overview's "Hot spots" switch on the Delaware demo world (3,000 accounts, 60 ZIP
+areas in 3 counties): the page outlines and lists the hot spots gcrm.stats finds, says
+whether the measure is clustered at all and what "significant" means, refuses a level
+with too few regions saying which would work, and a manager's statistics are of their
+own regions only, which the page says."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from gcrm import stats
+from gcrm.access import users
+from gcrm.demo import build_demo
+
+APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
+PASSWORD = "hot spot password"
+NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington
+VIEW = {"measure": "revenue", "period": "2026", "hotspots": "gi",
+        "region": f"county:{NEW_CASTLE}"}
+
+
+@pytest.fixture(scope="module")
+def demo(engine, tmp_path_factory):
+    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
+               engine=engine)
+    users.add_user("hana", "analyst", password=PASSWORD, engine=engine)
+    users.add_user("cora", "manager", password=PASSWORD, regions=[f"county:{NEW_CASTLE}"],
+                   engine=engine)
+    yield engine
+    from empty_tables import empty_all_tables
+
+    empty_all_tables(engine)
+
+
+@pytest.fixture
+def app(demo, use_database):
+    return demo
+
+
+def _overview(username: str, **params) -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(PASSWORD)
+    at = at.button[0].click().run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page("app_pages/overview.py")
+    return at.run()
+
+
+def _spots(at: AppTest):
+    """The page's list of hot and cold spots (a table with a "Found" column)."""
+    return next(d.value for d in at.dataframe if "Found" in d.value.columns)
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def test_the_wilmington_hot_spots_are_listed_with_what_significant_means(app):
+    at = _overview("hana", **VIEW)
+    assert not at.exception, at.exception
+    listed = _spots(at)
+    hot_listed = listed[listed["Found"] == "hot spot"]
+    assert len(hot_listed) >= 1 and hot_listed["Region"].str.contains("Wilmington").all()
+    assert set(listed["Found"]) <= {"hot spot", "cold spot"}
+    # The same regions as the domain's answer at the same seed, among the ZIPs on the map.
+    table, _ = stats.hotspots("revenue", level="zip", period="2026", random_state=0,
+                              emerging=1, engine=app)
+    found = table[table["class"].isin(["hot", "cold"])
+                  & table["code"].isin(list(_new_castle_zips(app)))]
+    assert sorted(listed["Region"]) == sorted(found["name"])
+    assert listed["p"].map(lambda p: p.startswith("<") or float(p) <= 0.05).all()
+    words = _texts(at)
+    assert "Revenue is clustered: I = 0." in words
+    assert "Tested among all 60 zip regions holding accounts" in words
+    assert "p ≤ 0.05 after the false discovery rate correction" in words
+
+
+def test_without_the_correction_the_page_says_so_and_calls_at_least_as_many(app):
+    corrected = len(_spots(_overview("hana", **VIEW)))
+    at = _overview("hana", **VIEW)
+    at.checkbox(key="ov_hs_fdr").uncheck().run()
+    assert not at.exception, at.exception
+    assert len(_spots(at)) >= corrected
+    assert "p ≤ 0.05 (uncorrected)" in _texts(at)
+
+
+def test_a_level_with_too_few_regions_is_refused_saying_which_would_work(app):
+    at = _overview("hana", measure="revenue", period="2026", hotspots="gi", region="state:DE")
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "county has 3 regions with accounts: too few for hot spots" in warning
+    assert "zip" in warning.split("Levels with enough regions:")[1]
+    assert not any("Found" in d.value.columns for d in at.dataframe)
+
+
+def test_a_managers_hot_spots_are_of_their_own_regions_and_the_page_says_so(app):
+    at = _overview("cora", **VIEW)
+    assert not at.exception, at.exception
+    words = _texts(at)
+    assert "only the" in words and "zip regions holding accounts you may see" in words
+    listed = _spots(at)
+    assert set(listed["Region"]) <= set(_new_castle_zips(app).values())
+    # The statistics are of New Castle's ZIP areas alone: compared with each other.
+    assert f"only the {len(_new_castle_zips(app))} zip regions" in words
+
+
+def _new_castle_zips(engine) -> dict[str, str]:
+    """New Castle County's ZIP areas holding accounts: code -> name."""
+    with engine.connect() as conn:
+        return dict(conn.execute(text(
+            "SELECT z.code, z.name FROM regions z JOIN regions c ON c.id = z.parent_id "
+            "WHERE z.level = 'zip' AND c.code = :county AND EXISTS (SELECT 1 FROM "
+            "region_assignments a WHERE a.region_id = z.id)"), {"county": NEW_CASTLE}).all())
