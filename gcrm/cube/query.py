@@ -231,8 +231,8 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
     if "cases_raw" in request.families:
         part = _median_resolution(conn, request, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
-    regions = pd.DataFrame(conn.execute(text(sql.REGION_INFO), {"level": request.level})
-                           .mappings().all(),
+    regions = pd.DataFrame([tuple(row) for row in conn.execute(
+                               text(sql.REGION_INFO), {"level": request.level}).all()],
                            columns=["region_id", "code", "name", "parent_id", "population",
                                     "households"])
     if frame is None:  # only region attributes
@@ -261,8 +261,10 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
     if family in CONTRIBUTORS and CONTRIBUTORS[family] not in parts:
         parts.append(CONTRIBUTORS[family])
     monthly = family != "accounts"
+    # As float8 on the server: the same doubles as from Decimals, without making them.
     query = sql.CELLS.format(
-        table=TABLES[family], parts=", ".join(parts), month="month," if monthly else "",
+        table=TABLES[family], parts=", ".join(f"{p}::float8 AS {p}" for p in parts),
+        month="month," if monthly else "",
         months=sql.CELL_MONTHS if monthly and months else "")
     params = {"level": request.level, "dim": request.dim, "members": request.members,
               "regions": request.regions}
