@@ -125,5 +125,9 @@ def _lists(n: int, left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
     both_r = np.concatenate([right, left]).astype(np.int64)
     order = np.lexsort((both_r, both_l))
     both_l, both_r = both_l[order], both_r[order]
+    # Sorted by area, then neighbour: a pair equal to the one before it is a repeat.
+    fresh = np.ones(len(both_l), dtype=bool)
+    fresh[1:] = (both_l[1:] != both_l[:-1]) | (both_r[1:] != both_r[:-1])
+    both_l, both_r = both_l[fresh], both_r[fresh]
     starts = np.searchsorted(both_l, np.arange(n + 1))
-    return [np.unique(both_r[starts[i]:starts[i + 1]]) for i in range(n)]
+    return [both_r[starts[i]:starts[i + 1]].copy() for i in range(n)]
