@@ -102,6 +102,9 @@ MEASURES = {m.name: m for m in (
             "Revenue over customers at the end of the period."),
     Measure("service_cases", "cases", "cases", "Service cases opened in the period."),
     Measure("complaints", "complaints", "cases", "Service cases of type complaint."),
+    Measure("complaints_per_customer", "complaints / customers_end", "per customer",
+            "Complaints over customers at the end of the period (hot spots test it as a "
+            "rate: docs/stats.md)."),
     Measure("average_satisfaction", "satisfaction_sum / rated", "score 1-5",
             "Mean satisfaction score of the cases that have one."),
     Measure("median_resolution_hours", "median_resolution_hours", "hours",

@@ -34,6 +34,7 @@ MIN_REGIONS = 10
 RATES = {
     "churn_rate": ("churned_customers", "customers_previous"),
     "penetration": ("customers", "households"),
+    "complaints_per_customer": ("complaints", "customers"),
 }
 SIDES = {"gi": "hot and cold spots (Getis-Ord Gi*)", "lisa": "clusters and outliers "
          "(Local Moran's I)"}
@@ -186,8 +187,8 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
     engine = engine or get_engine()
     rate = measure in RATES
     count, base = RATES.get(measure, (measure, None))
-    asked = list(dict.fromkeys([measure, count, *(["customers"] if base ==
-                                                  "customers_previous" else [])]))
+    asked = list(dict.fromkeys([measure, count, *(["customers"] if base in (
+        "customers_previous", "customers") else [])]))
     compare = "previous_period" if base == "customers_previous" else None
     frame = cube.query(asked, level=level, where=split or None, period=period,
                        compare=compare, min_count=min_count, engine=engine)

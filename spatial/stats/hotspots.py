@@ -76,7 +76,6 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
         too_few = b <= 0
         if min_base is not None:
             too_few |= b < min_base
-        y = _eb_rates(y, b)
     elif min_base is not None:
         raise ValueError("min_base needs base (the count each region's value is out of)")
     tested = ~too_few
@@ -84,6 +83,8 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
         raise ValueError(f"only {int(tested.sum())} regions have a base of at least "
                          f"{min_base}; hot spots need at least {MIN_REGIONS}: lower min_base "
                          "or use a finer level")
+    if base is not None:
+        y = _eb_rates(y, b)
     if np.ptp(y[tested]) == 0:
         raise ValueError("the rate is the same in every region: nothing to find; "
                          "choose another measure, period or level")
@@ -227,7 +228,19 @@ def _eb_rates(events: np.ndarray, base: np.ndarray) -> np.ndarray:
     has = base > 0
     if has.sum() < 2:
         raise ValueError("fewer than 2 regions have a base above 0: no rate to test")
-    rates = np.full(len(events), events[has].sum() / base[has].sum())
+    overall = events[has].sum() / base[has].sum()
+    # esda's between-region variance of the rates (Marshall's moment estimate): at or
+    # below 0 the rates differ no more than chance alone would make them, and esda's
+    # weights turn negative (rates below 0). Nothing to find, which is an answer.
+    raw = events[has] / base[has]
+    between = ((base[has] * (raw - overall) ** 2).sum() / base[has].sum()
+               - overall / base[has].mean())
+    if between <= 0:
+        raise ValueError("the rate differs between regions no more than chance alone would "
+                         "make it (Empirical Bayes between-region variance "
+                         f"{between:.2g}): nothing to find; try a longer period or a finer "
+                         "level")
+    rates = np.full(len(events), overall)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         rates[has] = np.asarray(Empirical_Bayes(events[has], base[has]).r, dtype=float).reshape(-1)

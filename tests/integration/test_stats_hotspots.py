@@ -107,6 +107,17 @@ def test_the_trouble_areas_complaints_of_the_last_year_are_a_hot_spot(demo, trou
     assert not hot[radii > TROUBLE_REACH].any()  # Wilmington has more people, not more trouble
 
 
+def test_complaints_per_customer_a_rate_finds_the_trouble_area_not_the_crowds(demo, trouble):
+    table, meta = stats.hotspots("complaints_per_customer", level="zip",
+                                 period=("2025-11", "2026-10"), permutations=999,
+                                 random_state=1, engine=demo)
+    assert meta["rate"].startswith("tested as a rate: complaints over customers")
+    radii = _sigmas(table, trouble)
+    hot = (table["class"] == "hot").to_numpy()
+    assert hot.sum() >= 1 and (radii[hot] <= TROUBLE_REACH).all()
+    assert not table.loc[hot, "name"].str.contains("Wilmington").any()
+
+
 def test_without_the_correction_more_regions_are_called_and_lisa_finds_the_hh_cluster(demo):
     corrected, _ = stats.hotspots("customers", level="zip", period="2026", method="lisa",
                                   permutations=199, random_state=3, engine=demo)

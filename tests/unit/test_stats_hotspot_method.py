@@ -193,5 +193,9 @@ def test_refusals_say_what_would_work(weights, planted):
         hotspots(planted, weights, method="kriging")
     with pytest.raises(ValueError, match="can be negative .* use method='lisa'"):
         hotspots(planted - 12, weights, method="gi")
+    # Rates that differ no more than chance would make them: nothing to find, said so.
+    with pytest.raises(ValueError, match="no more than chance alone.*nothing to find"):
+        hotspots(np.r_[np.ones(SIDE * SIDE - 1), 2.0], weights,
+                 base=np.full(SIDE * SIDE, 10.0))
     with pytest.raises(ValueError, match="hot spots need at least 10: lower min_base"):
         hotspots(planted, weights, base=np.full(SIDE * SIDE, 5.0), min_base=30)
