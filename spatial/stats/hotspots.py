@@ -97,9 +97,12 @@ def hotspots(values, w, *, base=None, method: str = "gi", permutations: int = 99
         if method == "gi":
             w.transform = "B"  # binary: G_Local adds a self-weight of 1, then row-standardises
             local = esda.G_Local(y, w, star=True, permutations=int(permutations),
-                                 seed=seed, n_jobs=1, keep_simulations=False)
+                                 seed=seed, n_jobs=1, keep_simulations=True)
             statistic = np.array(local.Zs, dtype=float)
-            z = statistic.copy()
+            # z against the permutations, the null p is of: its sign says in which tail
+            # the region lies. The analytic Zs (total randomisation) can disagree where
+            # neighbourhoods are small: a region in the low tail with Zs > 0 is cold.
+            z = np.array(local.z_sim, dtype=float)
             labels = np.where(z > 0, "hot", "cold")
         else:
             # keep_simulations: z_sim is computed from the simulated values

@@ -102,9 +102,27 @@ def test_gi_star_equals_esda_on_the_same_weights_data_and_seed(planted):
     with pytest.warns(UserWarning):  # esda infers the self-weight of binary weights
         theirs = esda.G_Local(planted, region_weights(lattice())[0], star=True,
                               permutations=199, seed=42)
-    np.testing.assert_allclose(ours["z"], theirs.Zs, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ours["statistic"], theirs.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours["z"], theirs.z_sim, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ours["p"], theirs.p_sim, rtol=0, atol=1e-9)
+
+
+def test_a_region_is_hot_or_cold_by_the_tail_its_p_value_is_of():
+    """Region 5 of this map has a high value (9.2) among low neighbours. Holding its own
+    value (conditional permutation, where p comes from), its neighbourhood is in the low
+    tail: p = 0.014, z against the permutations -1.36. The analytic Gi* z (total
+    randomisation) is +0.05. Called "hot" by the analytic sign, it was a hot spot with a
+    p-value that measured how low it is; it is cold, and z says so."""
+    values = np.random.default_rng(112).lognormal(0, 1, 41)
+    geometry = gpd.GeoSeries([box(i % 8, i // 8, i % 8 + 1, i // 8 + 1) for i in range(40)]
+                             + [box(-10, 0, -9, 1)])
+    w, _ = region_weights(geometry)
+    found = hotspots(values, w, permutations=999, fdr=False, random_state=1)
+    assert values[5] > np.median(values) and found["statistic"][5] > 0  # analytic: above
+    assert found["class"][5] == "cold" and found["z"][5] < 0 and found["p"][5] < 0.05
+    z = found["z"].to_numpy()
+    called = found["class"].to_numpy()
+    assert (z[called == "hot"] > 0).all() and (z[called == "cold"] < 0).all()
 
 
 def test_same_seed_same_answer(weights, planted):
