@@ -78,18 +78,19 @@ GROUP BY r.code, r.geom ORDER BY r.code
 
 
 # --- memory -------------------------------------------------------------------------------
-def in_child(args, key: str, method: str, tool: str) -> tuple[float, float]:
-    """Run one path once in a fresh process of this script (``--child``): its seconds and
+def in_child(args, key: str, method: str, tool: str) -> tuple[float, float, dict]:
+    """Run one path once in a fresh process of this script (``--child``): its seconds,
     the process's peak resident memory (MiB, ``ru_maxrss``: imports and the data included,
-    the same for both tools)."""
+    the same for both tools) and the seconds of some of its parts (ZIP areas: the read,
+    and gcrm's global Moran's I)."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", key, method, tool, "--cells", str(args.cells),
          "--permutations", str(args.permutations)],
         capture_output=True, text=True, check=False)
     if out.returncode:
         raise RuntimeError(f"{key} {method} {tool} failed:\n{out.stderr[-2000:]}")
-    seconds, mib = json.loads(out.stdout.strip().splitlines()[-1])
-    return seconds, mib
+    seconds, mib, parts = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds, mib, parts
 
 
 def child(args) -> None:
@@ -98,13 +99,20 @@ def child(args) -> None:
     lattice = gpd.GeoDataFrame({"value": np.arange(25.0)}, geometry=[
         shapely.box(i % 5, i // 5, i % 5 + 1, i // 5 + 1) for i in range(25)])
     notebook(lattice, method, 99)  # esda compiles its permutation kernels (numba) once
+    parts: dict[str, float] = {}
     if key == "zip":
+        if tool == "gcrm":  # the parts' seconds, inside the path (a call's wrapper each)
+            _timed(sys.modules["gcrm.cube"], "query", "cube_read", parts)
+            _timed(sys.modules["gcrm.stats.hotspots"], "_global", "global_moran", parts)
+
         def work():
             if tool == "gcrm":
                 return gcrm_hotspots("revenue", level="zip", period=PERIOD, method=method,
                                      permutations=perms, random_state=0, engine=ENGINE)[0]
+            start = time.perf_counter()
             with ENGINE.connect() as conn:
                 frame = gpd.read_postgis(text(ZIP_REVENUE), conn, geom_col="geometry")
+            parts["read"] = time.perf_counter() - start
             return notebook(frame.rename(columns={"revenue": "value"}), method, perms)
     else:
         frame = counties() if key == "county" else cells(args.cells)
@@ -117,7 +125,20 @@ def child(args) -> None:
     work()
     seconds = time.perf_counter() - start
     print(json.dumps([seconds, round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                                     / 1024)]))
+                                     / 1024), parts]))
+
+
+def _timed(module, name: str, label: str, parts: dict) -> None:
+    """``module.name`` adding its seconds to ``parts[label]`` (looked up at each call)."""
+    inner = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            parts[label] = parts.get(label, 0.0) + time.perf_counter() - start
+    setattr(module, name, timed)
 
 
 # --- the data -----------------------------------------------------------------------------
@@ -170,9 +191,10 @@ def pure(frame: gpd.GeoDataFrame, kind: str, method: str, permutations: int):
                           permutations=permutations, random_state=0)
 
 
-def measure(args, key, method, tool) -> tuple[list[float], float]:
+def measure(args, key, method, tool) -> tuple[list[float], float, dict]:
     runs = [in_child(args, key, method, tool) for _ in range(args.repeat)]
-    return [r[0] for r in runs], max(r[1] for r in runs)
+    parts = {label: [r[2][label] for r in runs] for label in runs[0][2]}
+    return [r[0] for r in runs], max(r[1] for r in runs), parts
 
 
 def main() -> None:
@@ -202,14 +224,16 @@ def main() -> None:
     for key in (k for k in LABELS if k in only):
         regions = sizes[key]()
         for method, name in METHODS.items():
-            g_s, g_mib = measure(args, key, method, "gcrm")
-            p_s, p_mib = measure(args, key, method, "notebook")
+            g_s, g_mib, g_parts = measure(args, key, method, "gcrm")
+            p_s, p_mib, p_parts = measure(args, key, method, "notebook")
             g, p = statistics.median(g_s), statistics.median(p_s)
             print(f"{key} {name} ({regions:,} regions): gcrm {g:.2f} s {g_mib:,.0f} MiB, "
                   f"notebook {p:.2f} s {p_mib:,.0f} MiB, ratio {p / g:.2f}", flush=True)
             results["cases"].append({
                 "case": key, "method": method, "regions": regions, "gcrm_s": g_s,
-                "notebook_s": p_s, "gcrm_peak_mib": g_mib, "notebook_peak_mib": p_mib})
+                "notebook_s": p_s, "gcrm_peak_mib": g_mib, "notebook_peak_mib": p_mib,
+                **({"gcrm_parts_s": g_parts, "notebook_parts_s": p_parts} if key == "zip"
+                   else {})})
     if only != set(LABELS):  # the other cases as the last run measured them
         results["cases"] = _with_last(results["cases"], perms)
     results["summary"] = [row for case in results["cases"] for row in _rows(case, perms)]
@@ -239,6 +263,16 @@ def _rows(case: dict, perms: int) -> list[dict]:
     if key == "h3":
         target = (f"; target <= 10 s at {regions:,} cells: "
                   + ("met" if statistics.median(g_s) <= 10 else "NOT met"))
+    if key == "zip" and "gcrm_parts_s" in case:
+        g_parts, p_parts = case["gcrm_parts_s"], case["notebook_parts_s"]
+
+        def med(values):
+            return f"{statistics.median(values):.3f} s"
+        target = (f"; of it (medians): the cube read as the caller (checks, month cells "
+                  f"added up to the period) {med(g_parts['cube_read'])} where the notebook's "
+                  f"one SUM query as the owner takes {med(p_parts['read'])}, and the global "
+                  f"Moran's I ({perms} permutations), which the notebook does not compute, "
+                  f"{med(g_parts['global_moran'])}")
     return [
         summary_row(f"{what}: time", spread(g_s), peer_name=PEER, peer=spread(p_s),
                     note=path + target),
