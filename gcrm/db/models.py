@@ -930,3 +930,48 @@ class PrivacyKey(Base):
 # A load asks once whether its source has erased accounts (gcrm.ingest.sql.ERASED_SOURCES).
 Index("ix_accounts_erased_source", Account.source,
       postgresql_where=Account.erased_at.isnot(None))
+
+
+# --- churn risk (issue 21, part A; migration 0021, gcrm.models) ---
+
+class ChurnModel(Base):
+    """A trained churn model: what it learned from, how good it is, and the fitted model
+    itself (joblib bytes). Written by the operator only; ``database_identity`` says which
+    database it was trained on, so it is never applied to another."""
+
+    __tablename__ = "churn_models"
+    __table_args__ = (
+        UniqueConstraint("version"),
+        CheckConstraint("horizon_days > 0", name="horizon_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = _created()
+    cutoff: Mapped[dt.date] = mapped_column(Date)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    features: Mapped[dict] = mapped_column(JSONB)
+    metrics: Mapped[dict] = mapped_column(JSONB)
+    training_rows: Mapped[int] = mapped_column(BigInteger)
+    database_identity: Mapped[str] = mapped_column(Text)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AccountRisk(Base):
+    """One customer's churn risk by one model: probability, band and top three drivers.
+    Readable through the same row-level security as the account."""
+
+    __tablename__ = "account_risk"
+    __table_args__ = (
+        CheckConstraint("risk BETWEEN 0 AND 1", name="risk_0_1"),
+        CheckConstraint("band IN ('low', 'medium', 'high')", name="band_known"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("churn_models.id", ondelete="CASCADE"), primary_key=True, index=True)
+    scored_at: Mapped[dt.datetime] = _created()
+    risk: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(Text)
+    drivers: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
