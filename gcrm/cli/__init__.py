@@ -9,6 +9,7 @@ from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
+from gcrm.cli.model import model_app
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
 from gcrm.cli.report import report
@@ -42,3 +43,4 @@ app.command()(report)
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(basemap_app, name="basemap")
 app.add_typer(stats_app, name="stats")
+app.add_typer(model_app, name="model")
