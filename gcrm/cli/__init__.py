@@ -7,6 +7,7 @@ from gcrm.cli.campaign import campaign_app
 from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
+from gcrm.cli.forecast import forecast
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
 from gcrm.cli.load import load
 from gcrm.cli.model import model_app
@@ -43,4 +44,5 @@ app.command()(report)
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(basemap_app, name="basemap")
 app.add_typer(stats_app, name="stats")
+app.command()(forecast)
 app.add_typer(model_app, name="model")
