@@ -33,6 +33,9 @@ def forecast(
                                                "state=PA (repeatable)."),
     out: Path = typer.Option(None, help="FILE.csv or FILE.parquet: the whole frame; its "
                                         "metadata in FILE.<ext>.meta.json."),
+    as_of: str = typer.Option(None, "--as-of", help="Last month of history to use, e.g. "
+                                                    "2025-10 (default: the last complete "
+                                                    "month)."),
     seed: int = typer.Option(0, help="Seed of the simulated paths (same seed, same "
                                      "intervals)."),
     as_user: str = typer.Option(None, "--as", help="Run as this gcrm user: their regions "
@@ -43,7 +46,8 @@ def forecast(
     engine = user_engine(as_user) if as_user else None
     with progress_bar() as report:
         frame, meta = run_forecast(measure, level=level, months=months,
-                                   where=_where(where), random_state=seed, progress=report,
+                                   where=_where(where), as_of=as_of, random_state=seed,
+                                   progress=report,
                                    engine=engine)
     _print(frame, meta)
     if out is not None:

@@ -71,8 +71,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def forecast(measure: str, *, level: str, months: int = 6, where: dict | None = None,
-             paths: int = PATHS, random_state: int = 0, backtest: bool = True,
-             progress: Progress | None = None,
+             as_of: str | None = None, paths: int = PATHS, random_state: int = 0,
+             backtest: bool = True, progress: Progress | None = None,
              engine: Engine | None = None) -> tuple[pd.DataFrame, dict]:
     """Monthly forecasts of ``measure`` per region of ``level`` (and the regions above it
     the request covers), ``months`` ahead, with 80% and 95% intervals.
@@ -84,6 +84,8 @@ def forecast(measure: str, *, level: str, months: int = 6, where: dict | None = 
     where: as ``gcrm.cube.query`` (``{"state": "PA"}``, ``{"segment": "smb"}``). A region
     above ``level`` is reported (as the sum of its children) only when all of it is in the
     request: ``where={"county": X}`` at zip gives the county X too, not its state.
+    as_of: the last month of history to use ('2025-10'), to forecast as if it were then
+    (default: the last complete month the cube holds).
     backtest: also forecast the last 6 known months from the months before and score it
     (MASE against the seasonal-naive baseline, interval coverage) per level.
     progress: called with (stage, done, total) while the regions are fitted.
@@ -97,7 +99,7 @@ def forecast(measure: str, *, level: str, months: int = 6, where: dict | None = 
     engine = engine or get_engine()
     with engine.connect() as conn:
         levels = {row.name: row for row in conn.execute(text(sql.LEVELS))}
-    bottom = _read(measure, level, where, engine)
+    bottom = _read(measure, level, where, engine, as_of=_month(as_of))
     n = len(bottom.months)
     if n < MIN_MONTHS:
         raise InvalidInput(
@@ -175,7 +177,7 @@ class _Tier:
 
 
 def _read(measure: str, level: str, where: dict | None, engine: Engine,
-          months: pd.PeriodIndex | None = None) -> _Tier:
+          months: pd.PeriodIndex | None = None, as_of: pd.Period | None = None) -> _Tier:
     frame = cube.query([measure], level=level, by=["month"], where=where, engine=engine)
     if frame.empty and months is None:
         raise InvalidInput(
@@ -191,8 +193,11 @@ def _read(measure: str, level: str, where: dict | None, engine: Engine,
     if months is None:
         now = pd.Period(dt.datetime.now(dt.UTC).date(), freq="M")
         frame = frame[frame["period"] < now]  # the month under way is not complete
+        if as_of is not None:
+            frame = frame[frame["period"] <= as_of]
         if frame.empty:
-            raise InvalidInput(f"No complete month of {measure} at level {level} yet.")
+            raise InvalidInput(f"No complete month of {measure} at level {level}"
+                               f"{' up to ' + str(as_of) if as_of is not None else ''}.")
         last = frame["period"].max()
         first = max(frame["period"].min(), last - (MAX_HISTORY - 1))
         months = pd.period_range(first, last, freq="M")
@@ -227,7 +232,7 @@ def _parents(measure, level, where, levels, bottom: _Tier, engine) -> list[_Tier
         tier = _read(measure, parent, where, engine, months=bottom.months)
         with engine.connect() as conn:
             parent_ids = dict(conn.execute(text(sql.PARENTS), {
-                "level": below.level, "ids": below.ids}).tuples().all())
+                "level": below.level, "ids": below.ids}).all())
         column = {rid: j for j, rid in enumerate(tier.ids)}
         below.parent_of = np.array([column.get(parent_ids.get(rid), -1)
                                     for rid in below.ids])
@@ -408,6 +413,15 @@ def _score(values: np.ndarray, point: np.ndarray, bounds: dict) -> dict:
 
 def _mean(values: np.ndarray) -> float | None:
     return float(np.mean(values)) if values.size else None
+
+
+def _month(as_of: str | None) -> pd.Period | None:
+    if as_of is None:
+        return None
+    try:
+        return pd.Period(str(as_of), freq="M")
+    except ValueError:
+        raise InvalidInput(f"as-of {as_of!r} is not a month; write it as 2025-10.") from None
 
 
 def _span(months: pd.PeriodIndex) -> str:
