@@ -94,6 +94,9 @@ STEPS = (
     Step("hotspots", ("--repeat", "{repeat}"), on_world=True,
          what="Gi* and Local Moran (999 permutations) vs Queen.from_dataframe + esda: "
               "1,450 ZIPs (cube), 3,109 counties, 50,000 H3 cells"),
+    Step("churn_model", ("--repeat", "{repeat}"), on_world=True,
+         what="churn features (SQL vs pandas from the facts), training on a sample, "
+              "scoring every customer; the model beside the RFM rule"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,

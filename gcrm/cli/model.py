@@ -81,6 +81,8 @@ def train(
                                                     "read."),
     sample: int = typer.Option(1, help="Train on one customer in N (by id) for very large "
                                        "databases; the evaluated window keeps every one."),
+    cutoffs: int = typer.Option(24, help="Monthly training cutoffs before the evaluated "
+                                          "window, at most (fewer: faster)."),
     threads: int = THREADS,
 ) -> None:
     """Train the churn model, validate it beside an RFM rule, and store it (operator)."""
@@ -90,7 +92,7 @@ def train(
     engine = get_engine()
     with progress_bar() as report:
         training = churn_train.train(engine, horizon_days=days, as_of=when, sample=sample,
-                                     threads=threads, progress=report)
+                                     max_cutoffs=cutoffs, threads=threads, progress=report)
     stored = store.save(training, engine=engine)
     metrics = training.metrics
     for table in metrics_tables(metrics):

@@ -172,6 +172,8 @@ def _train(engine: Engine, *, horizon_days: int, as_of: dt.date | None, max_cuto
            sample: int, progress: Callable[[str, int, int], None] | None) -> Training:
     if horizon_days < 1:
         raise InvalidInput(f"The horizon must be at least 1 day, not {horizon_days}.")
+    if max_cutoffs < 1:
+        raise InvalidInput(f"At least 1 training cutoff is needed, not {max_cutoffs}.")
     seconds: dict[str, float] = {}
     with engine.connect() as conn:
         first_day, last_day = data_span(conn)
