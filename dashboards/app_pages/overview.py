@@ -233,6 +233,11 @@ CLASS_WORDS = {"hot": "hot spot", "cold": "cold spot", "HH": "high among high",
                "too few": "too few people to test"}
 
 
+# The list's column is narrow: its words short (the legend and tooltips say them in full).
+SHORT_WORDS = {"hot": "hot", "cold": "cold", "HH": "high-high", "LL": "low-low",
+               "HL": "high-low", "LH": "low-high"}
+
+
 def _p_column(meta: dict) -> str:
     """The p-value the classes come from: corrected (p_fdr) unless switched off."""
     return "p_fdr" if meta["correction"].startswith("Benjamini") else "p"
@@ -279,7 +284,7 @@ def _hotspot_list(table: pd.DataFrame, meta: dict, measure: str, unit: str) -> N
     shown = pd.DataFrame({
         "Region": found["name"],
         formatting.label(measure): [formatting.value(v, unit) for v in found["value"]],
-        "Found": [CLASS_WORDS[c] for c in found["class"]],
+        "Found": [SHORT_WORDS[c] for c in found["class"]],
         "p": [_p(p).removeprefix("= ") for p in found[_p_column(meta)]],
     })
     if "emerging" in found:  # Gi*: new this period, or hot in the period before too
