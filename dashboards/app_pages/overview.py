@@ -332,7 +332,42 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
     if series.empty:
         return
     st.markdown(f"**{formatting.titled(formatting.label(measure) + ' by month', unit)}**")
-    st.line_chart(series.set_index("month")[measure])
+    if measure not in data.FORECAST_MEASURES:  # a ratio or a stock: no forecast of it
+        st.line_chart(series.set_index("month")[measure])
+        st.caption(f"No forecast of {formatting.label(measure).lower()}: forecasts are of "
+                   "measures that add up over regions and months ("
+                   + ", ".join(formatting.label(m).lower() for m in data.FORECAST_MEASURES)
+                   + ").")
+        return
+    try:
+        frame, meta = data.region_forecast(name, measure, level, code)
+    except data.GcrmError as exc:
+        st.line_chart(series.set_index("month")[measure])
+        st.caption(f"No forecast here: {exc}")
+        return
+    st.altair_chart(data.forecast_chart(frame, level=level, code=code, unit=unit),
+                    width="stretch")
+    history, test = meta["history"], meta["backtest"]
+    score = test["levels"][level]
+    held = f"{test['held_out'][0]} to {test['held_out'][-1]}"
+    if score["mase_model"] is None:
+        backtest = f"Backtest ({held} held out): the history is flat, nothing to score."
+    else:
+        verdict = ("better than" if score["mase_model"] < score["mase_baseline"]
+                   else "no better than")
+        backtest = (f"Backtest ({held} held out, forecast from the months before): MASE "
+                    f"{score['mase_model']:.2f}, {verdict} the seasonal naive (the same "
+                    f"month a year before) at {score['mase_baseline']:.2f}; lower is "
+                    "better.")
+    fitted = meta["models"].get(code, meta["model"]["chosen"])  # this region's model
+    model = {"ETS(A,Ad,A)": "exponential smoothing with a damped trend and a yearly season",
+             "ETS(A,Ad,N)": "exponential smoothing with a damped trend (no season: under "
+                            "24 months of history)"}.get(fitted, "the last month repeated")
+    st.caption(f"Dashed: the next {meta['months']} months, {model} "
+               f"({fitted}), fitted to {history['months']} months "
+               f"({history['first']} to {history['last']}); bands: its 80% and 95% "
+               "intervals. "
+               + backtest)
 
 
 main()

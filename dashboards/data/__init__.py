@@ -12,6 +12,7 @@ gathered here so a page needs one import.
 from dashboards.data.accounts import *  # noqa: F403
 from dashboards.data.basemap import *  # noqa: F403
 from dashboards.data.cube import *  # noqa: F403
+from dashboards.data.forecast import *  # noqa: F403
 from dashboards.data.home import *  # noqa: F403
 from dashboards.data.quality import *  # noqa: F403
 from dashboards.data.report import *  # noqa: F403
