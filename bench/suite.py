@@ -97,6 +97,9 @@ STEPS = (
     Step("churn_model", ("--repeat", "{repeat}"), on_world=True,
          what="churn features (SQL vs pandas from the facts), training on a sample, "
               "scoring every customer; the model beside the RFM rule"),
+    Step("forecast", ("--repeat", "{repeat}"), on_world=True,
+         what="revenue forecast per region (ETS, 6 months, backtest, reconciliation) vs "
+              "SQL GROUP BY + pandas + statsmodels: 67 counties, 1,450 ZIPs"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,
