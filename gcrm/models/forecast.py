@@ -155,7 +155,8 @@ def _check_measure(measure: str) -> None:
         why = (f"is a ratio ({m.formula.replace('_', ' ')}) that does not add up over "
                "regions, so children could not add up to their parent; forecast its parts")
     else:
-        why = f"is a {m.unit} that does not add up over regions (a median, an average)"
+        why = (f"({m.unit}) is a median or an average: it does not add up over regions, "
+               "so children could not add up to their parent")
     raise InvalidInput(f"{measure} {why}. Forecasts are of measures that add up over "
                        f"regions and months: {flows}.")
 
