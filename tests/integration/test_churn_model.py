@@ -33,6 +33,7 @@ def demo(engine, tmp_path_factory):
                engine=engine)
     users.add_user("cora", "manager", password="manager password",
                    regions=[f"county:{NEW_CASTLE}"], engine=engine)
+    users.add_user("ana", "analyst", password="analyst password", engine=engine)
     yield engine
     from empty_tables import empty_all_tables
 
@@ -181,6 +182,27 @@ def test_a_manager_sees_risks_only_in_their_county(trained, cora, demo):
         with cora.connect() as conn, pytest.raises(ProgrammingError) as caught:
             conn.execute(text(statement))
         assert isinstance(caught.value.orig, InsufficientPrivilege)
+
+
+def test_an_analyst_reads_the_models_metadata_and_every_risk_but_not_the_model(trained, demo):
+    user = users.get_user("ana", engine=demo)
+    ana = create_engine(demo.url, connect_args={"options": f"-c role={user.pg_role}"})
+    try:
+        with ana.connect() as conn:
+            version, horizon = conn.execute(text(
+                "SELECT version, horizon_days FROM churn_models")).one()
+            risks = conn.execute(text("SELECT count(*) FROM account_risk")).scalar()
+        assert (version, horizon) == (1, 90)
+        with demo.connect() as conn:
+            assert risks == conn.execute(text("SELECT count(*) FROM account_risk")).scalar()
+        for column in ("model", "database_identity"):
+            with ana.connect() as conn, pytest.raises(ProgrammingError) as caught:
+                conn.execute(text(f"SELECT {column} FROM churn_models"))
+            assert isinstance(caught.value.orig, InsufficientPrivilege)
+        with ana.connect() as conn, pytest.raises(ProgrammingError):
+            conn.execute(text("DELETE FROM account_risk"))
+    finally:
+        ana.dispose()
 
 
 def test_an_erased_person_is_scored_and_exposes_nothing(trained, cli_env):
