@@ -32,8 +32,9 @@ from gcrm.errors import InvalidInput
 from gcrm.models import forecast_sql as sql
 
 # Measures that add up over regions and over months: flows (sums and counts of events).
-FLOWS = tuple(name for name, m in MEASURES.items()
-              if m.formula in PARTS and PARTS[m.formula][1] == "sum")
+FLOWS = tuple(sorted((name for name, m in MEASURES.items()
+                     if m.formula in PARTS and PARTS[m.formula][1] == "sum"),
+                    key=lambda name: name not in ("revenue", "orders")))  # sales first
 SEASON = 12            # months in a seasonal cycle
 SEASONAL_FROM = 24     # months of history from which the model has a yearly season
 HOLD_OUT = 6           # months the backtest holds out

@@ -191,4 +191,11 @@ def test_the_cli_prints_the_backtest_and_writes_the_frame_with_its_metadata(
                                    "county"])
     assert bad.exit_code == 1 and "is a ratio" in bad.output
     assert set(FLOWS) >= {"revenue", "orders", "complaints", "new_customers"}
-    assert "revenue, orders" in bad.output
+    assert "revenue, orders" in " ".join(bad.output.split())  # the lines as wrapped
+    # As the manager: their county only, no state above it.
+    mine = CliRunner().invoke(app, ["forecast", "--measure", "orders", "--level", "county",
+                                    "--months", "2", "--as", "cora"])
+    assert mine.exit_code == 0, mine.output
+    words = " ".join(mine.output.split())
+    assert "New Castle County" in words and "county (1 region)" in words
+    assert "Reconciled" not in words and "state (" not in words
