@@ -199,8 +199,8 @@ def main() -> None:
             note=f"{metrics['evaluated']['churned']:,} of "
                  f"{metrics['evaluated']['customers']:,} churned in 90 days"))
     worst = max(abs(d["predicted"] - d["observed"]) for d in metrics["model"]["calibration"])
-    rows.append(summary_row("model calibration: worst decile |predicted - observed|", worst,
-                            unit=""))
+    rows.append(summary_row("model calibration: the worst decile's gap, predicted vs "
+                            "observed", worst, unit=""))
     for f in features:
         f.pop("sample")
     for p in peers:
