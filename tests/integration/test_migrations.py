@@ -34,6 +34,23 @@ def test_upgrade_to_head_then_downgrade_to_base_then_upgrade_again(scratch_datab
         engine.dispose()
 
 
+def test_the_health_of_a_schema_behind_the_code_is_reported_not_a_crash(scratch_database):
+    """A database one migration behind (the code knows a table it lacks yet): status
+    reports its revision and the head to upgrade to, and counts the tables it has."""
+    from gcrm.health import database_health
+
+    engine = create_engine(scratch_database(f"gcrm_test_behind_{os.getpid()}"))
+    try:
+        migrate.upgrade(engine)
+        head = migrate.head_revision(engine)
+        migrate.downgrade(engine, "-1")
+        health = database_health(engine)
+        assert health.revision != head and health.head == head
+        assert "accounts" in health.row_counts and not health.up_to_date
+    finally:
+        engine.dispose()
+
+
 def test_models_and_migrations_agree(engine):
     assert migrate.schema_drift(engine) == []
 
