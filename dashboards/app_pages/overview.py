@@ -288,13 +288,15 @@ def _hotspot_list(table: pd.DataFrame, meta: dict, measure: str, unit: str) -> N
         "p": [_p(p).removeprefix("= ") for p in found[_p_column(meta)]],
     })
     if "emerging" in found:  # Gi*: new this period, or hot in the period before too
-        shown["Trend"] = [EMERGING_WORDS.get(e, "") for e in found["emerging"]]
+        shown["Found"] = [f"{words}, {EMERGING_WORDS[e]}" if e in EMERGING_WORDS else words
+                          for words, e in zip(shown["Found"], found["emerging"], strict=True)]
     st.markdown(f"**Hot and cold spots ({len(found):,})**" if meta["method"] == "gi"
                 else f"**Clusters and outliers ({len(found):,})**")
-    st.dataframe(shown, hide_index=True, width="stretch")
-    if "Trend" in shown:
-        st.caption("Trend: new, a hot spot this period and not in the period before; "
-                   "ongoing, a hot spot in both.")
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"p": st.column_config.Column(width="small")})
+    if "emerging" in found:
+        st.caption("New: a hot spot this period and not in the period before; ongoing: a "
+                   "hot spot in both.")
 
 
 EMERGING_WORDS = {"new": "new", "persistent": "ongoing"}
