@@ -139,8 +139,40 @@ def snap(bounds: tuple[float, float, float, float], zoom: int) -> tuple[float, .
             math.ceil(east / step) * step, math.ceil(north / step) * step)
 
 
-def account_history(history) -> None:
-    """An account's profile, sales over time, orders, cases and contacts."""
+def driver_phrase(driver) -> str:
+    """A churn driver as a manager reads it: "days since the last order: 212"."""
+    x = driver.value
+    if driver.unit == "flag":
+        return driver.label if x else f"not {driver.label}"
+    if x is None:
+        return f"{driver.label}: none yet"
+    shown = {"currency": formatting.money, "share": formatting.percent,
+             "score 1-5": lambda v: f"{v:.1f} / 5", "count": formatting.count,
+             "hours": lambda v: f"{formatting.count(v)} hours"}.get(
+                 driver.unit, formatting.number)(x)
+    return f"{driver.label}: {shown}"
+
+
+def churn_risk(risk) -> None:
+    """The account's churn risk card: risk and band, horizon, the three drivers, when."""
+    if risk is None:
+        st.metric("Churn risk", formatting.MISSING)
+        st.caption("No churn risk yet: it appears after the operator runs "
+                   "`gcrm model churn score`.")
+        return
+    within = f" within {risk.horizon_days} days" if risk.horizon_days else ""
+    st.metric(f"Churn risk{within}",
+              f"{formatting.percent(risk.risk, digits=0)} · {risk.band}",
+              help="The probability that this customer churns within the model's horizon, "
+                   "and its band (high: 3x the usual rate or more; medium: 1.5x or more).")
+    drivers = "; ".join(driver_phrase(d) for d in risk.drivers)
+    model = f" by model v{risk.model_version}" if risk.model_version else ""
+    st.caption(f"Raised most by {drivers}. Scored {formatting.when(risk.scored_at, time=False)}"
+               f"{model}.")
+
+
+def account_history(history, *, risk=None) -> None:
+    """An account's profile, sales over time, orders, cases, contacts and churn risk."""
     everything = {k: v for k, v in history.profile.items() if v is not None}
     st.subheader(str(everything.get("name") or f"Account #{everything.get('id')}"))
     # What a person reads: no internal ids, dates without their time zone.
@@ -157,6 +189,7 @@ def account_history(history) -> None:
     c.metric("Service cases", f"{len(cases):,}" + (" (latest shown)" if len(cases) >= 500
                                                       else ""))
     d.metric("Satisfaction", f"{satisfaction.mean():.1f} / 5" if len(satisfaction) else "–")
+    churn_risk(risk)
     tabs = st.tabs(["Sales", "Orders", "Service cases", "Contacts", "Profile"])
     with tabs[0]:
         if history.sales_by_month.empty:

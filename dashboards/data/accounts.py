@@ -7,6 +7,7 @@ import streamlit as st
 
 from gcrm import accounts, regions
 from gcrm.access import user_engine as engine_for
+from gcrm.models import risk
 
 # --- customers & prospects page ----------------------------------------------------------------
 # Keyed by username and by the view snapped to a grid (components.snap), so a small pan or
@@ -51,5 +52,12 @@ def account_history(username: str, account_id: int) -> accounts.AccountHistory:
     return accounts.history(account_id, engine=engine_for(username))
 
 
-__all__ = ["account_filter_options", "account_history", "accounts_extent",
+@st.cache_data(ttl=60, show_spinner=False, max_entries=200)
+def account_risk(username: str, account_id: int) -> risk.AccountRisk | None:
+    """The account's current churn risk as the user may see it (None: never scored, or
+    not theirs to see)."""
+    return risk.current(account_id, engine=engine_for(username))
+
+
+__all__ = ["account_filter_options", "account_history", "account_risk", "accounts_extent",
             "accounts_in_view", "region_outlines"]

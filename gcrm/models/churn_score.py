@@ -62,12 +62,20 @@ def contributions(model, X: np.ndarray, *, approximate: bool = False) -> np.ndar
     return total / len(folds)
 
 
-def drivers(values: np.ndarray, features: list[str], top: int = 3) -> list[list[dict]]:
-    """Each row's ``top`` features by contribution, largest first."""
+def drivers(values: np.ndarray, features: list[str], top: int = 3,
+            X: np.ndarray | None = None) -> list[list[dict]]:
+    """Each row's ``top`` features by contribution, largest first, with the feature's
+    value (from ``X``; None when it had nothing to measure from) for the history panel."""
     order = np.argsort(-values, axis=1)[:, :top]
+
+    def value(i: int, j: int) -> float | None:
+        if X is None or np.isnan(X[i, j]):
+            return None
+        return round(float(X[i, j]), 4)
+
     return [[{"feature": features[j], "label": churn_features.label(features[j]),
-              "contribution": round(float(values[i, j]), 4)} for j in row]
-            for i, row in enumerate(order)]
+              "contribution": round(float(values[i, j]), 4), "value": value(i, j)}
+             for j in row] for i, row in enumerate(order)]
 
 
 def score(engine: Engine, *, threads: int | None = None,
@@ -103,8 +111,9 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
         for start in range(0, len(X), CHUNK):
             part = slice(start, start + CHUNK)
             t0 = time.perf_counter()
-            top = drivers(contributions(stored.model, X.to_numpy()[part],
-                                       approximate=approximate), columns)
+            rows = X.to_numpy()[part]
+            top = drivers(contributions(stored.model, rows, approximate=approximate),
+                          columns, X=rows)
             t1 = time.perf_counter()
             copy_rows(conn, sql.COPY_RISKS, zip(
                 ids[part].tolist(), [stored.id] * len(top), np.round(risk[part], 6).tolist(),

@@ -186,3 +186,19 @@ RISK_COUNTS = """
 SELECT band, count(*) AS customers, avg(risk) AS mean_risk FROM account_risk
 WHERE model_id = :model_id GROUP BY band
 """
+
+# One account's current risk, as the caller (row-level security decides): the row of the
+# newest model that scored it (model ids grow with versions). The model's version and
+# horizon are read apart (MODEL_OF_RISK), only by roles that may read churn_models.
+ACCOUNT_RISK = """
+SELECT DISTINCT ON (account_id) account_id, model_id, scored_at, risk, band, drivers
+FROM account_risk WHERE account_id = :account_id
+ORDER BY account_id, model_id DESC, scored_at DESC
+"""
+
+READS_MODELS = """
+SELECT has_column_privilege('churn_models', 'version', 'SELECT')
+       AND has_column_privilege('churn_models', 'horizon_days', 'SELECT')
+"""
+
+MODEL_OF_RISK = "SELECT version, horizon_days FROM churn_models WHERE id = :model_id"
