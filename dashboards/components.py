@@ -165,10 +165,10 @@ def churn_risk(risk) -> None:
               f"{formatting.percent(risk.risk, digits=0)} · {risk.band}",
               help="The probability that this customer churns within the model's horizon, "
                    "and its band (high: 3x the usual rate or more; medium: 1.5x or more).")
-    drivers = "; ".join(driver_phrase(d) for d in risk.drivers)
     model = f" by model v{risk.model_version}" if risk.model_version else ""
-    st.caption(f"Raised most by {drivers}. Scored {formatting.when(risk.scored_at, time=False)}"
-               f"{model}.")
+    drivers = "\n".join(f"- {driver_phrase(d)}" for d in risk.drivers)
+    st.caption(f"Raised most by:\n{drivers}\n\n"
+               f"Scored {formatting.when(risk.scored_at, time=False)}{model}.")
 
 
 def account_history(history, *, risk=None) -> None:
