@@ -45,7 +45,7 @@ def demo(engine, tmp_path_factory):
 def scored(demo):
     """Train (a few cutoffs, one thread) and score every customer, as the operator."""
     engine, found = demo
-    store.save(churn_train.train(engine, horizon_days=90, max_cutoffs=6, threads=1),
+    store.save(churn_train.train(engine, horizon_days=90, max_cutoffs=3, threads=1),
                engine=engine)
     churn_score.score(engine, threads=1)
     return engine, found
