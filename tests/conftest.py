@@ -152,3 +152,18 @@ def as_user(people):
     yield engine_for
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def delaware(engine, tmp_path_factory):
+    """The demo world of Delaware built by ``gcrm demo``'s own code (3,000 accounts, seed
+    42: 60 ZIP areas in 3 counties, Wilmington's crowds, the trouble area planted around
+    Dover) for one test module, which adds its own users; emptied after the module."""
+    from empty_tables import empty_all_tables
+
+    from gcrm.demo import build_demo
+
+    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
+               engine=engine)
+    yield engine
+    empty_all_tables(engine)

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from gcrm.access import users
-from gcrm.demo import build_demo
 from gcrm.models import churn_score, churn_train, risk, store
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
@@ -26,19 +25,14 @@ WHERE a.status = 'customer' AND r.code = :county ORDER BY a.id LIMIT 1
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
-    users.add_user("ada", "admin", password=PASSWORD, engine=engine)
+def demo(delaware):
+    users.add_user("ada", "admin", password=PASSWORD, engine=delaware)
     users.add_user("cora", "manager", password=PASSWORD, regions=[f"county:{NEW_CASTLE}"],
-                   engine=engine)
-    with engine.connect() as conn:
+                   engine=delaware)
+    with delaware.connect() as conn:
         found = {c: conn.execute(text(IN_COUNTY), {"county": c}).scalar_one()
                  for c in (NEW_CASTLE, KENT)}
-    yield engine, found
-    from empty_tables import empty_all_tables
-
-    empty_all_tables(engine)
+    return delaware, found
 
 
 @pytest.fixture(scope="module")

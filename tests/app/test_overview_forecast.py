@@ -15,7 +15,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from gcrm.access import users
-from gcrm.demo import build_demo
 from gcrm.models.forecast import forecast
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
@@ -24,16 +23,11 @@ KENT = "DE-KENT"
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
-    users.add_user("hana", "analyst", password=PASSWORD, engine=engine)
+def demo(delaware):
+    users.add_user("hana", "analyst", password=PASSWORD, engine=delaware)
     users.add_user("cora", "manager", password=PASSWORD, regions=[f"county:{KENT}"],
-                   engine=engine)
-    yield engine
-    from empty_tables import empty_all_tables
-
-    empty_all_tables(engine)
+                   engine=delaware)
+    return delaware
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from gcrm import stats
 from gcrm.access import users
-from gcrm.demo import build_demo
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 PASSWORD = "hot spot password"
@@ -23,16 +22,11 @@ VIEW = {"measure": "revenue", "period": "2026", "hotspots": "gi",
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
-    users.add_user("hana", "analyst", password=PASSWORD, engine=engine)
+def demo(delaware):
+    users.add_user("hana", "analyst", password=PASSWORD, engine=delaware)
     users.add_user("cora", "manager", password=PASSWORD, regions=[f"county:{NEW_CASTLE}"],
-                   engine=engine)
-    yield engine
-    from empty_tables import empty_all_tables
-
-    empty_all_tables(engine)
+                   engine=delaware)
+    return delaware
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from gcrm import privacy
 from gcrm.access import users
 from gcrm.cli import app
-from gcrm.demo import build_demo
 from gcrm.errors import InvalidInput
 from gcrm.models import churn_features, churn_score, churn_train, store
 
@@ -28,16 +27,11 @@ SERVICE = ("satisfaction", "cases", "complaints", "days_since_case")
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
+def demo(delaware):
     users.add_user("cora", "manager", password="manager password",
-                   regions=[f"county:{NEW_CASTLE}"], engine=engine)
-    users.add_user("ana", "analyst", password="analyst password", engine=engine)
-    yield engine
-    from empty_tables import empty_all_tables
-
-    empty_all_tables(engine)
+                   regions=[f"county:{NEW_CASTLE}"], engine=delaware)
+    users.add_user("ana", "analyst", password="analyst password", engine=delaware)
+    return delaware
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from gcrm import cube, stats
 from gcrm.access import users
 from gcrm.cli import app
-from gcrm.demo import build_demo
 from gcrm.demo.geography import build_geography
 from gcrm.demo.world import TROUBLE_REACH, trouble_area
 from gcrm.errors import InvalidInput
@@ -25,15 +24,10 @@ NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
+def demo(delaware):
     users.add_user("cora", "manager", password="manager password",
-                   regions=[f"county:{NEW_CASTLE}"], engine=engine)
-    yield engine
-    from empty_tables import empty_all_tables
-
-    empty_all_tables(engine)
+                   regions=[f"county:{NEW_CASTLE}"], engine=delaware)
+    return delaware
 
 
 @pytest.fixture(scope="module")
