@@ -3,7 +3,6 @@ backtested (see docs/models.md, "Forecast per region")."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gcrm import audit
+from gcrm import audit, tablefile
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.cli.progress import progress_bar
@@ -42,7 +41,7 @@ def forecast(
                                                    "apply (default: the operator)."),
 ) -> None:
     """Forecast a measure per region, month by month, with 80% and 95% intervals."""
-    fmt = _format(out)
+    fmt = None if out is None else tablefile.format_of(out, OUT_FORMATS)
     engine = user_engine(as_user) if as_user else None
     with progress_bar() as report:
         frame, meta = run_forecast(measure, level=level, months=months,
@@ -51,11 +50,12 @@ def forecast(
                                    engine=engine)
     _print(frame, meta)
     if out is not None:
-        _write(frame, meta, out, fmt)
+        tablefile.write(frame, out, fmt, meta, layer="forecast")
         audit.record("forecast", out.name, {
             "format": fmt, "measure": measure, "level": level, "months": months,
             "where": meta["where"], "rows": len(frame)}, actor=as_user, engine=engine)
-        console.print(f"Written to {out} (metadata in {_sidecar(out)}).", highlight=False)
+        console.print(f"Written to {out} (metadata in "
+                      f"{tablefile.metadata_path(out)}).", highlight=False)
 
 
 def _print(frame: pd.DataFrame, meta: dict) -> None:
@@ -101,28 +101,6 @@ def _print(frame: pd.DataFrame, meta: dict) -> None:
 
 def _number(value, money: bool) -> str:
     return f"${value:,.0f}" if money else f"{value:,.0f}"
-
-
-def _format(out: Path | None) -> str | None:
-    if out is None:
-        return None
-    fmt = OUT_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise InvalidInput(f"Cannot write {out.name}: use .csv or .parquet.")
-    return fmt
-
-
-def _write(frame: pd.DataFrame, meta: dict, out: Path, fmt: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_parquet(out, index=False)
-    _sidecar(out).write_text(json.dumps(meta, indent=2, default=str))
-
-
-def _sidecar(out: Path) -> Path:
-    return out.with_name(out.name + ".meta.json")
 
 
 def _where(items: list[str] | None) -> dict | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.console import Console
 
-from gcrm import audit, stats
+from gcrm import audit, stats, tablefile
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.errors import InvalidInput
@@ -51,7 +50,7 @@ def hotspots(
     as_user: str = AS_USER,
 ) -> None:
     """Hot and cold spots (or clusters and outliers) of a measure, with honest p-values."""
-    fmt = _format(out)
+    fmt = None if out is None else tablefile.format_of(out, OUT_FORMATS)
     engine = user_engine(as_user) if as_user else None
     with console.status("Reading the cube and testing every region..."):
         table, meta = stats.hotspots(
@@ -59,7 +58,7 @@ def hotspots(
             permutations=permutations, alpha=alpha, fdr=not no_fdr, min_count=min_count,
             random_state=seed, emerging=emerging, engine=engine)
     if out is not None:
-        _write(table, meta, out, fmt)
+        tablefile.write(table, out, fmt, meta, layer="hotspots")
         audit.record("stats.hotspots", out.name, {
             "format": fmt, "measure": measure, "level": level, "period": period,
             "split": meta["split"], "method": method, "rows": len(table),
@@ -87,7 +86,8 @@ def hotspots(
     if "you may see" in meta["scope"]:
         console.print(f"Scope: {meta['scope']}.", highlight=False)
     if out is not None:
-        console.print(f"Written to {out} (metadata in {_sidecar(out)}).", highlight=False)
+        console.print(f"Written to {out} (metadata in "
+                      f"{tablefile.metadata_path(out)}).", highlight=False)
 
 
 @stats_app.command("moran")
@@ -116,30 +116,6 @@ def _number(value) -> str:
     if pd.isna(value):
         return "-"
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
-
-
-def _format(out: Path | None) -> str | None:
-    if out is None:
-        return None
-    fmt = OUT_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise InvalidInput(f"Cannot write {out.name}: use .csv, .gpkg or .parquet.")
-    return fmt
-
-
-def _write(table, meta: dict, out: Path, fmt: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(out, index=False)
-    elif fmt == "geoparquet":
-        table.to_parquet(out, index=False)
-    else:
-        table.to_file(out, layer="hotspots", driver="GPKG")
-    _sidecar(out).write_text(json.dumps(meta, indent=2, default=str))
-
-
-def _sidecar(out: Path) -> Path:
-    return out.with_name(out.name + ".meta.json")
 
 
 def _period(period: str):

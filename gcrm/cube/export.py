@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from gcrm import audit
+from gcrm import audit, tablefile
 from gcrm.config import get_settings
 from gcrm.cube.builds import last_build
 from gcrm.cube.definitions import MEASURES
@@ -52,21 +52,14 @@ def export(path: str | Path, measures: Sequence[str], *, level: str, by: Sequenc
                   fiscal_year_start=fiscal_year_start, engine=engine)
     metadata = _metadata(engine, frame, measures, level, by, where, period, min_count,
                          fiscal_year_start, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
     sidecar = None
     if fmt == "xlsx":
+        path.parent.mkdir(parents=True, exist_ok=True)
         with pd.ExcelWriter(path) as book:
             frame.to_excel(book, sheet_name="cube", index=False)
             _metadata_sheet(metadata).to_excel(book, sheet_name="metadata", index=False)
     else:
-        if fmt == "csv":
-            frame.to_csv(path, index=False)
-        elif fmt == "parquet" or fmt == "geoparquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_file(path, layer=f"cube_{level}", driver="GPKG")
-        sidecar = path.with_name(path.name + ".meta.json")
-        sidecar.write_text(json.dumps(metadata, indent=2, default=str))
+        sidecar = tablefile.write(frame, path, fmt, metadata, layer=f"cube_{level}")
     suppressed = int(frame["suppressed"].sum()) if "suppressed" in frame else 0
     audit.record("cube.export", str(path.name), {
         "format": fmt, "level": level, "measures": list(measures), "by": list(by),
