@@ -6,9 +6,10 @@ from gcrm.campaigns.campaigns import (
     campaigns,
     create,
     load_responses,
+    response_by_risk,
     response_rates,
 )
 from gcrm.campaigns.targets import TargetFilter, count, export, targets
 
 __all__ = ["Responses", "TargetFilter", "campaigns", "count", "create", "export",
-           "load_responses", "response_rates", "targets"]
+           "load_responses", "response_by_risk", "response_rates", "targets"]

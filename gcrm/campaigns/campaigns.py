@@ -1,11 +1,12 @@
 """Campaigns: a target list saved with its members, responses loaded later, and the
-response rate by region.
+response rate by region and by churn risk band at targeting.
 
 ``create`` stores the campaign with the filter that built it and its members in one
 transaction (the same SQL as the list, so the members are exactly the people the list
-showed, all with consent). ``load_responses`` reads a file of responses (``source``,
-``external_id`` of the account, ``responded_at``, ``response``); a row that is not a member,
-has no date or an unreadable one is refused with the reason, and the rest are recorded.
+showed, all with consent), each with their churn risk and band at that moment.
+``load_responses`` reads a file of responses (``source``, ``external_id`` of the account,
+``responded_at``, ``response``); a row that is not a member, has no date or an unreadable
+one is refused with the reason, and the rest are recorded.
 """
 
 from __future__ import annotations
@@ -146,6 +147,16 @@ def response_rates(name: str, level: str, *, engine: Engine | None = None
             columns=["code", "name", "members", "responded", "response_rate", "wkb"])
     geometry = shapely.from_wkb([bytes(g) for g in frame.pop("wkb")]) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
+
+
+def response_by_risk(name: str, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Campaign ``name``'s members by their churn risk band when targeted (high, medium,
+    low, then "not scored"): members, responded, rate. The members the caller may see;
+    the rows add up to the campaign's totals."""
+    with (engine or get_engine()).connect() as conn:
+        campaign = _campaign(conn, name)
+        result = conn.execute(text(sql.RISK_BANDS), {"campaign_id": campaign.id})
+        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
 
 def _campaign(conn: Connection, name: str):

@@ -10,9 +10,13 @@ a person without consent for the campaign's channel.
 # of them), regions (assigned to one of them at any level), segments, conditions on the
 # context of the account's region at :context_level (every one must hold), and a minimum
 # score (the Huff probability that the account's region uses one of the build's (chosen)
-# sites: their probabilities added up).
+# sites: their probabilities added up), a minimum churn risk and the bands to keep. The
+# churn risk is the one of :risk_model_id (the newest scored model trained on this
+# database, see RISK_MODEL; NULL: none, and nobody has a risk), read as the caller.
 _TARGETS = """
 FROM marketing_contacts mc
+LEFT JOIN account_risk ar ON ar.account_id = mc.account_id
+                         AND ar.model_id = CAST(:risk_model_id AS bigint)
 LEFT JOIN LATERAL (
     SELECT sum(h.probability) AS score
     FROM region_assignments ra
@@ -44,13 +48,16 @@ WHERE mc.channel = :channel
                 WHEN '>' THEN n.x > c.v WHEN '<' THEN n.x < c.v
                 WHEN '=' THEN n.x = c.v END, false))))
   AND (CAST(:min_score AS float8) IS NULL OR sc.score >= :min_score)
+  AND (CAST(:min_risk AS float8) IS NULL OR ar.risk >= :min_risk)
+  AND (CAST(:risk_bands AS text[]) IS NULL OR ar.band = ANY(:risk_bands))
 """
 TARGETS = """
 SELECT mc.account_id, mc.source, mc.external_id, mc.channel, mc.name, mc.email, mc.phone,
        mc.street, mc.unit, mc.city, mc.region, mc.postcode, mc.country, mc.segment,
-       mc.status, round(sc.score::numeric, 4)::float8 AS score
+       mc.status, round(sc.score::numeric, 4)::float8 AS score,
+       round(ar.risk::numeric, 4)::float8 AS risk, ar.band AS risk_band
 """ + _TARGETS + """
-ORDER BY sc.score DESC NULLS LAST, mc.account_id
+ORDER BY sc.score DESC NULLS LAST, ar.risk DESC NULLS LAST, mc.account_id
 LIMIT :limit
 """
 COUNT = "SELECT count(*) " + _TARGETS
@@ -71,6 +78,10 @@ CONTEXT_KEYS = """
 SELECT DISTINCT jsonb_object_keys(context) FROM regions WHERE level = :level
 """
 
+# The newest churn model with scores, and whether it was trained on this database
+# (migration 0023's function: app roles may not read the models' database identity).
+RISK_MODEL = "SELECT model_id, trained_here FROM gcrm_churn_scores()"
+
 CAMPAIGN = "SELECT id, name, channel, params, created_by, created_at FROM campaigns " \
            "WHERE name = :name"
 INSERT_CAMPAIGN = """
@@ -78,8 +89,8 @@ INSERT INTO campaigns (name, channel, params, created_by)
 VALUES (:name, :channel, CAST(:params AS jsonb), :created_by) RETURNING id
 """
 INSERT_MEMBERS = """
-INSERT INTO campaign_members (campaign_id, account_id)
-SELECT DISTINCT :campaign_id, mc.account_id
+INSERT INTO campaign_members (campaign_id, account_id, risk, risk_band)
+SELECT DISTINCT :campaign_id, mc.account_id, ar.risk, ar.band
 """ + _TARGETS
 CAMPAIGNS = """
 SELECT c.name, c.channel, count(m.account_id) AS members,
@@ -113,4 +124,14 @@ JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = m.account
 JOIN regions r ON r.id = ra.region_id
 WHERE m.campaign_id = :campaign_id
 GROUP BY r.id ORDER BY r.code
+"""
+# Response by churn risk band at targeting (NULL: the member had no risk then).
+RISK_BANDS = """
+SELECT coalesce(m.risk_band, 'not scored') AS risk_band, count(*) AS members,
+       count(m.responded_at) AS responded,
+       round(count(m.responded_at)::numeric / count(*), 4)::float8 AS response_rate
+FROM campaign_members m
+WHERE m.campaign_id = :campaign_id
+GROUP BY m.risk_band
+ORDER BY array_position(ARRAY['high', 'medium', 'low'], m.risk_band) NULLS LAST
 """

@@ -5,6 +5,12 @@ A list always comes from the ``marketing_contacts`` view (consent per channel, e
 people left out), so no filter can add a person who said no. The score, when a Huff build
 is named, is the probability that the person's region patronises the build's sites (or the
 chosen ones): who is most likely to come.
+
+A list can keep the customers at churn risk (``min_risk``, ``risk_band``: a retention
+campaign). The risk is the newest churn model's (``gcrm model churn score``), read as the
+caller (row-level security), and only when that model was trained on this database. Every
+list carries each person's risk and band (empty: not scored), and a campaign keeps them as
+they were when it was made.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ CHANNELS = ("email", "phone", "sms", "mail")
 STATUSES = ("prospect", "churned", "customer")
 FORMATS = ("csv", "xlsx")
 OPERATORS = (">=", "<=", ">", "<", "=")
+RISK_BANDS = ("low", "medium", "high")  # lowest first: a band keeps itself and those above
 COLUMNS = ["account_id", "source", "external_id", "channel", "name", "email", "phone",
            "street", "unit", "city", "region", "postcode", "country", "segment", "status",
-           "score"]
+           "score", "risk", "risk_band"]
 # A list carries the contact details of its channel only: an email list no phone numbers.
 CONTACT = {"email": ("email",), "phone": ("phone",), "sms": ("phone",),
            "mail": ("street", "unit", "city", "postcode")}
@@ -42,7 +49,8 @@ class TargetFilter:
     ("3 km", "60%", ...). ``regions``: region codes at any level. ``context``: conditions such
     as ``share_apartments>=0.3`` on the context of the person's region at
     ``context_level``. ``score_build``: a Huff build whose probability is the score, with
-    ``min_score``."""
+    ``min_score``. ``min_risk`` (0-1) and ``risk_band`` (low, medium, high: that band and
+    those above): the customer's churn risk, from the newest scored churn model."""
 
     channel: str = "email"
     statuses: tuple[str, ...] = ("prospect", "churned")
@@ -55,6 +63,8 @@ class TargetFilter:
     context_level: str | None = None
     score_build: str | None = None
     min_score: float | None = None
+    min_risk: float | None = None
+    risk_band: str | None = None
 
     def describe(self) -> dict:
         """The filter as stored with a campaign."""
@@ -118,7 +128,8 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
                     "region_ids": None, "context_keys": None, "context_ops": None,
                     "context_values": None, "context_level": where.context_level,
                     "huff_build_id": None, "score_site_ids": None, "score_level": None,
-                    "min_score": where.min_score}
+                    "min_score": where.min_score, "risk_model_id": None,
+                    "min_risk": where.min_risk, "risk_bands": None}
     if (where.sites or where.band) and not (where.trade_areas or where.score_build):
         raise InvalidInput("Sites and a band narrow trade areas or a score: name the trade "
                            "areas (or a Huff build to score with) too.")
@@ -158,7 +169,36 @@ def resolve(conn: Connection, where: TargetFilter) -> dict:
         params["huff_build_id"] = build.id
         params["score_site_ids"] = site_ids
         params["score_level"] = (build.params or {}).get("level")
+    params.update(_risk(conn, where))
     return params
+
+
+def _risk(conn: Connection, where: TargetFilter) -> dict:
+    """The churn model whose risks the list reads and carries, and the risk filter; a risk
+    filter without usable scores is refused with what to run."""
+    wanted = where.min_risk is not None or where.risk_band is not None
+    if where.min_risk is not None and not 0 <= where.min_risk <= 1:
+        raise InvalidInput(f"A minimum churn risk of {where.min_risk:g} is not a probability: "
+                           "give a number from 0 to 1 (0.4 means 40%).")
+    if where.risk_band is not None and where.risk_band not in RISK_BANDS:
+        raise InvalidInput(f"Unknown risk band {where.risk_band!r}; choose from "
+                           f"{', '.join(RISK_BANDS)} (a band keeps itself and those above).")
+    if wanted and "customer" not in where.statuses:
+        raise InvalidInput("Churn risk is scored for current customers only: add customer "
+                           "to the statuses (status customer) to keep those at risk.")
+    model = conn.execute(text(sql.RISK_MODEL)).first()
+    if model is None or not model.trained_here:
+        if wanted:
+            raise InvalidInput(
+                "No churn risk scored yet: the operator runs `gcrm model churn score` (after "
+                "`gcrm model churn train`)." if model is None else
+                "The churn risks here were scored by a model trained on another database; "
+                "they are never used. The operator trains and scores one here: `gcrm model "
+                "churn train`, then `gcrm model churn score`.")
+        return {"risk_model_id": None}
+    bands = (list(RISK_BANDS[RISK_BANDS.index(where.risk_band):])
+             if where.risk_band is not None else None)
+    return {"risk_model_id": model.model_id, "risk_bands": bands}
 
 
 def _condition(condition: str) -> tuple[str, str, float]:

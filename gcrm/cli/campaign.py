@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -21,16 +22,22 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def _filter(channel, status, trade_areas, sites, band, regions, segment, context,
-            context_level, score_from, min_score) -> campaigns.TargetFilter:
+            context_level, score_from, min_score, min_risk=None,
+            risk_band=None) -> campaigns.TargetFilter:
+    at_risk = min_risk is not None or risk_band is not None
+    # A retention list (a risk filter) reaches customers unless the statuses are given.
+    statuses = _split(status) if status is not None else (
+        ("customer",) if at_risk else ("prospect", "churned"))
     return campaigns.TargetFilter(
-        channel=channel, statuses=_split(status), trade_areas=trade_areas,
+        channel=channel, statuses=statuses, trade_areas=trade_areas,
         sites=_split(sites), band=band, regions=_split(regions), segments=_split(segment),
         context=tuple(context or ()), context_level=context_level, score_build=score_from,
-        min_score=min_score)
+        min_score=min_score, min_risk=min_risk, risk_band=risk_band)
 
 
 _CHANNEL = typer.Option("email", help="email, phone, sms or mail: only people who agreed.")
-_STATUS = typer.Option("prospect,churned", help="prospect, churned (lapsed), customer.")
+_STATUS = typer.Option(None, help="prospect, churned (lapsed), customer (default: "
+                                  "prospect,churned; customer with a risk filter).")
 _AREAS = typer.Option(None, "--trade-areas", help="Inside these trade areas (a build name).")
 _SITES = typer.Option(None, help="...of these sites (codes, comma separated).")
 _BAND = typer.Option(None, help="...of this band (e.g. '5 km', '60%').")
@@ -42,6 +49,11 @@ _CONTEXT_LEVEL = typer.Option(None, help="The level whose context the conditions
 _SCORE = typer.Option(None, "--score-from", help="A Huff build: score = probability of "
                                                  "patronising its (chosen) sites.")
 _MIN_SCORE = typer.Option(None, help="Only people scoring at least this.")
+_MIN_RISK = typer.Option(None, min=0.0, max=1.0,
+                         help="Only customers whose churn risk is at least this (0-1), from "
+                              "the newest scored churn model.")
+_RISK_BAND = typer.Option(None, help="Only customers in this churn risk band or above: low, "
+                                     "medium or high.")
 
 
 @campaign_app.command("targets")
@@ -51,10 +63,11 @@ def targets(out: Path = typer.Option(None, help="Write the list here (.csv or .x
             sites: str = _SITES, band: str = _BAND, regions: str = _REGIONS,
             segment: str = _SEGMENT, context: list[str] = _CONTEXT,
             context_level: str = _CONTEXT_LEVEL, score_from: str = _SCORE,
-            min_score: float = _MIN_SCORE) -> None:
+            min_score: float = _MIN_SCORE, min_risk: float = _MIN_RISK,
+            risk_band: str = _RISK_BAND) -> None:
     """Count a target list, or write it to a file (audited)."""
     where = _filter(channel, status, trade_areas, sites, band, regions, segment, context,
-                    context_level, score_from, min_score)
+                    context_level, score_from, min_score, min_risk, risk_band)
     if out is None:
         console.print(f"{campaigns.count(where):,} people may be reached by {channel}.")
         return
@@ -69,10 +82,12 @@ def create(name: str = typer.Argument(..., help="Campaign name."),
            sites: str = _SITES, band: str = _BAND, regions: str = _REGIONS,
            segment: str = _SEGMENT, context: list[str] = _CONTEXT,
            context_level: str = _CONTEXT_LEVEL, score_from: str = _SCORE,
-           min_score: float = _MIN_SCORE) -> None:
-    """Save a target list as a campaign with its members."""
+           min_score: float = _MIN_SCORE, min_risk: float = _MIN_RISK,
+           risk_band: str = _RISK_BAND) -> None:
+    """Save a target list as a campaign with its members (each with their churn risk and
+    band at this moment)."""
     where = _filter(channel, status, trade_areas, sites, band, regions, segment, context,
-                    context_level, score_from, min_score)
+                    context_level, score_from, min_score, min_risk, risk_band)
     members = campaigns.create(name, where, created_by=audit.operator_name())
     console.print(f"Campaign {name!r}: {members:,} members ({channel}).")
 
@@ -103,8 +118,34 @@ def list_campaigns() -> None:
 @campaign_app.command("rates")
 @reports_errors
 def rates(name: str = typer.Argument(..., help="Campaign name."),
-          by: str = typer.Option(..., help="Region level, e.g. county or zip.")) -> None:
-    """A campaign's response rate by region."""
+          by: str = typer.Option(..., help="Region level, e.g. county or zip; or risk-band: "
+                                           "the members' churn risk band when targeted.")
+          ) -> None:
+    """A campaign's response rate by region, or by churn risk band at targeting."""
+    if by == RISK_BAND:
+        _by_risk_band(name)
+        return
     frame = campaigns.response_rates(name, by).drop(columns="geometry")
     console.print(frame.to_string(index=False) if len(frame) else "No members placed in "
                   f"a region of {by!r}.")
+
+
+RISK_BAND = "risk-band"
+
+
+def _by_risk_band(name: str) -> None:
+    frame = campaigns.response_by_risk(name)
+    if frame.empty:
+        console.print(f"No members of {name!r} you may see.")
+        return
+    total = pd.DataFrame([{"risk_band": "all", "members": frame["members"].sum(),
+                           "responded": frame["responded"].sum()}])
+    total["response_rate"] = total["responded"] / total["members"]
+    shown = pd.concat([frame, total], ignore_index=True)
+    shown["members"] = shown["members"].map("{:,}".format)
+    shown["responded"] = shown["responded"].map("{:,}".format)
+    shown["response_rate"] = shown["response_rate"].map("{:.1%}".format)
+    console.print(f"{name}: response by churn risk band when targeted")
+    console.print(shown.rename(columns={"risk_band": "risk band",
+                                        "response_rate": "response rate"}
+                               ).to_string(index=False))

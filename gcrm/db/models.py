@@ -466,6 +466,9 @@ class CampaignMember(Base):
     added_at: Mapped[dt.datetime] = _created()
     responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     response: Mapped[str | None] = mapped_column(Text)
+    # campaign-risk: the member's churn risk and band when targeted (migration 0023)
+    risk: Mapped[float | None] = mapped_column(Float)  # campaign-risk
+    risk_band: Mapped[str | None] = mapped_column(Text)  # campaign-risk
 
 
 class GeocodeCache(Base):
