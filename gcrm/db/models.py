@@ -978,3 +978,51 @@ class AccountRisk(Base):
     risk: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(Text)
     drivers: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
+# --- expected customer value (issue 21; migration 0025, gcrm.models.value_*) ---
+# customer-value
+
+class ValueModel(Base):  # customer-value
+    """A trained repeat-purchase model (BG/NBD purchases, Gamma-Gamma spend): its fitted
+    parameters, holdout validation beside the naive baseline, library, and the fitted
+    models as bytes. Operator-written; never applied to another database."""
+
+    __tablename__ = "value_models"
+    __table_args__ = (
+        UniqueConstraint("version"),
+        CheckConstraint("holdout_days > 0", name="holdout_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = _created()
+    cutoff: Mapped[dt.date] = mapped_column(Date)
+    holdout_days: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict] = mapped_column(JSONB)
+    metrics: Mapped[dict] = mapped_column(JSONB)
+    training_rows: Mapped[int] = mapped_column(BigInteger)
+    library: Mapped[str] = mapped_column(Text)
+    database_identity: Mapped[str] = mapped_column(Text)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AccountValue(Base):  # customer-value
+    """One customer's expected revenue and purchases in the next 12 months by one value
+    model, and the probability they are still active. Row-level security as the account."""
+
+    __tablename__ = "account_value"
+    __table_args__ = (
+        CheckConstraint("expected_revenue >= 0", name="revenue_not_negative"),
+        CheckConstraint("expected_purchases >= 0", name="purchases_not_negative"),
+        CheckConstraint("probability_alive BETWEEN 0 AND 1", name="alive_0_1"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("value_models.id", ondelete="CASCADE"), primary_key=True, index=True)
+    scored_at: Mapped[dt.datetime] = _created()
+    expected_revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    expected_purchases: Mapped[float] = mapped_column(Float)
+    probability_alive: Mapped[float] = mapped_column(Float)
