@@ -1,7 +1,8 @@
 """Trade areas: pick a stored build (or build one: rings, drive times, customer-derived,
 nearest site, Huff), see it on the map with the sites, penetration by region and the white
 space, its figures and the sites that overlap; build a consent-aware target list with its
-live count, download it or save it as a campaign; campaigns with their response rates."""
+live count (customers at churn risk too, for retention), download it or save it as a
+campaign; campaigns with their response rates, by region and by churn risk band."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 OPERATORS = (">=", "<=", ">", "<", "=")
 NO_CONTEXT = "(no condition)"
 NO_SCORE = "(no score)"
+RISK_BANDS = ("any", "medium", "high")
+RISK_BAND_LABELS = {"any": "any band", "medium": "medium or high", "high": "high"}
 
 
 def main() -> None:
@@ -271,6 +274,7 @@ def _target_list(user: dict, chosen: str, sites: list[str], bands: list[str],
                         help="The likelihood that the person's area shops at the sites.")
     minimum = h.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key="tl_min_score",
                        disabled=score == NO_SCORE)
+    min_risk, risk_band = _risk_condition()
     if not statuses:
         st.warning("Pick one or more statuses.")
         return
@@ -279,7 +283,8 @@ def _target_list(user: dict, chosen: str, sites: list[str], bands: list[str],
         sites=tuple(some), band=band if inside and band != "any" else None,
         segments=tuple(segment), context=context[1], context_level=context[0],
         score_build=None if score == NO_SCORE else score,
-        min_score=minimum if score != NO_SCORE and minimum > 0 else None)
+        min_score=minimum if score != NO_SCORE and minimum > 0 else None,
+        min_risk=min_risk, risk_band=risk_band)
     try:
         reached = data.target_count(name, where)
     except data.GcrmError as exc:
@@ -318,6 +323,25 @@ def _context_condition(name: str) -> tuple[str | None, tuple[str, ...]]:
     if key == NO_CONTEXT:
         return None, ()
     return level, (f"{key}{operator}{value:g}",)
+
+
+def _risk_condition() -> tuple[float | None, str | None]:
+    """Customers at churn risk (a retention list): (minimum risk, band and above), off by
+    default."""
+    a, b, c = st.columns([2, 2, 3])
+    on = a.checkbox("Customers at churn risk", value=False, key="tl_at_risk",
+                    help="A retention list: customers whose churn risk (gcrm model churn "
+                         "score) reaches the band or the minimum. Add customer to the "
+                         "statuses.")
+    band = b.selectbox("Risk band", RISK_BANDS, index=1, key="tl_risk_band", disabled=not on,
+                       format_func=lambda v: RISK_BAND_LABELS[v])
+    percent = c.slider("Minimum churn risk", 0, 100, 0, 5, format="%d%%", key="tl_min_risk",
+                       disabled=not on, help="The probability of churning within the "
+                                              "model's horizon.")
+    if not on:
+        return None, None
+    # "any band": every scored customer (the low band and above), or those at the minimum.
+    return (percent / 100 if percent else None), ("low" if band == "any" else band)
 
 
 def _deferred(name: str, where, fmt: str, file_name: str):
@@ -369,6 +393,7 @@ def _campaigns(name: str) -> None:
         return
     if rates.empty:
         st.info(f"No member of {pick} lies in a {level} area.")
+        _response_by_risk(name, pick)
         return
     left, right = st.columns([3, 2])
     with left:
@@ -380,6 +405,23 @@ def _campaigns(name: str) -> None:
         st.dataframe(formatting.for_people(pd.DataFrame(rates.drop(columns="geometry"))),
                      hide_index=True,
                      width="stretch", column_config={"response_rate": PERCENT})
+        _response_by_risk(name, pick)
+
+
+def _response_by_risk(name: str, pick: str) -> None:
+    """The campaign's response by the churn risk band its members had when targeted."""
+    try:
+        bands = data.campaign_response_by_risk(name, pick)
+    except data.GcrmError as exc:
+        st.warning(str(exc))
+        return
+    st.markdown("**Response by churn risk band when targeted**")
+    st.dataframe(bands, hide_index=True, width="stretch", key="ta_campaign_risk",
+                 column_config={
+                     "risk_band": "risk band",
+                     "members": st.column_config.NumberColumn(format="localized"),
+                     "responded": st.column_config.NumberColumn(format="localized"),
+                     "response_rate": PERCENT})
 
 
 main()

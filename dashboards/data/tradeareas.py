@@ -8,7 +8,7 @@ import streamlit as st
 
 from gcrm import audit, campaigns, regions, tradeareas
 from gcrm.access import user_engine as engine_for
-from gcrm.campaigns.targets import CHANNELS, STATUSES
+from gcrm.campaigns.targets import CHANNELS, RISK_BANDS, STATUSES
 from gcrm.campaigns.targets import write as write_targets
 
 # --- trade areas page (marketers) -------------------------------------------------------------
@@ -18,6 +18,7 @@ from gcrm.campaigns.targets import write as write_targets
 
 TargetFilter = campaigns.TargetFilter
 TARGET_STATUSES = STATUSES
+TARGET_RISK_BANDS = RISK_BANDS  # low, medium, high: a band keeps itself and those above
 TARGET_FORMATS = {"csv": "CSV", "xlsx": "Excel"}
 TRADE_AREA_METHODS = tradeareas.METHODS
 
@@ -137,13 +138,21 @@ def campaign_response_rates(username: str, name: str, level: str) -> gpd.GeoData
     return campaigns.response_rates(name, level, engine=engine_for(username))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def campaign_response_by_risk(username: str, name: str) -> pd.DataFrame:
+    """Campaign ``name``'s members by churn risk band when targeted (high, medium, low,
+    not scored): members, responded, rate."""
+    return campaigns.response_by_risk(name, engine=engine_for(username))
+
+
 def _campaigns_changed() -> None:
-    for reader in (campaign_list, campaign_response_rates):
+    for reader in (campaign_list, campaign_response_rates, campaign_response_by_risk):
         reader.clear()
 
 
-__all__ = ["CHANNELS", "TARGET_FORMATS", "TARGET_STATUSES", "TRADE_AREA_METHODS",
-            "TargetFilter", "campaign_create", "campaign_list", "campaign_response_rates",
+__all__ = ["CHANNELS", "TARGET_FORMATS", "TARGET_RISK_BANDS", "TARGET_STATUSES",
+            "TRADE_AREA_METHODS", "TargetFilter", "campaign_create", "campaign_list",
+            "campaign_response_by_risk", "campaign_response_rates",
             "context_keys", "road_networks", "target_count", "target_download",
             "target_preview", "tradearea_areas", "tradearea_build", "tradearea_builds",
             "tradearea_overlaps", "tradearea_penetration", "tradearea_sites"]
