@@ -16,6 +16,7 @@ def empty_all_tables(engine: Engine) -> None:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         reset_vocabularies(conn)
+        reset_cost_rates(conn)  # cost-to-serve
 
 
 def reset_vocabularies(conn) -> None:
@@ -32,3 +33,13 @@ def reset_vocabularies(conn) -> None:
             conn.execute(text("INSERT INTO vocabulary_values (field, value, origin, added_by) "
                               "VALUES (:f, :v, 'seed', 'migration 0017')"),
                          {"f": spec.name, "v": value})
+
+
+def reset_cost_rates(conn) -> None:  # cost-to-serve
+    """The placeholder rates migration 0024 starts a new database with."""
+    from gcrm.costs import DEFAULTS
+
+    for (kind, item), rate in DEFAULTS.items():
+        conn.execute(text("INSERT INTO cost_rates (kind, item, rate, changed_by) "
+                          "VALUES (:k, :i, :r, 'migration 0024')"),
+                     {"k": kind, "i": item, "r": rate})

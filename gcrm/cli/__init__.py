@@ -4,6 +4,7 @@ import typer
 
 from gcrm.cli.basemap import basemap_app
 from gcrm.cli.campaign import campaign_app
+from gcrm.cli.costs import costs_app  # cost-to-serve
 from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
@@ -46,3 +47,4 @@ app.add_typer(basemap_app, name="basemap")
 app.add_typer(stats_app, name="stats")
 app.command()(forecast)
 app.add_typer(model_app, name="model")
+app.add_typer(costs_app, name="cost-to-serve")  # cost-to-serve

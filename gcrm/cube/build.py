@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
+from gcrm import costs  # cost-to-serve
 from gcrm.cube import compute, sql
 from gcrm.db.engine import get_engine
 from gcrm.ingest import bulk
@@ -31,6 +32,7 @@ Progress = Callable[[str], None]
 # Changes to these mean a full build (marked by triggers, migration 0007).
 WHOLE = {"accounts": "accounts", "assignments": "region assignments",
          "regions": "regions"}
+WHOLE["cost_rates"] = "cost-to-serve rates"  # cost-to-serve
 DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond this; the whole build stays under 8 GiB
 
 COLUMNS = {
@@ -42,6 +44,9 @@ COLUMNS = {
     "cube_accounts": "level, dim, member, region_id, accounts, customers_now, prospects",
     "region_visibility": "scope_id, region_id",
     "cube_places": "account_id, segment, status, region_ids",
+    "cube_cost": "level, dim, member, region_id, month, cost_to_serve, case_cost, "  # cost-to-serve
+                 "return_cost, contact_cost, margin, served_accounts",
+    "account_margins": "account_id, month, revenue, cost_to_serve",  # cost-to-serve
 }
 TYPES = {
     "accounts": {"id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
@@ -53,6 +58,7 @@ TYPES = {
                 "satisfaction": "INTEGER", "case_type": "VARCHAR"},
     "places_read": {"account_id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
                     "region_ids": "VARCHAR"},
+    "contacts": {"account_id": "BIGINT", "month": "DATE", "channel": "VARCHAR"},  # cost-to-serve
 }
 
 
@@ -147,6 +153,7 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
     say("Computing the cells (DuckDB)")
+    db.execute(compute.COST_MONTHS)  # cost-to-serve
     tables = {"cube_sales": compute.sales_cells(levels),
               "cube_service": compute.service_cells(levels)}
     if plan.kind == "full":
@@ -155,6 +162,8 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
         tables["cube_accounts"] = compute.ACCOUNT_CELLS
         tables["region_visibility"] = compute.VISIBILITY
         tables["cube_places"] = compute.places_out(levels)
+    tables["cube_cost"] = compute.cost_cells(levels)  # cost-to-serve
+    tables["account_margins"] = compute.ACCOUNT_MARGINS  # cost-to-serve
     files = {}
     for table, query in tables.items():
         files[table] = tmp / f"{table}.csv"
@@ -230,9 +239,12 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
                    for name in ("sales", "service")}
         conn.execute(text(sql.INVOLVED.format(sales_where=where["sales"],
                                               service_where=where["service"])))
+        contacts = _contacts_where(months)  # cost-to-serve
+        conn.execute(text(sql.INVOLVED_CONTACTS.format(where=contacts)))  # cost-to-serve
         queries["places_read"] = sql.INVOLVED_PLACES
     for name, query in queries.items():
         _copy_out(conn, db, tmp, name, query)
+    _copy_out(conn, db, tmp, "contacts", _cost_extract(conn, db, months))  # cost-to-serve
     if months:
         accounts, places = compute.places_in(levels)
         db.execute(f"CREATE TABLE accounts AS {accounts}")
@@ -277,3 +289,18 @@ def _copy_in(conn: Connection, table: str, path: Path) -> None:
 def _count_lines(path: Path) -> int:
     with path.open("rb") as f:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def _cost_extract(conn: Connection, db: duckdb.DuckDBPyConnection,  # cost-to-serve
+                  months: list[dt.date] | None) -> str:
+    """The rates into DuckDB (``cost_rates``), and the contacts to read (an incremental
+    build: of its months only; _extract adds their accounts to those it reads)."""
+    db.execute("CREATE TABLE cost_rates (kind VARCHAR, item VARCHAR, rate DECIMAL(12,2))")
+    db.executemany("INSERT INTO cost_rates VALUES (?, ?, ?)", costs.effective(conn))
+    return sql.EXTRACT_CONTACTS.format(where=_contacts_where(months) if months else "")
+
+
+def _contacts_where(months: list[dt.date]) -> str:  # cost-to-serve
+    """The contacts of ``months``, as ranges the date index serves."""
+    return "WHERE " + " OR ".join(sql.CONTACT_MONTH_RANGE.format(
+        first=m.isoformat(), next=_next_month(m)) for m in months)

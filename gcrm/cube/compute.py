@@ -217,3 +217,47 @@ SELECT coalesce(
                             UNION ALL SELECT date_trunc('month', max(churned_at))::date
                                       FROM accounts))
 """
+
+
+# cost-to-serve: each account's revenue and cost to serve per month, from the sales, the
+# cases priced by type and the contacts priced by channel (``cost_rates(kind, item, rate)``,
+# gcrm.costs.effective: a type or channel without a rate takes its kind's '*'). Returns are
+# cases of type 'return' (sales amounts are never negative): return_cost is part of
+# case_cost. Decimal throughout, so regions add up to the cent.
+COST_MONTHS = """
+CREATE TABLE cost_months AS
+SELECT account_id, month, sum(revenue)::DECIMAL(18,2) AS revenue,
+       sum(case_cost)::DECIMAL(18,2) AS case_cost,
+       sum(return_cost)::DECIMAL(18,2) AS return_cost,
+       sum(contact_cost)::DECIMAL(18,2) AS contact_cost
+FROM (
+    SELECT account_id, month, amount::DECIMAL(18,2) AS revenue, 0::DECIMAL(18,2) AS case_cost,
+           0::DECIMAL(18,2) AS return_cost, 0::DECIMAL(18,2) AS contact_cost
+    FROM sales
+    UNION ALL
+    SELECT s.account_id, s.month, 0, coalesce(r.rate, d.rate),
+           CASE WHEN s.case_type = 'return' THEN coalesce(r.rate, d.rate) ELSE 0 END, 0
+    FROM service s LEFT JOIN cost_rates r ON r.kind = 'case' AND r.item = s.case_type
+    LEFT JOIN cost_rates d ON d.kind = 'case' AND d.item = '*'
+    UNION ALL
+    SELECT c.account_id, c.month, 0, 0, 0, coalesce(r.rate, d.rate)
+    FROM contacts c LEFT JOIN cost_rates r ON r.kind = 'contact' AND r.item = c.channel
+    LEFT JOIN cost_rates d ON d.kind = 'contact' AND d.item = '*'
+)
+GROUP BY account_id, month
+"""
+ACCOUNT_MARGINS = ("SELECT account_id, month, revenue, case_cost + contact_cost "  # cost-to-serve
+                   "FROM cost_months")
+
+
+def cost_cells(levels: Levels) -> str:  # cost-to-serve
+    """Cost to serve (cases, of which returns, and contacts), margin (revenue minus cost to
+    serve) and accounts served (with a sale, case or contact in the month), per level,
+    region, month and one split, from ``cost_months`` (one row per account and month)."""
+    base = ("SELECT account_id, month, case_cost + contact_cost AS cost_to_serve, case_cost, "
+            "return_cost, contact_cost, revenue - case_cost - contact_cost AS margin "
+            "FROM cost_months")
+    parts = ", ".join(f"sum({p})::DECIMAL(18,2) AS {p}" for p in (
+        "cost_to_serve", "case_cost", "return_cost", "contact_cost", "margin"))
+    return _cells(levels, base, parts, "count(*) AS served_accounts", SPLITS["cost"],
+                  grid_too=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 SPLITS = {
     "sales": ("segment", "status", "category", "channel"),
     "service": ("segment", "status", "case_type"),
+    "cost": ("segment", "status"),  # cost-to-serve
     "customers": ("segment",),
     "accounts": ("segment", "status"),
 }
@@ -44,6 +45,16 @@ PARTS = {
     "accounts": ("accounts", "now"),
     "customers_now": ("accounts", "now"),
     "prospects": ("accounts", "now"),
+    # cost-to-serve: flows per month; unprofitable customers are counted over the period
+    # asked, from each account's margin (account_margins), at query time
+    "cost_to_serve": ("cost", "sum"),
+    "case_cost": ("cost", "sum"),
+    "return_cost": ("cost", "sum"),
+    "contact_cost": ("cost", "sum"),
+    "margin": ("cost", "sum"),
+    "served_accounts": ("cost", "max"),
+    "unprofitable_customers": ("margins_raw", "count"),
+    "period_customers": ("margins_raw", "count"),
     "households": ("region", "attribute"),
     "population": ("region", "attribute"),
     "median_resolution_hours": ("cases_raw", "median"),
@@ -67,7 +78,7 @@ class Measure:
     @property
     def families(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(PARTS[p][0] for p in self.parts
-                                   if PARTS[p][0] not in ("region", "cases_raw")))
+                                   if PARTS[p][0] not in RAW))  # cost-to-serve
 
     @property
     def timeless(self) -> bool:
@@ -100,6 +111,19 @@ MEASURES = {m.name: m for m in (
             "Revenue over orders."),
     Measure("revenue_per_customer", "revenue / customers_end", "currency",
             "Revenue over customers at the end of the period."),
+    # cost-to-serve
+    Measure("cost_to_serve", "cost_to_serve", "currency",
+            "Service cases priced by type (returns included) plus contacts priced by "
+            "channel, at the admin's rates (gcrm cost-to-serve show)."),
+    Measure("margin", "margin", "currency",
+            "Revenue minus cost to serve (of every account served, prospects' contacts "
+            "included)."),
+    Measure("unprofitable_customers", "unprofitable_customers", "customers",
+            "Customers of the period whose revenue minus cost to serve over the whole "
+            "period is below zero (counted per account at query time)."),
+    Measure("unprofitable_share", "unprofitable_customers / period_customers", "share",
+            "Unprofitable customers over the customers of the period (a customer at any "
+            "time in it; one with no sale, case or contact has margin 0: not unprofitable)."),
     Measure("service_cases", "cases", "cases", "Service cases opened in the period."),
     Measure("complaints", "complaints", "cases", "Service cases of type complaint."),
     Measure("complaints_per_customer", "complaints / customers_end", "per customer",
@@ -123,3 +147,6 @@ def _mentions(formula: str, part: str) -> bool:
 
 # Measures with no time grain: the cube keeps accounts as they are now, not month by month.
 TIMELESS = tuple(name for name, m in MEASURES.items() if m.timeless)
+CONTRIBUTORS.update(cost="served_accounts", margins_raw="period_customers")  # cost-to-serve
+# Parts computed at query time from rows, not cube cells (no split check by SPLITS).
+RAW = ("region", "cases_raw", "margins_raw")  # cost-to-serve

@@ -22,6 +22,7 @@ from gcrm.cube.definitions import (
     DIMENSIONS,
     MEASURES,
     PARTS,
+    RAW,  # cost-to-serve
     SPLITS,
     TIME,
     TIMELESS,
@@ -36,6 +37,7 @@ TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_c
 MEMBERS_FROM = {"segment": "accounts", "status": "accounts", "category": "sales",
                 "channel": "sales", "case_type": "service"}
 AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last"}
+TABLES["cost"] = "cube_cost"  # cost-to-serve
 
 
 def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "state",
@@ -224,9 +226,12 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
     keys = request.keys
     frame = None
     for family in request.families:
-        if family in ("region", "cases_raw"):
+        if family in RAW:  # cost-to-serve
             continue
         part = _family(conn, request, family, months)
+        frame = part if frame is None else frame.merge(part, on=keys, how="outer")
+    if "margins_raw" in request.families:  # cost-to-serve
+        part = _unprofitable(conn, request, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
     if "cases_raw" in request.families:
         part = _median_resolution(conn, request, months)
@@ -340,6 +345,36 @@ def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFr
     if request.members is not None:
         frame = frame[frame["member"].isin(request.members)]
     frame["median_resolution_hours"] = frame["median_resolution_hours"].astype("float64")
+    if request.dim != "*":
+        return frame.rename(columns={"member": request.dim})
+    return frame.drop(columns="member")
+
+
+def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:
+    """cost-to-serve: customers of the period and those with a negative margin over it,
+    per region (and segment or status), counted per account (not additive over months,
+    so not a cube cell)."""
+    if request.time:
+        raise InvalidInput(
+            "unprofitable_customers and unprofitable_share count each customer's margin "
+            f"over a whole period, so they cannot be shown by {request.time[0]}: leave "
+            "year, quarter and month out of `by` and ask one period at a time (e.g. "
+            "period '2026').")
+    member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
+              "status": "a.status"}.get(request.dim)
+    if member is None:
+        raise InvalidInput(f"unprofitable customers cannot be split by {request.dim}; "
+                           "they can by segment, status.")
+    rows = conn.execute(text(sql.UNPROFITABLE.format(member=member)), {
+        "level": request.level, "regions": request.regions,
+        "first": months[0] if months else None,
+        "last": months[1] if months else None}).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[
+        "region_id", "member", "unprofitable_customers", "period_customers"])
+    if request.members is not None:
+        frame = frame[frame["member"].isin(request.members)]
+    for part in ("unprofitable_customers", "period_customers"):
+        frame[part] = frame[part].astype("float64")
     if request.dim != "*":
         return frame.rename(columns={"member": request.dim})
     return frame.drop(columns="member")

@@ -159,3 +159,40 @@ WHERE c.closed_at IS NOT NULL
   AND (CAST(:after AS date) IS NULL OR (c.opened_at AT TIME ZONE 'UTC') < :after)
 GROUP BY {group}
 """
+
+# cost-to-serve: customers of a period (a customer at any time in it, by month as the cube
+# counts them) and those whose revenue minus cost to serve over the period is below zero,
+# from each account's months (account_margins, written by the build), as the caller may see
+# them. NULL :first/:last: every month.
+UNPROFITABLE = """
+SELECT ra.region_id, {member} AS member,
+       count(*) FILTER (WHERE m.margin < 0) AS unprofitable_customers,
+       count(*) AS period_customers
+FROM accounts a
+JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = a.id
+     AND ra.level = :level
+LEFT JOIN (SELECT account_id, sum(revenue - cost_to_serve) AS margin FROM account_margins
+           WHERE (CAST(:first AS date) IS NULL OR month >= :first)
+             AND (CAST(:last AS date) IS NULL OR month <= :last)
+           GROUP BY account_id) m ON m.account_id = a.id
+WHERE (a.customer_since IS NOT NULL OR a.status = 'customer')
+  AND (CAST(:last AS date) IS NULL OR a.customer_since IS NULL
+       OR date_trunc('month', a.customer_since) <= :last)
+  AND (CAST(:first AS date) IS NULL OR a.churned_at IS NULL
+       OR date_trunc('month', a.churned_at) >= :first)
+  AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
+GROUP BY 1, 2
+"""
+
+# cost-to-serve: the contacts (interactions) per month and channel ({where}: an incremental
+# build's months, as ranges the date index serves), and the accounts with a contact in
+# those months among the accounts an incremental build reads.
+EXTRACT_CONTACTS = """
+SELECT account_id, date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date, channel
+FROM interactions {where}"""
+CONTACT_MONTH_RANGE = ("(occurred_at >= TIMESTAMP '{first}' AT TIME ZONE 'UTC' "
+                       "AND occurred_at < TIMESTAMP '{next}' AT TIME ZONE 'UTC')")
+INVOLVED_CONTACTS = """
+INSERT INTO cube_involved
+SELECT account_id FROM interactions {where} EXCEPT SELECT id FROM cube_involved
+"""

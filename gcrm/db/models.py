@@ -859,6 +859,59 @@ class BasemapFeature(Base):
     geom = mapped_column(Geometry(srid=4326, spatial_index=True), nullable=False)
 
 
+# --- cost to serve (issue 21; migration 0024, gcrm.costs, gcrm.cube) --- cost-to-serve
+
+class CostRate(Base):  # cost-to-serve
+    """What one service case of a type (kind 'case') or one contact through a channel
+    (kind 'contact') costs; item '*' is the rate of any type or channel without a row.
+    Everyone reads it, admins change it (audited; the cube's next build is a full one)."""
+
+    __tablename__ = "cost_rates"
+    __table_args__ = (
+        CheckConstraint("kind IN ('case', 'contact')", name="kind_known"),
+        CheckConstraint("item <> ''", name="item_not_empty"),
+        CheckConstraint("rate >= 0", name="rate_not_negative"),
+    )
+
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    item: Mapped[str] = mapped_column(Text, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = _created()
+
+
+class AccountMargin(Base):  # cost-to-serve
+    """One account's revenue and cost to serve in one month with a sale, case or contact
+    (written by the cube build). Row-level security as the facts."""
+
+    __tablename__ = "account_margins"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    revenue: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    cost_to_serve: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class CubeCost(Base):  # cost-to-serve
+    """Cost to serve (cases, of which returns, and contacts), margin and accounts served
+    per region, month and one split (segment or status)."""
+
+    __tablename__ = "cube_cost"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cost_to_serve: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    case_cost: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    return_cost: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    contact_cost: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    margin: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    served_accounts: Mapped[int] = mapped_column(BigInteger)
+
+
 # --- vocabularies (issue 18, part 7) ---
 class Vocabulary(Base):
     """One of the company's picklists (case types, channels, segments, ...); a closed one

@@ -1,0 +1,145 @@
+"""Cost to serve and margin in the cube, on the small exact world of tests/crm_world.py:
+to the cent against a direct SQL computation over the facts and the rates; a rate the
+admin changes moves the figures at the next build; other roles cannot change rates; bad
+rates are refused with nothing changed.
+
+The world (placeholder rates: complaint $60, request $15, phone $4, email $1, visit $40):
+North (A1, A2) revenue 350, cost 60 + 4; South (A3, A4) revenue 1,200, cost 15 + 1 + 60 + 40.
+"""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from gcrm import audit, costs, cube
+from gcrm.errors import InvalidInput, PermissionDenied
+from gcrm.ingest.load import load_file
+
+# Revenue minus cost to serve per state, straight from the facts and the rates.
+DIRECT = """
+WITH rate AS (
+    SELECT k.kind, coalesce(r.rate, d.rate) AS rate, i.item
+    FROM (VALUES ('case'), ('contact')) k(kind)
+    JOIN cost_rates d ON d.kind = k.kind AND d.item = '*'
+    CROSS JOIN (SELECT case_type AS item FROM service_cases
+                UNION SELECT channel FROM interactions) i
+    LEFT JOIN cost_rates r ON r.kind = k.kind AND r.item = i.item
+), money AS (
+    SELECT account_id, amount AS revenue, 0 AS cost FROM sales
+    UNION ALL
+    SELECT c.account_id, 0, r.rate FROM service_cases c
+    JOIN rate r ON r.kind = 'case' AND r.item = c.case_type
+    UNION ALL
+    SELECT i.account_id, 0, r.rate FROM interactions i
+    JOIN rate r ON r.kind = 'contact' AND r.item = i.channel
+)
+SELECT g.code, sum(m.cost) AS cost_to_serve, sum(m.revenue - m.cost) AS margin
+FROM money m
+JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = m.account_id
+     AND ra.level = 'state'
+JOIN regions g ON g.id = ra.region_id
+GROUP BY g.code ORDER BY g.code
+"""
+
+
+def _cube(engine, level="state", **options):
+    frame = cube.query(["cost_to_serve", "margin", "revenue"], level=level, engine=engine,
+                       **options)
+    return {row.code: (Decimal(f"{row.cost_to_serve:.2f}"), Decimal(f"{row.margin:.2f}"))
+            for row in frame.itertuples()}
+
+
+def _direct(engine):
+    with engine.connect() as conn:
+        return {code: (cost, margin) for code, cost, margin in conn.execute(text(DIRECT))}
+
+
+def test_margin_per_region_holds_to_the_cent(world):
+    costs.set_rate("contact", "phone", "4.37", engine=world)  # cents that must add up
+    costs.set_rate("case", "request", "15.19", engine=world)
+    cube.build(engine=world)
+
+    states = _cube(world)
+    assert states == _direct(world)
+    assert states == {"N": (Decimal("64.37"), Decimal("285.63")),
+                      "S": (Decimal("116.19"), Decimal("1083.81"))}
+    counties = _cube(world, level="county")
+    company = (sum(c for c, _ in states.values()), sum(m for _, m in states.values()))
+    assert company == (sum(c for c, _ in counties.values()),
+                       sum(m for _, m in counties.values())) == (Decimal("180.56"),
+                                                                 Decimal("1369.44"))
+
+
+def test_a_rate_the_admin_changes_moves_margin_and_unprofitable_customers(people, as_user):
+    engine = as_user("ada")
+    cube.build(engine=people)
+    assert _cube(engine)["N"] == (Decimal("64.00"), Decimal("286.00"))
+
+    was = costs.set_rate("case", "complaint", "110", engine=engine)
+    assert was == Decimal("60.00")
+    entry = audit.recent("cost rate set", engine=people).iloc[0]
+    assert entry["actor"] == "ada" and entry["target"] == "case:complaint"
+
+    result = cube.build(incremental=True, engine=people)
+    assert result.kind == "full" and "cost-to-serve rates" in result.note
+    assert _cube(engine)["N"] == (Decimal("114.00"), Decimal("236.00"))
+    # A1 (North): January 100 - 110 - 4 < 0, but over the quarter 150 - 114 > 0.
+    january = cube.query(["unprofitable_customers", "unprofitable_share"], level="state",
+                         period="2026-01", engine=engine).set_index("code")
+    quarter = cube.query(["unprofitable_customers", "unprofitable_share"], level="state",
+                         period="2026-Q1", engine=engine).set_index("code")
+    assert january.loc["N", "unprofitable_customers"] == 1
+    assert january.loc["N", "unprofitable_share"] == 0.5  # of A1 and A2
+    assert quarter.loc["N", "unprofitable_customers"] == 0
+    assert quarter.loc["S", "unprofitable_share"] == 0
+
+
+def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
+    cube.build(engine=world)
+    before = _cube(world)["S"]
+    path = tmp_path / "more.csv"
+    path.write_text("id,account_id,occurred_at,channel,outcome,notes\n"
+                    "I9,A3,2026-02-21T10:00,phone,callback,\n")
+    load_file("interactions", path, source="crm", engine=world)
+
+    result = cube.build(incremental=True, engine=world)
+    assert result.kind == "incremental" and [f"{m:%Y-%m}" for m in result.months] == ["2026-02"]
+    assert _cube(world)["S"] == (before[0] + 4, before[1] - 4)
+
+
+def test_only_an_admin_changes_rates_and_everyone_reads_them(as_user):
+    for user in ("ana", "nora", "mia"):
+        with pytest.raises(PermissionDenied, match="set by an admin"):
+            costs.set_rate("case", "complaint", "1", engine=as_user(user))
+        shown = costs.rates(engine=as_user(user)).set_index(["kind", "item"])
+        assert shown.loc[("case", "complaint"), "rate"] == Decimal("60.00")
+
+
+def test_a_case_type_without_a_rate_takes_the_default_and_says_so(db):
+    from gcrm import vocab
+
+    vocab.add("case_type", "review", engine=db)
+    shown = costs.rates(engine=db).set_index(["kind", "item"])
+    assert shown.loc[("case", "review"), "defaulted"]
+    assert shown.loc[("case", "review"), "rate"] == shown.loc[("case", "*"), "rate"]
+    assert not shown.loc[("case", "complaint"), "defaulted"]
+
+
+BAD = [
+    ("case", "complaint", "-5", "cannot be negative"),
+    ("case", "complaint", "abc", "not a number"),
+    ("case", "complaint", "nan", "not one"),
+    ("case", "complaint", "1.234", "two decimals"),
+    ("case", "banana", "10", "No case type 'banana'.*complaint"),
+    ("meeting", "phone", "10", "use 'case' or 'contact'"),
+]
+
+
+def test_a_bad_rate_is_refused_and_nothing_changes(db):
+    before = costs.rates(engine=db)
+    for kind, item, rate, message in BAD:
+        with pytest.raises(InvalidInput, match=message):
+            costs.set_rate(kind, item, rate, engine=db)
+    assert costs.rates(engine=db).equals(before)
+    assert audit.recent("cost rate set", engine=db).empty
