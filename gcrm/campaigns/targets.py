@@ -183,9 +183,6 @@ def _risk(conn: Connection, where: TargetFilter) -> dict:
     if where.risk_band is not None and where.risk_band not in RISK_BANDS:
         raise InvalidInput(f"Unknown risk band {where.risk_band!r}; choose from "
                            f"{', '.join(RISK_BANDS)} (a band keeps itself and those above).")
-    if wanted and "customer" not in where.statuses:
-        raise InvalidInput("Churn risk is scored for current customers only: add customer "
-                           "to the statuses (status customer) to keep those at risk.")
     model = conn.execute(text(sql.RISK_MODEL)).first()
     if model is None or not model.trained_here:
         if wanted:
@@ -196,6 +193,9 @@ def _risk(conn: Connection, where: TargetFilter) -> dict:
                 "they are never used. The operator trains and scores one here: `gcrm model "
                 "churn train`, then `gcrm model churn score`.")
         return {"risk_model_id": None}
+    if wanted and "customer" not in where.statuses:
+        raise InvalidInput("Churn risk is scored for current customers only: add customer "
+                           "to the statuses (status customer) to keep those at risk.")
     bands = (list(RISK_BANDS[RISK_BANDS.index(where.risk_band):])
              if where.risk_band is not None else None)
     return {"risk_model_id": model.model_id, "risk_bands": bands}

@@ -1,8 +1,9 @@
 """The Trade areas page on the demo world (Delaware): a marketer builds ring trade areas
 through the form and sees their figures; the target list's live count is the service's
 count for the same filter and follows the filters; saving the list as a campaign says how
-many members it has; the download is the list, audited; analysts and planners are not
-offered the page."""
+many members it has, and its response by churn risk band when targeted; the list's churn
+risk control says what the operator runs while nobody is scored; the download is the list,
+audited; analysts and planners are not offered the page."""
 
 import io
 from pathlib import Path
@@ -129,6 +130,15 @@ def test_creating_a_campaign_shows_its_member_count(app):
     assert at.selectbox(key="ta_campaign").value == "autumn letters"
     rates = _table(at, "responded")
     assert rates["members"].sum() == expected  # by county, every member placed
+    # campaign-risk: by churn risk band at targeting (nobody scored in this world yet), and
+    # the list's risk control (off by default) says what the operator runs.
+    bands = next(d.value for d in at.dataframe if {"risk_band", "members"} <= set(d.value))
+    assert bands.to_dict("records") == [{"risk_band": "not scored", "members": expected,
+                                         "responded": 0, "response_rate": 0.0}]
+    assert not at.checkbox(key="tl_at_risk").value
+    at.checkbox(key="tl_at_risk").check().run()
+    assert "No churn risk scored yet: the operator runs `gcrm model churn score`" in " ".join(
+        w.value for w in at.warning)
     with app.connect() as conn:
         actor = conn.execute(text("SELECT actor FROM audit_log WHERE action = "
                                   "'campaign.create' ORDER BY id DESC LIMIT 1")).scalar()
