@@ -48,6 +48,8 @@ COLUMNS = {
                  "return_cost, contact_cost, margin, served_accounts",
     "account_margins": "account_id, month, revenue, cost_to_serve",  # cost-to-serve
 }
+COLUMNS["cube_risk"] = ("level, dim, member, region_id, month, high_risk_customers, "  # risk-cube
+                        "revenue_at_risk, scored_customers")
 TYPES = {
     "accounts": {"id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
                  "customer_since": "DATE", "churned_at": "DATE"},
@@ -60,6 +62,8 @@ TYPES = {
                     "region_ids": "VARCHAR"},
     "contacts": {"account_id": "BIGINT", "month": "DATE", "channel": "VARCHAR"},  # cost-to-serve
 }
+TYPES["risk"] = {"account_id": "BIGINT", "month": "DATE", "high": "BOOLEAN",  # risk-cube
+                 "revenue": "DECIMAL(14,2)"}
 
 
 @dataclass
@@ -156,6 +160,7 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     db.execute(compute.COST_MONTHS)  # cost-to-serve
     tables = {"cube_sales": compute.sales_cells(levels),
               "cube_service": compute.service_cells(levels)}
+    tables["cube_risk"] = compute.risk_cells(levels)  # risk-cube
     if plan.kind == "full":
         if plan.first is not None:
             tables["cube_customers"] = compute.customer_cells(plan.first, plan.last)
@@ -242,6 +247,7 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         contacts = _contacts_where(months)  # cost-to-serve
         conn.execute(text(sql.INVOLVED_CONTACTS.format(where=contacts)))  # cost-to-serve
         queries["places_read"] = sql.INVOLVED_PLACES
+    queries["risk"] = _risk_extract(conn, months)  # risk-cube
     for name, query in queries.items():
         _copy_out(conn, db, tmp, name, query)
     _copy_out(conn, db, tmp, "contacts", _cost_extract(conn, db, months))  # cost-to-serve
@@ -251,6 +257,16 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         db.execute(f"CREATE TABLE places AS {places}")
     else:
         db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
+
+
+def _risk_extract(conn: Connection, months: list[dt.date] | None) -> str:  # risk-cube
+    """The churn scores to read (an incremental build: of its months only, their accounts
+    added to those it reads from cube_places)."""
+    if not months:
+        return sql.EXTRACT_RISK.format(where="")
+    where = sql.RISK_MONTHS_WHERE.format(months=",".join(m.isoformat() for m in months))
+    conn.execute(text(sql.INVOLVED_RISK.format(where=where)))
+    return sql.EXTRACT_RISK.format(where=where)
 
 
 def _copy_out(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path, name: str,

@@ -117,6 +117,18 @@ def service_cells(levels: Levels) -> str:
     return " UNION ALL ".join(c for c in cells if c)
 
 
+def risk_cells(levels: Levels) -> str:  # risk-cube
+    """Customers scored, those in the high band and their revenue over the 365 days before
+    scoring, per level, region, month of scoring and segment, from ``risk(account_id,
+    month, high, revenue)`` (one row per customer and month of scoring: counting rows
+    counts people)."""
+    base = ("SELECT account_id, month, CASE WHEN high THEN 1 ELSE 0 END AS high, "
+            "CASE WHEN high THEN revenue ELSE 0 END AS at_risk FROM risk")
+    return _cells(levels, base, "sum(high) AS high_risk_customers, "
+                  "sum(at_risk)::DECIMAL(18,2) AS revenue_at_risk",
+                  "count(*) AS scored_customers", SPLITS["risk"], grid_too=True)
+
+
 def customer_cells(first: dt.date, last: dt.date) -> str:
     """Customers at the start and end of the months from ``first`` to ``last`` that facts
     need, won and lost in them, for every region that ever had a customer.

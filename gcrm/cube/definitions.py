@@ -20,6 +20,7 @@ SPLITS = {
     "cost": ("segment", "status"),  # cost-to-serve
     "customers": ("segment",),
     "accounts": ("segment", "status"),
+    "risk": ("segment",),  # risk-cube
 }
 DIMENSIONS = ("segment", "status", "category", "channel", "case_type")
 TIME = ("year", "quarter", "month")
@@ -58,10 +59,14 @@ PARTS = {
     "households": ("region", "attribute"),
     "population": ("region", "attribute"),
     "median_resolution_hours": ("cases_raw", "median"),
+    # risk-cube: churn scores per month of scoring; over a period, its last scoring month
+    "scored_customers": ("risk", "last"),
+    "high_risk_customers": ("risk", "last"),
+    "revenue_at_risk": ("risk", "last"),
 }
 # The count of people a cell of each family is built from (for --min-count).
 CONTRIBUTORS = {"sales": "buyers", "service": "case_accounts", "customers": "customers_end",
-                "accounts": "accounts"}
+                "accounts": "accounts", "risk": "scored_customers"}  # risk-cube
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,20 @@ MEASURES = {m.name: m for m in (
             "Customers at the end of the period over the region's households."),
     Measure("revenue_per_capita", "revenue / population", "currency",
             "Revenue over the region's population."),
+    # risk-cube
+    Measure("scored_customers", "scored_customers", "customers",
+            "Customers the churn model scored (gcrm model churn score; the period's last "
+            "month of scoring)."),
+    Measure("customers_at_high_risk", "high_risk_customers", "customers",
+            "Customers in the churn model's high band when scored (gcrm model churn "
+            "score; the period's last month of scoring)."),
+    Measure("revenue_at_risk", "revenue_at_risk", "currency",
+            "Revenue over the 365 days before scoring of the customers in the high band "
+            "(their whole trailing-year revenue, not weighted by risk; the period's last "
+            "month of scoring)."),
+    Measure("high_risk_share", "high_risk_customers / scored_customers", "share",
+            "Customers in the high band over the customers scored (the period's last "
+            "month of scoring; hot spots test it as a rate: docs/stats.md)."),
 )}
 
 

@@ -33,6 +33,7 @@ from gcrm.regions.grid import FINE_LEVELS
 
 TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_customers",
           "accounts": "cube_accounts"}
+TABLES["risk"] = "cube_risk"  # risk-cube
 # Where a split's values are read from, to check a filter's values.
 MEMBERS_FROM = {"segment": "accounts", "status": "accounts", "category": "sales",
                 "channel": "sales", "case_type": "service"}

@@ -41,6 +41,15 @@ SELECT account_id FROM service_cases {service_where}
 INVOLVED_PLACES = """
 SELECT p.account_id, p.segment, p.status, p.region_ids
 FROM cube_places p JOIN cube_involved i ON i.id = p.account_id"""
+# risk-cube: the churn scores per month of scoring ({where}: an incremental build's months),
+# and the accounts scored in those months among the accounts an incremental build reads.
+EXTRACT_RISK = """
+SELECT account_id, month, band = 'high', revenue_365 FROM account_risk_months {where}"""
+RISK_MONTHS_WHERE = "WHERE month = ANY(CAST('{{{months}}}' AS date[]))"
+INVOLVED_RISK = """
+INSERT INTO cube_involved
+SELECT account_id FROM account_risk_months {where} EXCEPT SELECT id FROM cube_involved
+"""
 LEVELS = "SELECT name, kind FROM region_levels ORDER BY depth, name"
 
 # --- the build's bookkeeping ----------------------------------------------------------------

@@ -1033,6 +1033,47 @@ class AccountRisk(Base):
     drivers: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
+# --- risk in the cube (issue 21; migration 0022, gcrm.models.churn_score, gcrm.cube) ---
+# risk-cube
+
+class AccountRiskMonth(Base):  # risk-cube
+    """One customer's risk as scored in one month (the month of the day scores are as
+    of), with their revenue over the 365 days up to it: what the cube's risk family adds
+    up. Re-scoring in a month replaces its rows. Row-level security as account_risk."""
+
+    __tablename__ = "account_risk_months"
+    __table_args__ = (
+        CheckConstraint("risk BETWEEN 0 AND 1", name="risk_0_1"),
+        CheckConstraint("band IN ('low', 'medium', 'high')", name="band_known"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("churn_models.id", ondelete="CASCADE"), index=True)
+    scored_at: Mapped[dt.datetime] = _created()
+    risk: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(Text)
+    revenue_365: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class CubeRisk(Base):  # risk-cube
+    """Scored customers, those in the high band and their revenue over the 365 days before
+    scoring, per region, scoring month and one split (segment)."""
+
+    __tablename__ = "cube_risk"
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    dim: Mapped[str] = mapped_column(Text, primary_key=True)
+    member: Mapped[str] = mapped_column(Text, primary_key=True)
+    region_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    scored_customers: Mapped[int] = mapped_column(BigInteger)
+    high_risk_customers: Mapped[int] = mapped_column(BigInteger)
+    revenue_at_risk: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
 # --- expected customer value (issue 21; migration 0025, gcrm.models.value_*) ---
 # customer-value
 

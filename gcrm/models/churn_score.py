@@ -5,8 +5,11 @@ shap's TreeExplainer contributions of each fitted booster inside the calibrated 
 (log-odds units, averaged over the calibration folds); a customer's drivers are the three
 features that raise their risk most. Rows go to ``account_risk`` by COPY, replacing the
 same model's earlier scores, as the operator (app roles read them through row-level
-security). An erased person is scored from the facts erasure keeps (sales, cases,
-region); their row holds an id, a number, a band and feature names, nothing about them.
+security); the same transaction keeps them as the scores of the month of scoring
+(``account_risk_months``, with each customer's revenue over the 365 days before: the
+cube's risk family), replacing that month's earlier ones. An erased person is scored
+from the facts erasure keeps (sales, cases, region); their row holds an id, a number, a
+band and feature names, nothing about them.
 """
 
 from __future__ import annotations
@@ -122,6 +125,12 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
             seconds["write"] += time.perf_counter() - t1
             if progress:
                 progress("scoring", min(start + CHUNK, len(X)), len(X))
+        # risk-cube: the month's scores for the cube (gcrm.cube's risk family)
+        t0, month = time.perf_counter(), last_day.replace(day=1)
+        conn.execute(text(sql.DELETE_RISK_MONTH), {"month": month})
+        conn.execute(text(sql.INSERT_RISK_MONTH), {"month": month, "as_of": last_day,
+                                                   "model_id": stored.id})
+        seconds["write"] += time.perf_counter() - t0
     counts = pd.Series(bands).value_counts()
     return Scoring(stored.version, last_day, int(len(X)),
                    {b: int(counts.get(b, 0)) for b in ("low", "medium", "high")},

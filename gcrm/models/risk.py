@@ -2,10 +2,10 @@
 
 The row of the newest model that scored the account (``account_risk``, written by
 ``gcrm model churn score``): risk (0-1), band, the top three drivers as stored, when it
-was scored, and the model's version and horizon when the caller may read
-``churn_models`` (managers may not: migration 0021 keeps the models' company-wide metrics
-from them, so their risk comes without version and horizon). Row-level security decides
-which accounts the caller sees; nothing is filtered here.
+was scored, and the model's version and horizon when the caller may read them in
+``churn_models`` (every role: managers only those columns and a few more, migration 0022,
+never the models' company-wide metrics). Row-level security decides which accounts the
+caller sees; nothing is filtered here.
 """
 
 from __future__ import annotations

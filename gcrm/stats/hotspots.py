@@ -35,6 +35,7 @@ RATES = {
     "churn_rate": ("churned_customers", "customers_previous"),
     "penetration": ("customers", "households"),
     "complaints_per_customer": ("complaints", "customers"),
+    "high_risk_share": ("customers_at_high_risk", "scored_customers"),  # risk-cube
 }
 SIDES = {"gi": "hot and cold spots (Getis-Ord Gi*)", "lisa": "clusters and outliers "
          "(Local Moran's I)"}
@@ -188,7 +189,8 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
     rate = measure in RATES
     count, base = RATES.get(measure, (measure, None))
     asked = list(dict.fromkeys([measure, count, *(["customers"] if base in (
-        "customers_previous", "customers") else [])]))
+        "customers_previous", "customers") else []),
+        *([base] if base in MEASURES else [])]))  # risk-cube: a base that is a measure
     compare = "previous_period" if base == "customers_previous" else None
     frame = cube.query(asked, level=level, where=split or None, period=period,
                        compare=compare, min_count=min_count, engine=engine)

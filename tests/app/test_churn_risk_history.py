@@ -2,13 +2,14 @@
 demo world (3,000 accounts) trained and scored quickly as the operator: risk, band,
 horizon and its three drivers in words, the very row ``account_risk`` stores; a customer
 never scored says how to get a risk; a manager sees risks in their county only (row-level
-security), and without the model's metadata they may not read."""
+security), with the model's version and horizon but none of its metrics."""
 
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from streamlit.testing.v1 import AppTest
 
 from gcrm.access import users
@@ -112,8 +113,42 @@ def test_a_manager_sees_the_risk_in_their_county_and_none_outside_it(scored, use
         stored = conn.execute(text("SELECT risk, band FROM account_risk WHERE account_id = :a"),
                               {"a": found[NEW_CASTLE]}).one()
     assert (mine.risk, mine.band) == (stored.risk, stored.band)
-    assert mine.model_version is None  # managers may not read churn_models
+    # The model's version and horizon, as the card names them (migration 0022), but not
+    # its company-wide metrics.
+    with engine.connect() as conn:
+        model = conn.execute(text("SELECT version, horizon_days FROM churn_models")).one()
+    assert (mine.model_version, mine.horizon_days) == tuple(model)
+    with pytest.raises(ProgrammingError, match="permission denied"), as_cora.connect() as conn:
+        conn.execute(text("SELECT metrics FROM churn_models"))
     outside = _history("cora", found[KENT])
     assert _risk_card(outside) is None and "that you may see" in outside.warning[0].value
     inside = _history("cora", found[NEW_CASTLE])
-    assert _risk_card(inside).value == f"{stored.risk:.0%} · {stored.band}"
+    card = _risk_card(inside)
+    assert card.value == f"{stored.risk:.0%} · {stored.band}"
+    assert card.label == f"Churn risk within {model.horizon_days} days"
+    assert f"by model v{model.version}" in _captions(inside)
+
+
+def test_the_history_panel_shows_the_expected_next_12_months(scored, use_database):
+    # customer-value: the value model trained and scored as the operator; the panel's
+    # line is the stored row, read as the user.
+    from gcrm.models import value_score, value_store, value_train
+
+    engine, found = scored
+    value_store.save(value_train.train(engine), engine=engine)
+    value_score.score(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "SELECT v.expected_revenue, v.scored_at, m.version FROM account_value v "
+            "JOIN value_models m ON m.id = v.model_id WHERE v.account_id = :a"),
+            {"a": found[KENT]}).one()
+    dollars = float(stored.expected_revenue)  # whole dollars from $1,000, cents below
+    shown = f"${dollars:,.0f}" if dollars >= 1000 else f"${dollars:,.2f}"
+    line = (f"Expected next 12 months: {shown} (model v{stored.version}, scored "
+            f"{stored.scored_at:%Y-%m-%d})")
+    assert line in _captions(_history("ada", found[KENT]))
+    # A manager outside the account's county sees no value either (row-level security).
+    from gcrm.db.engine import engine_for
+    from gcrm.models import value_account
+
+    assert value_account.current(found[KENT], engine=engine_for("cora")) is None

@@ -108,3 +108,26 @@ def _new_castle_zips(engine) -> dict[str, str]:
             "SELECT z.code, z.name FROM regions z JOIN regions c ON c.id = z.parent_id "
             "WHERE z.level = 'zip' AND c.code = :county AND EXISTS (SELECT 1 FROM "
             "region_assignments a WHERE a.region_id = z.id)"), {"county": NEW_CASTLE}).all())
+
+
+def test_customers_at_high_risk_are_a_measure_the_overview_maps_by_zip(app):
+    """After the operator scores the customers and builds the cube, the Overview offers
+    the churn model's high-risk customers and maps them by ZIP area in Dover's county,
+    its top regions the cube's."""
+    from gcrm import cube
+    from gcrm.models import churn_score, churn_train, store
+
+    store.save(churn_train.train(app, horizon_days=90, max_cutoffs=3, threads=1), engine=app)
+    period = f"{churn_score.score(app, threads=1).cutoff:%Y-%m}"  # the month of scoring
+    cube.build(engine=app)
+    at = _overview("hana", measure="customers_at_high_risk", period=period,
+                   region="county:DE-KENT")
+    assert not at.exception, at.exception
+    assert [s.value for s in at.selectbox][:2] == ["customers_at_high_risk", period]
+    assert f"Customers at high risk by zip, {period}." in _texts(at)
+    top = next(d.value for d in at.dataframe if "Region" in d.value.columns)
+    want = cube.query(["customers_at_high_risk"], level="zip", period=period,
+                      where={"county": "DE-KENT"}, engine=app)
+    want = want.sort_values("customers_at_high_risk", ascending=False, kind="stable")
+    assert top.iloc[0, -1] == f"{want['customers_at_high_risk'].iloc[0]:,.0f}"
+    assert want["customers_at_high_risk"].iloc[0] > 0
