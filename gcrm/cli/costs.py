@@ -4,6 +4,7 @@ one, reset one."""
 
 from __future__ import annotations
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -31,7 +32,7 @@ def show() -> None:
     for row in frame.itertuples():
         item = "* (any other)" if row.item == "*" else row.item
         by = "default: takes *" if row.defaulted else (row.changed_by or "")
-        when = "" if row.changed_at is None else f"{row.changed_at:%Y-%m-%d %H:%M}"
+        when = "" if pd.isna(row.changed_at) else f"{row.changed_at:%Y-%m-%d %H:%M}"
         table.add_row(row.kind, item, f"${row.rate:,.2f}", by, when)
     console.print(table)
     defaulted = frame[frame["defaulted"]]
@@ -44,7 +45,8 @@ def show() -> None:
                   "`gcrm cube build`.", highlight=False)
 
 
-@costs_app.command("set")
+# A rate like -5 reaches the command (which says why it is refused), not the option parser.
+@costs_app.command("set", context_settings={"ignore_unknown_options": True})
 @reports_errors
 def set_(kind: str = typer.Argument(..., help=KIND_HELP),
          item: str = typer.Argument(..., help=ITEM_HELP),
@@ -63,8 +65,7 @@ def set_(kind: str = typer.Argument(..., help=KIND_HELP),
 @reports_errors
 def reset(kind: str = typer.Argument(..., help=KIND_HELP),
           item: str = typer.Argument(..., help=ITEM_HELP)) -> None:
-    """Drop a type's or channel's own rate (it takes '*' again; '*' goes back to its
-    placeholder)."""
+    """Put a rate back to its placeholder (a type or channel without one takes '*')."""
     now = costs.reset_rate(kind, item)
     console.print(f"{kind.strip().lower()} {item.strip().lower()}: ${now:,.2f}. The cube's "
                   "next build (`gcrm cube build`) prices facts at it.", highlight=False)

@@ -90,14 +90,15 @@ def set_rate(kind: str, item: str, rate, *, engine: Engine | None = None) -> Dec
 
 
 def reset_rate(kind: str, item: str, *, engine: Engine | None = None) -> Decimal:
-    """Drop ``item``'s own rate: it takes its kind's '*' again ('*' itself goes back to
-    its placeholder default). Returns the rate it has now."""
+    """Put ``item``'s rate back to the placeholder a new database starts with; a case type
+    or channel without one loses its own rate and takes its kind's '*'. Returns the rate
+    it has now."""
     kind, item = _kind(kind), (item or "").strip().lower()
     with _changing(engine, f"reset the cost of {KINDS[kind][0]}") as conn:
         _known(conn, kind, item)
         was = conn.execute(text(sql.RATE), {"kind": kind, "item": item}).scalar()
-        if item == DEFAULT:
-            now = DEFAULTS[(kind, DEFAULT)]
+        if (kind, item) in DEFAULTS:
+            now = DEFAULTS[(kind, item)]
             conn.execute(text(sql.SET), {"kind": kind, "item": item, "rate": now,
                                          "operator": audit.operator_name()})
         else:
