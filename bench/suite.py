@@ -100,6 +100,10 @@ STEPS = (
     Step("forecast", ("--repeat", "{repeat}"), on_world=True,
          what="revenue forecast per region (ETS, 6 months, backtest, reconciliation) vs "
               "SQL GROUP BY + pandas + statsmodels: 67 counties, 1,450 ZIPs"),
+    Step("customer_value", ("--repeat", "{repeat}"), on_world=True,  # customer-value
+         what="customer value summary (SQL + rfm_summary vs read_sql + rfm_summary), BG/NBD "
+              "+ Gamma-Gamma fit with holdout validation, scoring every customer; the "
+              "model beside 'last year repeats'"),  # customer-value
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,

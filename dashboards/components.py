@@ -171,8 +171,20 @@ def churn_risk(risk) -> None:
                f"Scored {formatting.when(risk.scored_at, time=False)}{model}.")
 
 
-def account_history(history, *, risk=None) -> None:
-    """An account's profile, sales over time, orders, cases, contacts and churn risk."""
+def expected_value(value) -> None:  # customer-value
+    """One line under the risk card: the customer's expected next 12 months."""
+    if value is None:
+        st.caption("Expected next 12 months: appears after the operator runs "
+                   "`gcrm model value score`.")
+        return
+    model = f"model v{value.model_version}, " if value.model_version else ""
+    st.caption(f"Expected next 12 months: {formatting.money(value.expected_revenue)} "
+               f"({model}scored {formatting.when(value.scored_at, time=False)})")
+
+
+def account_history(history, *, risk=None, value=None) -> None:  # customer-value
+    """An account's profile, sales over time, orders, cases, contacts, churn risk and
+    expected value."""
     everything = {k: v for k, v in history.profile.items() if v is not None}
     st.subheader(str(everything.get("name") or f"Account #{everything.get('id')}"))
     # What a person reads: no internal ids, dates without their time zone.
@@ -190,6 +202,7 @@ def account_history(history, *, risk=None) -> None:
                                                       else ""))
     d.metric("Satisfaction", f"{satisfaction.mean():.1f} / 5" if len(satisfaction) else "–")
     churn_risk(risk)
+    expected_value(value)  # customer-value
     tabs = st.tabs(["Sales", "Orders", "Service cases", "Contacts", "Profile"])
     with tabs[0]:
         if history.sales_by_month.empty:

@@ -175,7 +175,8 @@ def _open_account(name: str, view) -> None:
     except data.GcrmError as exc:
         st.warning(str(exc))
         return
-    components.account_history(history, risk=data.account_risk(name, chosen))
+    components.account_history(history, risk=data.account_risk(name, chosen),
+                               value=data.account_value(name, chosen))  # customer-value
 
 
 main()

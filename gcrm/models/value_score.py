@@ -1,13 +1,14 @@
 """Score every current customer with the stored customer value model: expected revenue
 and purchase days in the next 12 months, and the probability they are still active.
 
-Each customer's summary is built as of the last day with sales (the same SQL and library
-summary as training); the stored posteriors are put back on the library's models
-(``Fitted.from_bytes``) and predict. Customers at that day with no purchase yet have no
-repeat-purchase history to score and are counted, not scored. Rows go to
-``account_value`` by COPY, replacing the same model's earlier scores, as the operator
-(app roles read them through row-level security). An erased person is scored from the
-sales erasure keeps; their row holds an id and three numbers.
+Each customer's summary is built as of the last day with data (sales, cases, contacts,
+churn dates: the churn scores' day), with the same SQL and library summary as training;
+the stored posteriors are put back on the library's models (``Fitted.from_bytes``) and
+predict. Customers at that day with no purchase yet have no repeat-purchase history to
+score and are counted, not scored. Rows go to ``account_value`` by COPY, replacing the
+same model's earlier scores, as the operator (app roles read them through row-level
+security). An erased person is scored from the sales erasure keeps; their row holds an
+id and three numbers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, text
 from gcrm.db.copy import copy_rows
 from gcrm.errors import InvalidInput
 from gcrm.models import value_sql, value_store, value_summary
+from gcrm.models.churn_train import data_span
 from gcrm.models.value_train import SCORE_DAYS, Fitted
 
 CHUNK = 100_000  # rows written at a time
@@ -45,7 +47,9 @@ def score(engine: Engine, *, progress: Callable[[str, int, int], None] | None = 
     stored = value_store.latest(engine, with_model=True)
     seconds = {}
     with engine.connect() as conn:
-        last_day = conn.execute(text(value_sql.SALES_SPAN)).one().last_day
+        # As of the last day anything is known (sales, cases, contacts, churn dates), as
+        # the churn scores are: a customer who left after the last sale is not current.
+        _, last_day = data_span(conn)
         if last_day is None:
             raise InvalidInput("There are no sales to score customers from.")
         started = time.perf_counter()

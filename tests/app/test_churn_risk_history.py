@@ -127,3 +127,28 @@ def test_a_manager_sees_the_risk_in_their_county_and_none_outside_it(scored, use
     assert card.value == f"{stored.risk:.0%} · {stored.band}"
     assert card.label == f"Churn risk within {model.horizon_days} days"
     assert f"by model v{model.version}" in _captions(inside)
+
+
+def test_the_history_panel_shows_the_expected_next_12_months(scored, use_database):
+    # customer-value: the value model trained and scored as the operator; the panel's
+    # line is the stored row, read as the user.
+    from gcrm.models import value_score, value_store, value_train
+
+    engine, found = scored
+    value_store.save(value_train.train(engine), engine=engine)
+    value_score.score(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "SELECT v.expected_revenue, v.scored_at, m.version FROM account_value v "
+            "JOIN value_models m ON m.id = v.model_id WHERE v.account_id = :a"),
+            {"a": found[KENT]}).one()
+    dollars = float(stored.expected_revenue)  # whole dollars from $1,000, cents below
+    shown = f"${dollars:,.0f}" if dollars >= 1000 else f"${dollars:,.2f}"
+    line = (f"Expected next 12 months: {shown} (model v{stored.version}, scored "
+            f"{stored.scored_at:%Y-%m-%d})")
+    assert line in _captions(_history("ada", found[KENT]))
+    # A manager outside the account's county sees no value either (row-level security).
+    from gcrm.db.engine import engine_for
+    from gcrm.models import value_account
+
+    assert value_account.current(found[KENT], engine=engine_for("cora")) is None
