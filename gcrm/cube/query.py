@@ -353,32 +353,42 @@ def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFr
 
 def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:
     """cost-to-serve: customers of the period and those with a negative margin over it,
-    per region (and segment or status), counted per account (not additive over months,
-    so not a cube cell)."""
-    if request.time:
-        raise InvalidInput(
-            "unprofitable_customers and unprofitable_share count each customer's margin "
-            f"over a whole period, so they cannot be shown by {request.time[0]}: leave "
-            "year, quarter and month out of `by` and ask one period at a time (e.g. "
-            "period '2026').")
+    per region (and segment or status), counted per account (not additive over months, so
+    not a cube cell). By year, quarter or month: each of them is its own period."""
     member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
               "status": "a.status"}.get(request.dim)
     if member is None:
         raise InvalidInput(f"unprofitable customers cannot be split by {request.dim}; "
                            "they can by segment, status.")
+    spans = pd.DataFrame({"first": [months[0] if months else None],
+                          "last": [months[1] if months else None]})
+    if request.time:
+        first, last = months or conn.execute(text(sql.MARGIN_MONTHS)).one()
+        every = pd.Series(pd.date_range(first, last, freq="MS")) if first else pd.Series(
+            [], dtype="datetime64[ns]")
+        spans = periods.labels(every, request.fiscal_start)[request.time].assign(
+            month_=every).groupby(request.time, sort=False).agg(
+            first=("month_", "min"), last=("month_", "max")).reset_index()
     rows = conn.execute(text(sql.UNPROFITABLE.format(member=member)), {
         "level": request.level, "regions": request.regions,
-        "first": months[0] if months else None,
-        "last": months[1] if months else None}).all()
+        "ks": list(range(len(spans))),
+        "firsts": [None if pd.isna(d) else pd.Timestamp(d).date() for d in spans["first"]],
+        "lasts": [None if pd.isna(d) else pd.Timestamp(d).date() for d in spans["last"]],
+    }).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=[
-        "region_id", "member", "unprofitable_customers", "period_customers"])
+        "region_id", "_k", "member", "unprofitable_customers", "period_customers"])
+    if request.time:
+        frame = frame.merge(spans[request.time], left_on="_k", right_index=True)
+    frame = frame.drop(columns="_k")
     if request.members is not None:
         frame = frame[frame["member"].isin(request.members)]
     for part in ("unprofitable_customers", "period_customers"):
         frame[part] = frame[part].astype("float64")
     if request.dim != "*":
-        return frame.rename(columns={"member": request.dim})
-    return frame.drop(columns="member")
+        frame = frame.rename(columns={"member": request.dim})
+    else:
+        frame = frame.drop(columns="member")
+    return frame[[*request.keys, "unprofitable_customers", "period_customers"]]
 
 
 def _evaluate(frame: pd.DataFrame, formula: str) -> pd.Series:

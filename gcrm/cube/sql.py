@@ -169,29 +169,37 @@ WHERE c.closed_at IS NOT NULL
 GROUP BY {group}
 """
 
-# cost-to-serve: customers of a period (a customer at any time in it, by month as the cube
-# counts them) and those whose revenue minus cost to serve over the period is below zero,
-# from each account's months (account_margins, written by the build), as the caller may see
-# them. NULL :first/:last: every month.
+# cost-to-serve: per period (:ks, :firsts, :lasts: each period's first and last month;
+# NULL bounds: every month), the customers of the period (a customer at any time in it, by
+# month as the cube counts them) and those whose revenue minus cost to serve over the period
+# is below zero, from each account's months (account_margins, written by the build), as the
+# caller may see them.
 UNPROFITABLE = """
-SELECT ra.region_id, {member} AS member,
+WITH p AS (
+    SELECT * FROM unnest(CAST(:ks AS int[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]))
+        AS p(k, first_m, last_m)
+), m AS (
+    SELECT am.account_id, p.k, sum(am.revenue - am.cost_to_serve) AS margin
+    FROM account_margins am JOIN p ON (p.first_m IS NULL OR am.month >= p.first_m)
+                                  AND (p.last_m IS NULL OR am.month <= p.last_m)
+    GROUP BY 1, 2
+)
+SELECT ra.region_id, p.k, {member} AS member,
        count(*) FILTER (WHERE m.margin < 0) AS unprofitable_customers,
        count(*) AS period_customers
 FROM accounts a
 JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = a.id
      AND ra.level = :level
-LEFT JOIN (SELECT account_id, sum(revenue - cost_to_serve) AS margin FROM account_margins
-           WHERE (CAST(:first AS date) IS NULL OR month >= :first)
-             AND (CAST(:last AS date) IS NULL OR month <= :last)
-           GROUP BY account_id) m ON m.account_id = a.id
+JOIN p ON (p.last_m IS NULL OR a.customer_since IS NULL
+           OR date_trunc('month', a.customer_since) <= p.last_m)
+      AND (p.first_m IS NULL OR a.churned_at IS NULL
+           OR date_trunc('month', a.churned_at) >= p.first_m)
+LEFT JOIN m ON m.account_id = a.id AND m.k = p.k
 WHERE (a.customer_since IS NOT NULL OR a.status = 'customer')
-  AND (CAST(:last AS date) IS NULL OR a.customer_since IS NULL
-       OR date_trunc('month', a.customer_since) <= :last)
-  AND (CAST(:first AS date) IS NULL OR a.churned_at IS NULL
-       OR date_trunc('month', a.churned_at) >= :first)
   AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 """
+MARGIN_MONTHS = "SELECT min(month), max(month) FROM account_margins"
 
 # cost-to-serve: the contacts (interactions) per month and channel ({where}: an incremental
 # build's months, as ranges the date index serves), and the accounts with a contact in

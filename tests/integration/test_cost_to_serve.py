@@ -93,6 +93,10 @@ def test_a_rate_the_admin_changes_moves_margin_and_unprofitable_customers(people
     assert january.loc["N", "unprofitable_share"] == 0.5  # of A1 and A2
     assert quarter.loc["N", "unprofitable_customers"] == 0
     assert quarter.loc["S", "unprofitable_share"] == 0
+    monthly = cube.query(["unprofitable_share"], level="state", by=["month"],
+                         where={"state": "N"}, period="2026-Q1", engine=engine)
+    assert monthly.set_index("month")["unprofitable_share"].to_dict() == {
+        "2026-01": 0.5, "2026-02": 0.0, "2026-03": 0.0}  # each month its own period
 
 
 def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
