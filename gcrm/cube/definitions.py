@@ -123,6 +123,13 @@ MEASURES = {m.name: m for m in (
     Measure("margin", "margin", "currency",
             "Revenue minus cost to serve (of every account served, prospects' contacts "
             "included)."),
+    Measure("case_cost", "case_cost", "currency",
+            "Cost to serve of the service cases (returns included), by case type's rate."),
+    Measure("return_cost", "return_cost", "currency",
+            "Cost to serve of the cases of type return (sales are never negative: a "
+            "return is a case)."),
+    Measure("contact_cost", "contact_cost", "currency",
+            "Cost to serve of the contacts, by channel's rate."),
     Measure("unprofitable_customers", "unprofitable_customers", "customers",
             "Customers of the period whose revenue minus cost to serve over the whole "
             "period is below zero (counted per account at query time)."),
