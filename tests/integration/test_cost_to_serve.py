@@ -102,6 +102,9 @@ def test_a_rate_the_admin_changes_moves_margin_and_unprofitable_customers(people
 def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
     cube.build(engine=world)
     before = _cube(world)["S"]
+    with world.begin() as conn:  # notes (erasure, encryption) price nothing
+        conn.execute(text("UPDATE interactions SET notes = NULL"))
+    assert cube.build(incremental=True, engine=world).note == "nothing changed since the last build"
     path = tmp_path / "more.csv"
     path.write_text("id,account_id,occurred_at,channel,outcome,notes\n"
                     "I9,A3,2026-02-21T10:00,phone,callback,\n")

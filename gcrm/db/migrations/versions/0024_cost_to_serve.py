@@ -55,21 +55,30 @@ VISIBLE = ("((SELECT public.gcrm_sees_all_accounts()) OR region_id IN ("
            "SELECT v.region_id FROM public.region_visibility v "
            "WHERE v.scope_id = ANY ((SELECT public.gcrm_scope_region_ids())::bigint[])))")
 # Contacts mark their months, as migration 0007's triggers do for sales and cases.
+# Only what prices a contact counts: a change of notes (erasure, encryption, key rotation)
+# marks nothing.
 DIRTY_CONTACTS = """CREATE FUNCTION gcrm_cube_dirty_contacts() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
     BEGIN
       IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO public.cube_dirty_months VALUES ('contacts', '-infinity')
         ON CONFLICT DO NOTHING;
-      ELSIF TG_OP IN ('INSERT', 'UPDATE') THEN
+      ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO public.cube_dirty_months
         SELECT DISTINCT 'contacts', date_trunc('month', n.occurred_at AT TIME ZONE 'UTC')::date
         FROM new_rows n ON CONFLICT DO NOTHING;
-      END IF;
-      IF TG_OP IN ('UPDATE', 'DELETE') THEN
+      ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO public.cube_dirty_months
         SELECT DISTINCT 'contacts', date_trunc('month', o.occurred_at AT TIME ZONE 'UTC')::date
         FROM old_rows o ON CONFLICT DO NOTHING;
+      ELSE
+        INSERT INTO public.cube_dirty_months
+        SELECT DISTINCT 'contacts', date_trunc('month', t AT TIME ZONE 'UTC')::date
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.occurred_at), (n.occurred_at)) v(t)
+        WHERE (o.account_id, o.occurred_at, o.channel)
+              IS DISTINCT FROM (n.account_id, n.occurred_at, n.channel)
+        ON CONFLICT DO NOTHING;
       END IF;
       RETURN NULL;
     END $$"""
