@@ -154,13 +154,14 @@ def main() -> None:
                     "months): time", scored["seconds"],
                     note=", ".join(f"{k} {v:.1f} s" for k, v in scored["parts_s"].items())),
         summary_row("value score: peak memory", scored["peak_mib"], unit="MiB"),
-        summary_row("value model MAE per customer on the 12-month holdout", model["mae"],
-                    unit="$", peer_name="last year repeats", peer=naive["mae"]),
-        summary_row("value model RMSE per customer on the 12-month holdout", model["rmse"],
-                    unit="$", peer_name="last year repeats", peer=naive["rmse"]),
+        summary_row("value model MAE per customer on the 12-month holdout ($)",
+                    model["mae"], unit="", peer_name="last year repeats", peer=naive["mae"]),
+        summary_row("value model RMSE per customer on the 12-month holdout ($)",
+                    model["rmse"], unit="", peer_name="last year repeats",
+                    peer=naive["rmse"]),
         summary_row("value model total error on the 12-month holdout (absolute)",
-                    abs(model["total_error_pct"]), unit="%",
-                    peer_name="last year repeats", peer=abs(naive["total_error_pct"]),
+                    abs(model["total_error_pct"]) / 100, unit="%",  # rows hold fractions
+                    peer_name="last year repeats", peer=abs(naive["total_error_pct"]) / 100,
                     note=f"model {model['total_error_pct']:+.1f}%, baseline "
                          f"{naive['total_error_pct']:+.1f}% of "
                          f"${model['total_actual']:,.0f} actual"),
