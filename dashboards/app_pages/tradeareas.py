@@ -330,9 +330,9 @@ def _risk_condition() -> tuple[float | None, str | None]:
     default."""
     a, b, c = st.columns([2, 2, 3])
     on = a.checkbox("Customers at churn risk", value=False, key="tl_at_risk",
+                    on_change=_customers_at_risk,
                     help="A retention list: customers whose churn risk (gcrm model churn "
-                         "score) reaches the band or the minimum. Add customer to the "
-                         "statuses.")
+                         "score) reaches the band or the minimum.")
     band = b.selectbox("Risk band", RISK_BANDS, index=1, key="tl_risk_band", disabled=not on,
                        format_func=lambda v: RISK_BAND_LABELS[v])
     percent = c.slider("Minimum churn risk", 0, 100, 0, 5, format="%d%%", key="tl_min_risk",
@@ -342,6 +342,12 @@ def _risk_condition() -> tuple[float | None, str | None]:
         return None, None
     # "any band": every scored customer (the low band and above), or those at the minimum.
     return (percent / 100 if percent else None), ("low" if band == "any" else band)
+
+
+def _customers_at_risk() -> None:
+    """Turning the risk switch on makes the list one of customers (only they are scored)."""
+    if st.session_state.get("tl_at_risk"):
+        st.session_state["tl_statuses"] = ["customer"]
 
 
 def _deferred(name: str, where, fmt: str, file_name: str):
@@ -405,7 +411,7 @@ def _campaigns(name: str) -> None:
         st.dataframe(formatting.for_people(pd.DataFrame(rates.drop(columns="geometry"))),
                      hide_index=True,
                      width="stretch", column_config={"response_rate": PERCENT})
-        _response_by_risk(name, pick)
+    _response_by_risk(name, pick)
 
 
 def _response_by_risk(name: str, pick: str) -> None:
@@ -416,12 +422,12 @@ def _response_by_risk(name: str, pick: str) -> None:
         st.warning(str(exc))
         return
     st.markdown("**Response by churn risk band when targeted**")
-    st.dataframe(bands, hide_index=True, width="stretch", key="ta_campaign_risk",
-                 column_config={
-                     "risk_band": "risk band",
-                     "members": st.column_config.NumberColumn(format="localized"),
-                     "responded": st.column_config.NumberColumn(format="localized"),
-                     "response_rate": PERCENT})
+    count = st.column_config.NumberColumn(format="localized")
+    st.dataframe(bands.assign(response_rate=bands["response_rate"] * 100), hide_index=True,
+                 width="content", key="ta_campaign_risk", column_config={
+                     "risk_band": "risk band", "members": count, "responded": count,
+                     "response_rate": st.column_config.NumberColumn("response rate",
+                                                                    format="%.1f%%")})
 
 
 main()

@@ -129,7 +129,7 @@ GROUP BY r.id ORDER BY r.code
 RISK_BANDS = """
 SELECT coalesce(m.risk_band, 'not scored') AS risk_band, count(*) AS members,
        count(m.responded_at) AS responded,
-       round(count(m.responded_at)::numeric / count(*), 4)::float8 AS response_rate
+       count(m.responded_at)::float8 / count(*) AS response_rate
 FROM campaign_members m
 WHERE m.campaign_id = :campaign_id
 GROUP BY m.risk_band

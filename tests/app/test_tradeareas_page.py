@@ -137,6 +137,7 @@ def test_creating_a_campaign_shows_its_member_count(app):
                                          "responded": 0, "response_rate": 0.0}]
     assert not at.checkbox(key="tl_at_risk").value
     at.checkbox(key="tl_at_risk").check().run()
+    assert at.multiselect(key="tl_statuses").value == ["customer"]
     assert "No churn risk scored yet: the operator runs `gcrm model churn score`" in " ".join(
         w.value for w in at.warning)
     with app.connect() as conn:
