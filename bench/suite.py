@@ -80,6 +80,9 @@ STEPS = (
          what="point-to-region assignment vs GeoPandas sjoin"),
     Step("cube_build", ("--repeat", "{repeat}"), on_world=True,
          what="cube full/incremental build and slice vs pandas and DuckDB"),
+    Step("cost_to_serve", ("--repeat", "{repeat}"), on_world=True,  # cost-to-serve
+         what="cost-to-serve family: its cells in DuckDB vs pandas, its share of a "
+              "full cube build, unprofitable share per county (query)"),  # cost-to-serve
     Step("dashboard_pages", ("--repeat", "{repeat}"), on_world=True,
          what="dashboard first render and rerun, bytes per map"),
     Step("customers_viewport", ("--repeat", "{repeat}"), on_world=True,
