@@ -173,7 +173,7 @@ GROUP BY {group}
 # NULL bounds: every month), the customers of the period (a customer at any time in it, by
 # month as the cube counts them) and those whose revenue minus cost to serve over the period
 # is below zero, from each account's months (account_margins, written by the build), as the
-# caller may see them.
+# caller may see them, in the regions whose cube cells they may see.
 UNPROFITABLE = """
 WITH p AS (
     SELECT * FROM unnest(CAST(:ks AS int[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]))
@@ -197,6 +197,9 @@ JOIN p ON (p.last_m IS NULL OR a.customer_since IS NULL
 LEFT JOIN m ON m.account_id = a.id AND m.k = p.k
 WHERE (a.customer_since IS NOT NULL OR a.status = 'customer')
   AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
+  -- only the regions whose cells the caller sees (the cube's region policy): a manager's
+  -- region straddling their scope shows no partial count
+  AND ra.region_id IN (SELECT region_id FROM cube_accounts WHERE level = :level AND dim = '*')
 GROUP BY 1, 2, 3
 """
 MARGIN_MONTHS = "SELECT min(month), max(month) FROM account_margins"
