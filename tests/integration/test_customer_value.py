@@ -75,8 +75,9 @@ def test_the_holdout_beats_last_year_repeats_per_customer_and_in_total(trained):
     assert evaluated["until"] == str(last_day)
     assert evaluated["cutoff"] == str(last_day.replace(year=last_day.year - 1))
     assert evaluated["customers"] >= value_train.MIN_CUSTOMERS
-    # Better than the baseline per customer (MAE, RMSE) and within 5% in total, where
-    # the baseline, blind to who slows down or leaves, is further off.
+    # Better than the baseline per customer (MAE, RMSE), and on this world within 5% in
+    # total where the baseline, repeating every customer's last year, is further off
+    # (not so on the 1M bench world: docs/models.md, At scale).
     assert model["mae"] < naive["mae"] and model["rmse"] < naive["rmse"]
     assert abs(model["total_error_pct"]) <= 5 < abs(naive["total_error_pct"])
     assert model["total_actual"] == naive["total_actual"] > 0
