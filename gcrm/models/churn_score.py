@@ -81,6 +81,18 @@ def drivers(values: np.ndarray, features: list[str], top: int = 3,
              for j in row] for i, row in enumerate(order)]
 
 
+def keep_month(conn, month: dt.date, model_id: int, ids: np.ndarray, risk: np.ndarray,
+               bands: np.ndarray, revenue: np.ndarray) -> None:  # risk-cube
+    """The scores as those of ``month`` (its first day) in ``account_risk_months``,
+    replacing that month's earlier ones: the cube's risk family reads them, with each
+    customer's revenue over the 365 days before scoring (the revenue_365 feature)."""
+    conn.execute(text(sql.DELETE_RISK_MONTH), {"month": month})
+    copy_rows(conn, sql.COPY_RISK_MONTH, zip(
+        ids.tolist(), [month] * len(ids), [model_id] * len(ids),
+        np.round(risk, 6).tolist(), bands.tolist(), np.round(revenue, 2).tolist(),
+        strict=True))
+
+
 def score(engine: Engine, *, threads: int | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> Scoring:
     """Write the risk of every customer as of the last day with data."""
@@ -126,10 +138,9 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
             if progress:
                 progress("scoring", min(start + CHUNK, len(X)), len(X))
         # risk-cube: the month's scores for the cube (gcrm.cube's risk family)
-        t0, month = time.perf_counter(), last_day.replace(day=1)
-        conn.execute(text(sql.DELETE_RISK_MONTH), {"month": month})
-        conn.execute(text(sql.INSERT_RISK_MONTH), {"month": month, "as_of": last_day,
-                                                   "model_id": stored.id})
+        t0 = time.perf_counter()
+        keep_month(conn, last_day.replace(day=1), stored.id, ids, risk, bands,
+                   frame.X["revenue_365"].reindex(X.index).fillna(0).to_numpy())
         seconds["write"] += time.perf_counter() - t0
     counts = pd.Series(bands).value_counts()
     return Scoring(stored.version, last_day, int(len(X)),

@@ -182,21 +182,12 @@ DELETE_RISKS = "DELETE FROM account_risk WHERE model_id = :model_id"
 
 COPY_RISKS = ("COPY account_risk (account_id, model_id, risk, band, drivers) FROM STDIN")
 
-# risk-cube: the scores of a month of scoring (:as_of's month), for the cube's risk family:
-# each scored customer's risk and band with their revenue over the 365 days up to :as_of
-# (the same window as the revenue_365 feature). Re-scoring in a month replaces its rows.
+# risk-cube: the scores of a month of scoring, for the cube's risk family: each scored
+# customer's risk and band with their revenue over the 365 days up to the day scored (the
+# revenue_365 feature). Re-scoring in a month replaces its rows.
 DELETE_RISK_MONTH = "DELETE FROM account_risk_months WHERE month = CAST(:month AS date)"
-INSERT_RISK_MONTH = """
-INSERT INTO account_risk_months (account_id, month, model_id, risk, band, revenue_365)
-SELECT r.account_id, CAST(:month AS date), r.model_id, r.risk, r.band,
-       coalesce(s.revenue, 0)
-FROM account_risk r
-LEFT JOIN (SELECT account_id, sum(amount) AS revenue FROM sales
-           WHERE order_date > CAST(:as_of AS date) - 365
-             AND order_date <= CAST(:as_of AS date)
-           GROUP BY account_id) s ON s.account_id = r.account_id
-WHERE r.model_id = :model_id
-"""
+COPY_RISK_MONTH = ("COPY account_risk_months (account_id, month, model_id, risk, band, "
+                   "revenue_365) FROM STDIN")
 
 RISK_COUNTS = """
 SELECT band, count(*) AS customers, avg(risk) AS mean_risk FROM account_risk

@@ -25,6 +25,13 @@ SELECT count(*) AS scored, count(*) FILTER (WHERE band = 'high') AS high,
        coalesce(sum(revenue_365) FILTER (WHERE band = 'high'), 0) AS at_risk
 FROM account_risk_months WHERE month = :month
 """
+REVENUE_DIFFERS = """
+SELECT count(*) FROM account_risk_months m
+LEFT JOIN (SELECT account_id, sum(amount) AS revenue FROM sales
+           WHERE order_date > CAST(:as_of AS date) - 365 AND order_date <= :as_of
+           GROUP BY account_id) s USING (account_id)
+WHERE m.month = :month AND m.revenue_365 <> coalesce(s.revenue, 0)
+"""
 MEASURES = ["scored_customers", "customers_at_high_risk", "revenue_at_risk"]
 
 
@@ -58,6 +65,10 @@ def test_every_levels_regions_add_up_to_the_scores_of_the_month(scored):
     with engine.connect() as conn:  # the scores are those of account_risk, one per customer
         assert conn.execute(text("SELECT count(*) FROM account_risk")).scalar() == want.scored
     assert want.scored > 1000 and want.high > 20 and want.at_risk > 0
+    with engine.connect() as conn:  # each one's revenue: the 365 days up to the day scored
+        as_of = churn_train.data_span(conn)[1]
+        assert conn.execute(text(REVENUE_DIFFERS), {"month": month, "as_of": as_of}
+                            ).scalar() == 0
     expected = (want.scored, want.high, round(float(want.at_risk), 2))
     for level in ("state", "county", "zip", "h3_7"):
         assert _company(engine, month, level) == expected, level
