@@ -100,6 +100,9 @@ STEPS = (
     Step("churn_model", ("--repeat", "{repeat}"), on_world=True,
          what="churn features (SQL vs pandas from the facts), training on a sample, "
               "scoring every customer; the model beside the RFM rule"),
+    Step("risk_cube", ("--repeat", "{repeat}"), on_world=True,  # risk-cube
+         what="churn risk in the cube: a scoring's month kept, the risk family's cells "
+              "(DuckDB) vs pandas"),
     Step("forecast", ("--repeat", "{repeat}"), on_world=True,
          what="revenue forecast per region (ETS, 6 months, backtest, reconciliation) vs "
               "SQL GROUP BY + pandas + statsmodels: 67 counties, 1,450 ZIPs"),
