@@ -168,3 +168,27 @@ def test_response_by_band_at_targeting_adds_up_and_a_manager_reads_their_county(
         JOIN regions r ON r.id = ra.region_id AND r.level = 'county' AND r.code = :c""",
                      c=NEW_CASTLE)
     assert 0 < theirs["members"].sum() == len(in_county) < members
+
+
+def test_the_command_line_lists_customers_at_risk_and_reads_a_campaign_by_band(
+        scored, marketer, use_database):
+    from typer.testing import CliRunner
+
+    from gcrm.cli import app
+
+    runner = CliRunner()
+    # A risk filter without --status lists customers (only they are scored).
+    counted = runner.invoke(app, ["campaign", "targets", "--trade-areas", "rings",
+                                  "--risk-band", "low"])
+    assert counted.exit_code == 0, counted.output
+    expected = campaigns.count(TargetFilter(statuses=("customer",), trade_areas="rings",
+                                            risk_band="low"), engine=marketer)
+    assert f"{expected:,} people may be reached by email." in counted.output
+    shown = runner.invoke(app, ["campaign", "rates", "keep them", "--by", "risk-band"],
+                          terminal_width=100)
+    assert shown.exit_code == 0, shown.output
+    bands = campaigns.response_by_risk("keep them", engine=marketer).set_index("risk_band")
+    lines = {line.split()[0]: line.split()[1:] for line in shown.output.splitlines()[2:]}
+    high = int(bands.loc["high", "members"])
+    assert lines["high"] == [f"{high:,}", "1", f"{1 / high:.1%}"]
+    assert lines["all"][:2] == [f"{int(bands['members'].sum()):,}", "4"]
