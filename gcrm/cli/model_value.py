@@ -61,8 +61,7 @@ def train(
     holdout_months: int = typer.Option(12, "--holdout-months",
                                        help="Validate on this many months before --as-of."),
 ) -> None:
-    """Fit the customer value model, validate it on a holdout beside the naive 'last year
-    repeats' baseline, and store it (operator)."""
+    """Fit the value model, validate it beside 'last year repeats', store it (operator)."""
     from gcrm.cli.model import _date
     from gcrm.models import value_store, value_train
 
@@ -88,8 +87,7 @@ def train(
 @value_app.command("score")
 @reports_errors
 def score() -> None:
-    """Write every current customer's expected revenue and purchases in the next 12
-    months (operator)."""
+    """Write every current customer's expected next 12 months (operator)."""
     from gcrm.models import value_score
 
     engine = get_engine()
