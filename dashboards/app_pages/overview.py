@@ -370,6 +370,19 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
                f"({history['first']} to {history['last']}); bands: its 80% and 95% "
                "intervals. "
                + backtest)
+    columns = st.columns(len(data.FORECAST_FORMATS) + 2)
+    for column, (fmt, label) in zip(columns, data.FORECAST_FORMATS.items(), strict=False):
+        column.download_button(
+            f"Forecast ({label})", key=f"forecast-{fmt}",
+            file_name=f"gcrm-forecast-{measure}-{code}-{fmt}.zip",
+            data=_forecast_file(name, fmt, measure, level, code),
+            help="The history and the forecast with its intervals, and its metadata "
+                 "(model per region, backtest, as-of) in a .meta.json beside it.")
+
+
+def _forecast_file(name: str, fmt: str, measure: str, level: str, code: str):
+    """The file is written (and audited) when the button is clicked, not on every run."""
+    return lambda: data.forecast_download(name, fmt, measure, level, code)
 
 
 main()

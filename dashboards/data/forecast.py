@@ -24,7 +24,34 @@ def region_forecast(username: str, measure: str, level: str, code: str,
                               engine=engine_for(username))
 
 
-__all__ = ["FORECAST_MEASURES", "FORECAST_MONTHS", "region_forecast"]
+FORECAST_FORMATS = {"csv": "CSV", "parquet": "Parquet"}
+
+
+def forecast_download(username: str, fmt: str, measure: str, level: str, code: str,
+                      months: int = FORECAST_MONTHS) -> bytes:
+    """The region's forecast (the one on the page) as a ZIP of the file and its
+    ``.meta.json``, written by ``gcrm.models.forecast_export`` and audited as the user.
+    Called when the user clicks download, not before."""
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    from gcrm.models.forecast_export import export
+
+    frame, meta = region_forecast(username, measure, level, code, months)
+    with tempfile.TemporaryDirectory(prefix="gcrm-download-") as tmp:
+        path = Path(tmp) / f"gcrm-forecast-{measure}-{level}-{code}.{fmt}"
+        sidecar = export(frame, meta, path, actor=username, engine=engine_for(username))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.write(path, path.name)
+            bundle.write(sidecar, sidecar.name)
+        return buffer.getvalue()
+
+
+__all__ = ["FORECAST_FORMATS", "FORECAST_MEASURES", "FORECAST_MONTHS", "forecast_download",
+           "region_forecast"]
 
 
 # --- the chart (pure: no st.* calls) -------------------------------------------------------

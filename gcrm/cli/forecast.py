@@ -10,16 +10,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gcrm import audit, tablefile
+from gcrm import tablefile
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.cli.progress import progress_bar
 from gcrm.errors import InvalidInput
 from gcrm.models.forecast import FLOWS
 from gcrm.models.forecast import forecast as run_forecast
+from gcrm.models.forecast_export import FORMATS as OUT_FORMATS
+from gcrm.models.forecast_export import export
 
 console = Console()
-OUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 
 
 @reports_errors
@@ -41,7 +42,8 @@ def forecast(
                                                    "apply (default: the operator)."),
 ) -> None:
     """Forecast a measure per region, month by month, with 80% and 95% intervals."""
-    fmt = None if out is None else tablefile.format_of(out, OUT_FORMATS)
+    if out is not None:
+        tablefile.format_of(out, OUT_FORMATS)  # a wrong suffix is refused before the fit
     engine = user_engine(as_user) if as_user else None
     with progress_bar() as report:
         frame, meta = run_forecast(measure, level=level, months=months,
@@ -50,12 +52,8 @@ def forecast(
                                    engine=engine)
     _print(frame, meta)
     if out is not None:
-        tablefile.write(frame, out, fmt, meta, layer="forecast")
-        audit.record("forecast", out.name, {
-            "format": fmt, "measure": measure, "level": level, "months": months,
-            "where": meta["where"], "rows": len(frame)}, actor=as_user, engine=engine)
-        console.print(f"Written to {out} (metadata in "
-                      f"{tablefile.metadata_path(out)}).", highlight=False)
+        sidecar = export(frame, meta, out, actor=as_user, engine=engine)
+        console.print(f"Written to {out} (metadata in {sidecar}).", highlight=False)
 
 
 def _print(frame: pd.DataFrame, meta: dict) -> None:

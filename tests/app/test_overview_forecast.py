@@ -104,3 +104,42 @@ def test_a_manager_sees_the_forecast_of_their_county(app):
     rows = _chart_rows(at)
     ahead = rows[rows["kind"] == "forecast"]
     assert len(ahead.drop_duplicates("month")) == 6 and set(ahead["code"]) == {KENT}
+
+
+def test_the_forecast_downloads_with_its_metadata_and_is_audited_as_the_user(app):
+    import zipfile
+
+    from dashboards import data
+    from gcrm import audit
+
+    at = _overview("cora", measure="orders", period="2026")
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert [x for x in labels if x.startswith("Forecast")] == ["Forecast (CSV)",
+                                                               "Forecast (Parquet)"]
+
+    st.cache_data.clear()
+    bundle = zipfile.ZipFile(io.BytesIO(data.forecast_download("cora", "csv", "orders",
+                                                               "county", KENT)))
+    names = sorted(bundle.namelist())
+    assert names == [f"gcrm-forecast-orders-county-{KENT}.csv",
+                     f"gcrm-forecast-orders-county-{KENT}.csv.meta.json"]
+    rows = pd.read_csv(bundle.open(names[0]))
+    meta = json.loads(bundle.read(names[1]))
+    assert set(rows["code"]) == {KENT} and (rows["kind"] == "forecast").sum() == 6
+    assert meta["measure"] == "orders" and meta["where"] == {"county": KENT}
+    assert "mase_model" in meta["backtest"]["levels"]["county"]
+    # The same numbers as the manager's own forecast from the domain.
+    frame, _ = forecast("orders", level="county", where={"county": KENT},
+                        engine=_engine_of(app, "cora"))
+    ahead = frame[frame["kind"] == "forecast"]["forecast"].round(6).tolist()
+    assert rows[rows["kind"] == "forecast"]["forecast"].round(6).tolist() == ahead
+    entry = audit.recent("export.forecast", engine=app).iloc[0]
+    assert entry["actor"] == "cora" and entry["target"] == names[0]
+
+
+def _engine_of(engine, username: str):
+    from sqlalchemy import create_engine
+
+    role = users.get_user(username, engine=engine).pg_role
+    return create_engine(engine.url, connect_args={"options": f"-c role={role}"})
