@@ -91,7 +91,7 @@ def list_users(*, engine: Engine | None = None) -> pd.DataFrame:
         rows = conn.execute(text(sql.USER), {"username": None}).mappings().all()
     users = [_user(r) for r in rows]
     return pd.DataFrame(
-        [(u.username, u.display_name, u.role, ", ".join(u.regions), u.disabled, u.sql_login)
+        [(u.username, u.display_name or "", u.role, ", ".join(u.regions), u.disabled, u.sql_login)
          for u in users],
         columns=["username", "name", "role", "regions", "disabled", "sql_login"])
 

@@ -74,8 +74,10 @@ def test_the_users_cli(world, use_database):
     assert added.exit_code == 0, added.output
     assert "Added lena (manager; regions county:N1)" in added.output
     assert users.authenticate("lena", "a long password", engine=world) is not None
+    users.add_user("omar", "analyst", engine=world)  # no display name
     listed = runner.invoke(app, ["users", "list"])
-    assert "lena" in listed.output and "county:N1" in listed.output
+    assert listed.exit_code == 0, listed.output
+    assert "lena" in listed.output and "county:N1" in listed.output and "omar" in listed.output
     assert runner.invoke(app, ["users", "set-role", "lena", "analyst"]).exit_code == 0
     assert users.get_user("lena", engine=world).role == "analyst"
     assert runner.invoke(app, ["users", "disable", "lena"]).exit_code == 0
