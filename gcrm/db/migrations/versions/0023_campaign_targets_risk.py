@@ -11,7 +11,7 @@ the members in their regions), marketers write them, every gcrm role may read th
 was trained on this database (system identifier, database oid and name, as
 ``gcrm.models.store`` computes it). Target lists use only that model's scores, and only
 when it was trained here; application roles may not read ``churn_models.database_identity``
-(managers nothing of ``churn_models``), so the function answers for them (SECURITY
+(managers only its id, version, horizon, cutoff and date: migration 0022), so the function answers for them (SECURITY
 DEFINER, fixed search_path, EXECUTE for gcrm's users only). It returns an id and a yes/no,
 nothing of the model's metrics.
 
