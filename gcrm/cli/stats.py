@@ -79,7 +79,7 @@ def hotspots(
                       "persistent hot spots.", highlight=False)
     significant = table[table["significant"]].sort_values("z", ascending=False)
     for row in significant.head(10).to_dict("records"):
-        console.print(f"  {_row_words(row, fdr=not no_fdr)}", highlight=False)
+        console.print(f"  {_row_words(row, meta['unit'], fdr=not no_fdr)}", highlight=False)
     if len(significant) > 10:
         console.print(f"  ... and {len(significant) - 10:,} more", highlight=False)
     console.print(meta["global_moran"]["sentence"] + ".", highlight=False)
@@ -106,15 +106,20 @@ def moran(measure: str = MEASURE, level: str = LEVEL, period: str = PERIOD,
         console.print(f"Scope: {result['scope']}.", highlight=False)
 
 
-def _row_words(row: dict, *, fdr: bool) -> str:
+def _row_words(row: dict, unit: str, *, fdr: bool) -> str:
     p = row["p_fdr"] if fdr else row["p"]
-    return (f"{row['class']:<4} {row['code']} {row['name']}: {_number(row['value'])} "
+    return (f"{row['class']:<4} {row['code']} {row['name']}: {_number(row['value'], unit)} "
             f"(z = {row['z']:.2f}, p = {p:.3f})")
 
 
-def _number(value) -> str:
+def _number(value, unit: str) -> str:
+    """As people read it: a share 63.6%, money $1,234, a count 1,234, a rate 0.213."""
     if pd.isna(value):
         return "-"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "currency":
+        return f"${value:,.0f}"
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
 
 

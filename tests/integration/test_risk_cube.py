@@ -156,6 +156,8 @@ def test_high_risk_share_hot_spots_are_the_trouble_area_around_dover(scored, use
     said = {line.split()[1] for line in result.output.splitlines()
             if line.strip().startswith("hot ")}
     assert said == set(table.loc[hot, "code"])
+    dover = table.set_index("code").loc["19901", "value"]
+    assert f"19901 Dover: {dover:.1%}" in result.output  # a share, as people read it
 
 
 def test_scores_written_before_keep_their_month(scored):
