@@ -125,20 +125,22 @@ def _rate(rate) -> Decimal:
     try:
         value = Decimal(shown)
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"A rate is an amount in dollars, e.g. 25 or 12.50; {rate!r} is "
-                           "not a number.") from None
+        raise InvalidInput(f"A rate is an amount in dollars from 0 to {MAX_RATE:,}, e.g. 25 "
+                           f"or 12.50; {rate!r} is not a number.") from None
     if not value.is_finite():
-        raise InvalidInput(f"A rate is an amount in dollars, e.g. 25 or 12.50; {rate!r} is "
-                           "not one.")
+        raise InvalidInput(f"A rate is an amount in dollars from 0 to {MAX_RATE:,}, e.g. 25 "
+                           f"or 12.50; {rate!r} is not one.")
+    # The range before the cents: quantizing a huge number (1e30) is itself an error.
     if value < 0:
         raise InvalidInput(f"A rate cannot be negative ({rate}): it is what serving costs; "
-                           "0 means free.")
+                           f"0 means free. A rate is from 0 to {MAX_RATE:,} dollars.")
+    if value > MAX_RATE:
+        raise InvalidInput(f"A rate of {rate} is too large: a rate is from 0 to "
+                           f"{MAX_RATE:,} dollars.")
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(f"A rate is in dollars and cents: {rate} has more than two "
                            "decimals.")
-    if value > MAX_RATE:
-        raise InvalidInput(f"A rate of {rate} is more than the {MAX_RATE:,} a rate can be.")
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(Decimal("0.01")) + 0  # + 0: '-0' is 0.00, not -0.00
 
 
 def _known(conn: Connection, kind: str, item: str) -> None:

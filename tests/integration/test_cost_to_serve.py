@@ -138,6 +138,10 @@ BAD = [
     ("case", "complaint", "abc", "not a number"),
     ("case", "complaint", "nan", "not one"),
     ("case", "complaint", "1.234", "two decimals"),
+    ("case", "complaint", "1e-5", "two decimals"),
+    ("case", "complaint", "inf", "not one"),
+    ("case", "complaint", "1e30", r"too large: a rate is from 0 to 9,999,999,999\.99 dollars"),
+    ("case", "complaint", "10000000000", "too large"),
     ("case", "banana", "10", "No case type 'banana'.*complaint"),
     ("meeting", "phone", "10", "use 'case' or 'contact'"),
 ]
@@ -150,3 +154,8 @@ def test_a_bad_rate_is_refused_and_nothing_changes(db):
             costs.set_rate(kind, item, rate, engine=db)
     assert costs.rates(engine=db).equals(before)
     assert audit.recent("cost rate set", engine=db).empty
+    # '-0' is free, shown and audited as 0.00 (not -0.00).
+    costs.set_rate("case", "complaint", "-0", engine=db)
+    assert str(costs.rates(engine=db).set_index(["kind", "item"]).loc[
+        ("case", "complaint"), "rate"]) == "0.00"
+    assert audit.recent("cost rate set", engine=db).iloc[0]["details"]["rate"] == "0.00"
