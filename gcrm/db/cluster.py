@@ -114,15 +114,13 @@ def start(cluster: LocalCluster, *, echo=print) -> bool:
     install = ensure_postgres(echo=echo)
     if cluster.os_user:
         _ensure_system_user(cluster.os_user)
+    # A port taken by another program is refused before anything is written.
     if not cluster.initialised:
+        _refuse_taken_port(cluster.port)
         _initdb(cluster, install, echo=echo)
     started = False
     if not is_running(cluster, install):
-        if _port_in_use(cluster.port):
-            raise DatabaseUnavailable(
-                f"Port {cluster.port} is already used by another server; "
-                "stop it or choose another port with GCRM_DB_PORT."
-            )
+        _refuse_taken_port(cluster.port)
         echo(f"Starting PostgreSQL {install.major} on 127.0.0.1:{cluster.port} ...")
         if cluster.socket_dir != Path("/tmp"):
             _ensure_owned_dir(cluster.socket_dir, cluster.os_user)
@@ -260,6 +258,14 @@ def _as_server_user(cluster: LocalCluster, cmd: list[str]) -> subprocess.Complet
     if cluster.os_user:
         cmd = ["runuser", "-u", cluster.os_user, "--", *cmd]
     return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+
+
+def _refuse_taken_port(port: int) -> None:
+    if _port_in_use(port):
+        raise DatabaseUnavailable(
+            f"Port {port} is already used by another server; "
+            "stop it or choose another port with GCRM_DB_PORT."
+        )
 
 
 def _port_in_use(port: int) -> bool:

@@ -46,7 +46,7 @@ def _psycopg_url(env) -> str:
     return gcrm(env, "db", "url").stdout.strip().replace("postgresql+psycopg://", "postgresql://")
 
 
-def test_start_twice_is_harmless_and_stop_start_keeps_the_data(cluster_env):
+def test_start_twice_is_harmless_stop_start_keeps_the_data_and_it_listens_on_loopback(cluster_env):
     first = gcrm(cluster_env, "db", "start")
     assert first.returncode == 0, first.stderr
     assert "started" in first.stdout
@@ -71,14 +71,10 @@ def test_start_twice_is_harmless_and_stop_start_keeps_the_data(cluster_env):
     assert down.returncode == 3 and "not running" in down.stdout
 
     assert gcrm(cluster_env, "db", "start").returncode == 0
-    with psycopg.connect(_psycopg_url(cluster_env)) as conn:
-        assert conn.execute("SELECT name FROM kept").fetchall() == [("survives a restart",)]
-
-
-def test_the_server_listens_only_on_loopback_with_a_password(cluster_env):
-    assert gcrm(cluster_env, "db", "start").returncode == 0
     url = _psycopg_url(cluster_env)
     with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT name FROM kept").fetchall() == [("survives a restart",)]
+        # It listens only on loopback, on its own port, with a password.
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
         assert conn.execute("SHOW port").fetchone() == (cluster_env["GCRM_DB_PORT"],)
     wrong = url.replace(url.split(":")[2].split("@")[0], "not-the-password")
@@ -94,3 +90,4 @@ def test_a_port_taken_by_another_program_gives_a_clear_error(cluster_env):
     assert result.returncode == 1
     assert "already used by another server" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (Path(cluster_env["GCRM_HOME"]) / "postgres" / "data").exists()  # nothing written
