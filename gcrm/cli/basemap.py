@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gcrm import basemap
 from gcrm.cli.errors import reports_errors
 from gcrm.config import get_settings
 
@@ -28,6 +27,7 @@ def load(path: Path = typer.Argument(..., help="An OpenStreetMap extract (.osm.p
                                                     "extracts: © OpenStreetMap contributors).")
          ) -> None:
     """Load a base map into PostGIS (a reload of the same name replaces it in one go)."""
+    from gcrm import basemap  # loaded when asked, not at every start
     summary = basemap.load(path, name=name, attribution=attribution)
     parts = ", ".join(f"{n:,} {layer}" for layer, n in sorted(summary.features.items()))
     console.print(f"Loaded base map {summary.name!r} from {summary.source}: {parts}.")
@@ -43,6 +43,7 @@ def from_reference(name: str = typer.Option("reference", help="Base map name."),
                    ) -> None:
     """Build a base map from the geocoding reference: streets from address points, towns
     from places, roads joining the towns."""
+    from gcrm import basemap  # loaded when asked, not at every start
     summary = basemap.build_from_reference(name, buildings=buildings)
     parts = ", ".join(f"{n:,} {layer}" for layer, n in sorted(summary.features.items()))
     console.print(f"Built base map {summary.name!r}: {parts}.")
@@ -52,6 +53,7 @@ def from_reference(name: str = typer.Option("reference", help="Base map name."),
 @reports_errors
 def list_basemaps() -> None:
     """The loaded base maps."""
+    from gcrm import basemap  # loaded when asked, not at every start
     frame = basemap.basemaps()
     if frame.empty:
         console.print("No base map loaded (gcrm basemap load FILE).")

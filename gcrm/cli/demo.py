@@ -9,8 +9,6 @@ from rich.console import Console
 
 from gcrm.cli.errors import reports_errors
 from gcrm.config import get_settings
-from gcrm.demo import build_demo
-from gcrm.demo.users import ensure_demo_users
 
 console = Console()
 
@@ -26,6 +24,8 @@ def demo(
     if_empty: bool = typer.Option(False, help="Do nothing when accounts are already loaded."),
 ) -> None:
     """Build the demo world offline and load it through the normal pipeline."""
+    from gcrm.demo import build_demo  # loaded when asked, not at every start
+    from gcrm.demo.users import ensure_demo_users
     folder = out or get_settings().home / "demo"
     chosen = tuple(s.strip().upper() for s in states.split(",") if s.strip())
     with console.status("Building the demo world ...") as status:

@@ -10,7 +10,6 @@ from rich.console import Console
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.cli.progress import progress_bar
-from gcrm.report import write
 
 console = Console()
 
@@ -34,6 +33,7 @@ def report(
 ) -> None:
     """Write the regional report: per region its KPIs with change, the map of its areas,
     the top and bottom areas and the monthly series. Audited."""
+    from gcrm.report import write  # matplotlib: loaded when asked, not at every start
     engine = user_engine(as_user) if as_user else None
     span = tuple(period.split("..")) if ".." in period else period
     with progress_bar() as progress:

@@ -8,7 +8,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from gcrm import audit, stats, tablefile
+from gcrm import audit, tablefile
 from gcrm.access import user_engine
 from gcrm.cli.errors import reports_errors
 from gcrm.errors import InvalidInput
@@ -50,6 +50,7 @@ def hotspots(
     as_user: str = AS_USER,
 ) -> None:
     """Hot and cold spots (or clusters and outliers) of a measure, with honest p-values."""
+    from gcrm import stats  # esda and numba: loaded when asked, not at every start
     fmt = None if out is None else tablefile.format_of(out, OUT_FORMATS)
     engine = user_engine(as_user) if as_user else None
     with console.status("Reading the cube and testing every region..."):
@@ -96,6 +97,7 @@ def moran(measure: str = MEASURE, level: str = LEVEL, period: str = PERIOD,
           split: str = SPLIT, permutations: int = PERMUTATIONS, seed: int = SEED,
           min_count: int = MIN_COUNT, as_user: str = AS_USER) -> None:
     """Global Moran's I: is the measure clustered, dispersed or random over the regions?"""
+    from gcrm import stats  # esda and numba: loaded when asked, not at every start
     engine = user_engine(as_user) if as_user else None
     result = stats.moran(measure, level=level, period=_period(period), split=_split(split),
                          permutations=permutations, min_count=min_count, random_state=seed,
