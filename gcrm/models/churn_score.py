@@ -3,13 +3,14 @@
 Features are built as of the last day with data (the same SQL as training). Drivers are
 shap's TreeExplainer contributions of each fitted booster inside the calibrated model
 (log-odds units, averaged over the calibration folds); a customer's drivers are the three
-features that raise their risk most. Rows go to ``account_risk`` by COPY, replacing the
-same model's earlier scores, as the operator (app roles read them through row-level
-security); the same transaction keeps them as the scores of the month of scoring
-(``account_risk_months``, with each customer's revenue over the 365 days before: the
-cube's risk family), replacing that month's earlier ones. An erased person is scored
-from the facts erasure keeps (sales, cases, region); their row holds an id, a number, a
-band and feature names, nothing about them.
+features that raise their risk most. Rows go to ``account_risk`` by COPY, replacing every
+earlier score (of this model and of earlier ones: someone no longer a customer keeps no
+risk), as the operator (app roles read them through row-level security); the same
+transaction keeps them as the scores of the month of scoring (``account_risk_months``,
+with each customer's revenue over the 365 days before: the cube's risk family), replacing
+that month's earlier ones. An erased person is scored from the facts erasure keeps
+(sales, cases, region); their row holds an id, a number, a band and feature names,
+nothing about them.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
     approximate = len(X) > EXACT_LIMIT
     seconds["drivers"] = seconds["write"] = 0.0
     with engine.begin() as conn:
-        conn.execute(text(sql.DELETE_RISKS), {"model_id": stored.id})
+        conn.execute(text(sql.DELETE_RISKS))
         for start in range(0, len(X), CHUNK):
             part = slice(start, start + CHUNK)
             t0 = time.perf_counter()

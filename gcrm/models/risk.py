@@ -1,7 +1,8 @@
 """One account's current churn risk, read as the signed-in user.
 
-The row of the newest model that scored the account (``account_risk``, written by
-``gcrm model churn score``): risk (0-1), band, the top three drivers as stored, when it
+The account's row of the last scoring (``account_risk``, written by ``gcrm model churn
+score``, which replaces every earlier model's rows: none when the account is no longer a
+customer): risk (0-1), band, the top three drivers as stored, when it
 was scored, and the model's version and horizon when the caller may read them in
 ``churn_models`` (every role: managers only those columns and a few more, migration 0022,
 never the models' company-wide metrics). Row-level security decides which accounts the

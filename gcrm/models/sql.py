@@ -178,7 +178,10 @@ SELECT id, version, created_at, cutoff, horizon_days, features, metrics, trainin
 FROM churn_models ORDER BY version DESC LIMIT 1
 """
 
-DELETE_RISKS = "DELETE FROM account_risk WHERE model_id = :model_id"
+# Scoring replaces every earlier score, of this model and of earlier ones: a customer who
+# is no longer current keeps no risk of an older model (their months stay in
+# account_risk_months).
+DELETE_RISKS = "DELETE FROM account_risk"
 
 COPY_RISKS = ("COPY account_risk (account_id, model_id, risk, band, drivers) FROM STDIN")
 
@@ -195,7 +198,7 @@ WHERE model_id = :model_id GROUP BY band
 """
 
 # One account's current risk, as the caller (row-level security decides): the row of the
-# newest model that scored it (model ids grow with versions). The model's version and
+# last scoring (the table holds no other). The model's version and
 # horizon are read apart (MODEL_OF_RISK), only by roles that may read churn_models.
 ACCOUNT_RISK = """
 SELECT DISTINCT ON (account_id) account_id, model_id, scored_at, risk, band, drivers

@@ -1,7 +1,8 @@
 """One account's expected next 12 months, read as the signed-in user.
 
-The row of the newest value model that scored the account (``account_value``, written by
-``gcrm model value score``): expected revenue and purchase days, the probability the
+The account's row of the last scoring (``account_value``, written by ``gcrm model value
+score``, which replaces every earlier model's rows: none when the account is no longer a
+customer): expected revenue and purchase days, the probability the
 customer is still active, when it was scored, and the model's version when the caller
 may read ``value_models`` (managers may not: migration 0025 keeps the models' company-wide
 metrics from them). Row-level security decides which accounts the caller sees.

@@ -5,10 +5,11 @@ Each customer's summary is built as of the last day with data (sales, cases, con
 churn dates: the churn scores' day), with the same SQL and library summary as training;
 the stored posteriors are put back on the library's models (``Fitted.from_bytes``) and
 predict. Customers at that day with no purchase yet have no repeat-purchase history to
-score and are counted, not scored. Rows go to ``account_value`` by COPY, replacing the
-same model's earlier scores, as the operator (app roles read them through row-level
-security). An erased person is scored from the sales erasure keeps; their row holds an
-id and three numbers.
+score and are counted, not scored. Rows go to ``account_value`` by COPY, replacing
+every earlier score (of this model and of earlier ones: someone no longer a customer
+keeps no value) in the same transaction, as the operator (app roles read them through
+row-level security). An erased person is scored from the sales erasure keeps; their row
+holds an id and three numbers.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def score(engine: Engine, *, progress: Callable[[str, int, int], None] | None = 
     alive = np.round(predicted["probability_alive"].to_numpy(), 4)
     started = time.perf_counter()
     with engine.begin() as conn:
-        conn.execute(text(value_sql.DELETE_VALUES), {"model_id": stored.id})
+        conn.execute(text(value_sql.DELETE_VALUES))
         for start in range(0, len(ids), CHUNK):
             part = slice(start, start + CHUNK)
             copy_rows(conn, value_sql.COPY_VALUES, zip(

@@ -49,13 +49,15 @@ SELECT id, version, created_at, cutoff, holdout_days, parameters, metrics, train
 FROM value_models ORDER BY version DESC LIMIT 1
 """
 
-DELETE_VALUES = "DELETE FROM account_value WHERE model_id = :model_id"
+# Scoring replaces every earlier score, of this model and of earlier ones (as churn
+# scoring does): a customer who is no longer current keeps no value of an older model.
+DELETE_VALUES = "DELETE FROM account_value"
 
 COPY_VALUES = ("COPY account_value (account_id, model_id, expected_revenue, "
                "expected_purchases, probability_alive) FROM STDIN")
 
 # One account's current expected value, as the caller (row-level security decides): the
-# row of the newest model that scored it. The model's version is read apart
+# row of the last scoring (the table holds no other). The model's version is read apart
 # (MODEL_OF_VALUE), only by roles that may read value_models.
 ACCOUNT_VALUE = """
 SELECT DISTINCT ON (account_id) account_id, model_id, scored_at, expected_revenue,

@@ -152,3 +152,24 @@ def test_the_history_panel_shows_the_expected_next_12_months(scored, use_databas
     from gcrm.models import value_account
 
     assert value_account.current(found[KENT], engine=engine_for("cora")) is None
+
+
+def test_a_customer_who_churns_keeps_no_risk_of_an_older_model(scored):
+    # As the value model's scores: v1 scored them, they churned, v2 (v1 stored again:
+    # training is not what is tested) scores; their v1 risk is not left showing.
+    engine, _ = scored
+    with engine.begin() as conn:
+        leaver = conn.execute(text(
+            "SELECT r.account_id FROM account_risk r JOIN accounts a ON a.id = r.account_id "
+            "WHERE a.status = 'customer' ORDER BY r.account_id LIMIT 1")).scalar_one()
+        conn.execute(text(
+            "UPDATE accounts SET status = 'churned', churned_at = (SELECT max(order_date) "
+            "FROM sales) WHERE id = :a"), {"a": leaver})
+        conn.execute(text(
+            "INSERT INTO churn_models (version, cutoff, horizon_days, features, metrics, "
+            "training_rows, database_identity, model) SELECT version + 1, cutoff, "
+            "horizon_days, features, metrics, training_rows, database_identity, model "
+            "FROM churn_models ORDER BY version DESC LIMIT 1"))
+    assert risk.current(leaver, engine=engine) is not None
+    assert churn_score.score(engine, threads=1).model_version == 2
+    assert risk.current(leaver, engine=engine) is None

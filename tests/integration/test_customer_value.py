@@ -17,7 +17,7 @@ from gcrm import privacy
 from gcrm.access import users
 from gcrm.cli import app
 from gcrm.errors import InvalidInput
-from gcrm.models import store, value_score, value_summary, value_train
+from gcrm.models import store, value_account, value_score, value_summary, value_train
 
 NEW_CASTLE = "DE-NEW_CASTLE"
 CUTOFF = dt.date(2025, 10, 1)
@@ -196,3 +196,28 @@ def test_an_erased_person_is_scored_and_exposes_nothing(trained, demo):
     assert row["expected_revenue"] > 0 and 0 <= row["probability_alive"] <= 1
     assert set(row.keys()) == {"account_id", "model_id", "scored_at", "expected_revenue",
                                "expected_purchases", "probability_alive"}
+
+
+def test_a_customer_who_churns_keeps_no_value_of_an_older_model(trained, demo):
+    """Scored by v1, a customer churns; v2 (here v1's posteriors stored again: training
+    is not what is tested) scores: their value is gone, not v1's left showing."""
+    with demo.begin() as conn:
+        leaver = conn.execute(text(
+            "SELECT v.account_id FROM account_value v JOIN accounts a ON a.id = v.account_id "
+            "WHERE a.status = 'customer' ORDER BY v.account_id LIMIT 1")).scalar_one()
+        conn.execute(text(
+            "UPDATE accounts SET status = 'churned', churned_at = (SELECT max(order_date) "
+            "FROM sales) WHERE id = :a"), {"a": leaver})
+        conn.execute(text(
+            "INSERT INTO value_models (version, cutoff, holdout_days, parameters, metrics, "
+            "training_rows, library, database_identity, model) SELECT version + 1, cutoff, "
+            "holdout_days, parameters, metrics, training_rows, library, database_identity, "
+            "model FROM value_models ORDER BY version DESC LIMIT 1"))
+    assert value_account.current(leaver, engine=demo) is not None
+    scoring = value_score.score(demo)
+    assert scoring.model_version == 2
+    assert value_account.current(leaver, engine=demo) is None
+    with demo.connect() as conn:
+        assert conn.execute(text(
+            "SELECT count(*) FROM account_value v JOIN value_models m ON m.id = v.model_id "
+            "WHERE m.version = 1")).scalar() == 0
