@@ -153,6 +153,14 @@ def _point(model) -> dict:
             if posterior[name].ndim == 2}
 
 
+def _earliest_as_of(first_day: dt.date) -> dt.date:
+    """The first date a 1-month holdout fits: a year of sales to fit on, then the month."""
+    earliest = first_day + dt.timedelta(days=MIN_CALIBRATION_DAYS) + relativedelta(months=1)
+    while (earliest - relativedelta(months=1) - first_day).days < MIN_CALIBRATION_DAYS:
+        earliest += dt.timedelta(days=1)  # month ends: at most a few days
+    return earliest
+
+
 def plan(first_day: dt.date | None, last_day: dt.date | None, *, holdout_months: int,
          as_of: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """(as_of, T), or a refusal naming the days there are and the days needed."""
@@ -164,17 +172,27 @@ def plan(first_day: dt.date | None, last_day: dt.date | None, *, holdout_months:
     as_of = as_of or last_day
     if as_of > last_day:
         raise InvalidInput(f"--as-of {as_of} is after the last day with sales ({last_day}).")
+    earliest = _earliest_as_of(first_day)
+    if as_of < first_day:
+        dates = (f"Use a date from {earliest} to {last_day}." if earliest <= last_day else
+                 f"The sales ({first_day} to {last_day}) are too short to fit and validate "
+                 "on: load more history.")
+        raise InvalidInput(f"--as-of {as_of} is before the first sale ({first_day}): the "
+                           f"model learns from the sales up to its date. {dates}")
     evaluated = as_of - relativedelta(months=holdout_months)
     holdout_days = (as_of - evaluated).days
     if (evaluated - first_day).days < MIN_CALIBRATION_DAYS:
         have = (as_of - first_day).days
         need = MIN_CALIBRATION_DAYS + holdout_days
+        fits = (have - MIN_CALIBRATION_DAYS) * 12 // 365
+        advice = (f"Use a holdout of {fits:,} month{'s' if fits > 1 else ''} or less, or "
+                  "load more history." if fits >= 1 else
+                  f"No holdout fits: use an --as-of from {earliest} (a 1-month holdout), "
+                  "or load more history.")
         raise InvalidInput(
             f"A {holdout_months}-month holdout needs {need:,} days of sales "
             f"({MIN_CALIBRATION_DAYS} days to fit on and {holdout_days} to validate on); "
-            f"the sales run {first_day} to {as_of}: {have:,} days. Use a holdout of "
-            f"{max((have - MIN_CALIBRATION_DAYS) * 12 // 365, 0):,} months or less, or "
-            "load more history.")
+            f"the sales run {first_day} to {as_of}: {have:,} days. {advice}")
     return as_of, evaluated
 
 

@@ -144,6 +144,16 @@ def test_too_little_history_is_refused_with_the_numbers(demo):
         value_train.train(demo, holdout_months=30)
     with pytest.raises(InvalidInput, match=r"is after the last day with sales"):
         value_train.train(demo, as_of=last + dt.timedelta(days=1))
+    # A date before the first sale, or too early for any holdout, says which dates work
+    # (was: "the sales run ... -304 days. Use a holdout of 0 months or less").
+    earliest = value_train._earliest_as_of(first)
+    with pytest.raises(InvalidInput, match=rf"--as-of 2000-01-01 is before the first sale "
+                                           rf"\({first}\).* Use a date from {earliest} to "
+                                           rf"{last}\.$"):
+        value_train.train(demo, as_of=dt.date(2000, 1, 1))
+    with pytest.raises(InvalidInput, match=rf"No holdout fits: use an --as-of from {earliest}"):
+        value_train.train(demo, as_of=first + dt.timedelta(days=100))
+    assert value_train.plan(first, last, holdout_months=1, as_of=earliest)[0] == earliest
 
 
 def test_a_model_from_another_database_is_never_applied(trained, cli_env):
