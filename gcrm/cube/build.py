@@ -189,6 +189,9 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
         else:
             _copy_in(conn, table, files[table])
         result.cells[table] = rows
+    for statement in sql.RISK_ZEROS:
+        zeros = conn.execute(text(statement)).rowcount
+    result.cells["cube_risk"] += zeros
     if plan.kind == "incremental":
         result.cells["cube_customers"] = _customer_months(conn, plan.months, fact_months)
     if plan.kind == "full":

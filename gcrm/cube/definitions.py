@@ -27,6 +27,8 @@ TIME = ("year", "quarter", "month")
 
 # How a part adds up over the months of a period.
 #   sum: flows (revenue, cases); first/last: stocks at the start/end of the period;
+#   latest: stocks taken now and then (churn scores): the period's latest month that has
+#   any cell anywhere in the cube, the same month for every region (none there: 0);
 #   max: distinct counts, where the largest month is a lower bound of the period's count
 #   (used only to suppress small cells).
 PARTS = {
@@ -59,10 +61,10 @@ PARTS = {
     "households": ("region", "attribute"),
     "population": ("region", "attribute"),
     "median_resolution_hours": ("cases_raw", "median"),
-    # risk-cube: churn scores per month of scoring; over a period, its last scoring month
-    "scored_customers": ("risk", "last"),
-    "high_risk_customers": ("risk", "last"),
-    "revenue_at_risk": ("risk", "last"),
+    # risk-cube: churn scores per month of scoring; over a period, its latest scoring month
+    "scored_customers": ("risk", "latest"),
+    "high_risk_customers": ("risk", "latest"),
+    "revenue_at_risk": ("risk", "latest"),
 }
 # The count of people a cell of each family is built from (for --min-count).
 CONTRIBUTORS = {"sales": "buyers", "service": "case_accounts", "customers": "customers_end",
@@ -93,7 +95,8 @@ class Measure:
     @property
     def additive(self) -> bool:
         """A plain count or sum: can be shared out among child regions."""
-        return self.formula in PARTS and PARTS[self.formula][1] in ("sum", "last", "now")
+        return self.formula in PARTS and PARTS[self.formula][1] in ("sum", "last", "latest",
+                                                                      "now")
 
 
 MEASURES = {m.name: m for m in (

@@ -37,7 +37,8 @@ TABLES["risk"] = "cube_risk"  # risk-cube
 # Where a split's values are read from, to check a filter's values.
 MEMBERS_FROM = {"segment": "accounts", "status": "accounts", "category": "sales",
                 "channel": "sales", "case_type": "service"}
-AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last"}
+# ("latest": one row per cell is left once _latest_scoring has kept the bucket's month.)
+AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last", "latest": "sum"}
 TABLES["cost"] = "cube_cost"  # cost-to-serve
 
 
@@ -295,6 +296,8 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
         return cells[["region_id", *([request.dim] if request.dim != "*" else []), *parts]]
     cells["month"] = pd.to_datetime(cells["month"])
     cells = cells.sort_values("month", kind="stable")
+    if any(PARTS[p][1] == "latest" for p in parts):
+        cells = _latest_scoring(conn, request, cells, TABLES[family], months, parts)
     if request.time:
         time = periods.labels(cells["month"], request.fiscal_start)
         for key in request.time:
@@ -303,6 +306,37 @@ def _family(conn: Connection, request: _Request, family: str, months) -> pd.Data
     if cells.empty:
         return cells[[*keys, *parts]]
     return cells.groupby(keys, sort=False, dropna=False).agg(rules).reset_index()
+
+
+def _latest_scoring(conn: Connection, request: _Request, cells: pd.DataFrame, table: str,
+                    months, parts: list[str]) -> pd.DataFrame:
+    """Stocks taken now and then (churn scores): in each period bucket (the period, or each
+    year, quarter or month of it), only the cells of its latest month that has a cell
+    anywhere in the cube (as the caller may read it; a build gives every region that was
+    ever scored a cell of 0 in each month of scoring, so a manager's latest month is
+    everyone's). A region (or member) with cells in the bucket but none that month has 0,
+    so every level's regions add up to their parent. A bucket without any scoring keeps
+    no cell: blank."""
+    held = conn.execute(text(sql.CELL_MONTHS_HELD.format(table=table)), {
+        "first": months[0] if months else None,
+        "last": months[1] if months else None}).scalars().all()
+    held = pd.Series(pd.to_datetime(pd.Series(held, dtype="object")),
+                     dtype="datetime64[ns]")
+
+    def bucket(month: pd.Series) -> pd.Series:  # the finest time key names the bucket
+        if not request.time:
+            return pd.Series("*", index=month.index)
+        return periods.labels(month, request.fiscal_start)[request.time[-1]]
+
+    latest = held.groupby(bucket(held)).max()
+    keys = ["region_id", *([request.dim] if request.dim != "*" else [])]
+    cells = cells.assign(_bucket=bucket(cells["month"]))
+    present = cells[[*keys, "_bucket"]].drop_duplicates()
+    kept = cells[cells["month"].to_numpy() == cells["_bucket"].map(latest).to_numpy()]
+    out = present.merge(kept[[*keys, "_bucket", *parts]], on=[*keys, "_bucket"], how="left")
+    out[parts] = out[parts].fillna(0.0)
+    out["month"] = out["_bucket"].map(latest)
+    return out.drop(columns="_bucket").dropna(subset=["month"])
 
 
 def _carried_customers(conn: Connection, query: str, params: dict, first: dt.date) -> list:

@@ -50,6 +50,18 @@ INVOLVED_RISK = """
 INSERT INTO cube_involved
 SELECT account_id FROM account_risk_months {where} EXCEPT SELECT id FROM cube_involved
 """
+# After writing the risk cells: every region (level, split and member) ever scored gets a
+# cell of 0 in each month of scoring it has none in, so the latest month of scoring a
+# manager reads in their regions' cells is everyone's (gcrm.cube.query._latest_scoring).
+# A scored cell counts at least one customer: the cells of 0 are these, made anew.
+RISK_ZEROS = ("DELETE FROM cube_risk WHERE scored_customers = 0", """
+INSERT INTO cube_risk (level, dim, member, region_id, month, scored_customers,
+                       high_risk_customers, revenue_at_risk)
+SELECT k.level, k.dim, k.member, k.region_id, m.month, 0, 0, 0
+FROM (SELECT DISTINCT level, dim, member, region_id FROM cube_risk) k
+CROSS JOIN (SELECT DISTINCT month FROM cube_risk) m
+ON CONFLICT DO NOTHING
+""")
 LEVELS = "SELECT name, kind FROM region_levels ORDER BY depth, name"
 
 # --- the build's bookkeeping ----------------------------------------------------------------
@@ -125,6 +137,12 @@ WHERE level = :level AND dim = :dim
   {months}
 """
 CELL_MONTHS = "AND month BETWEEN :first AND :last"
+# The months of :first to :last (NULL: every month) that have a cell anywhere in a table,
+# at any level and split (as the caller may read them).
+CELL_MONTHS_HELD = """
+SELECT DISTINCT month FROM {table}
+WHERE (CAST(:first AS date) IS NULL OR month BETWEEN :first AND :last)
+"""
 # The last month before :first that cube_customers holds (it holds only the months facts
 # need, each with every region).
 CUSTOMERS_BEFORE = """

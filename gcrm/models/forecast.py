@@ -149,7 +149,7 @@ def _check_measure(measure: str) -> None:
     m = MEASURES[measure]
     if m.timeless:
         why = "is counted as things are now: it has no month-by-month history"
-    elif m.formula in PARTS and PARTS[m.formula][1] == "last":
+    elif m.formula in PARTS and PARTS[m.formula][1] in ("last", "latest"):
         why = ("is a count at a moment (the end of each month), not a flow that adds up "
                "over months; forecast new_customers or churned_customers")
     elif "/" in m.formula:

@@ -56,7 +56,8 @@ def _totals(engine, month):
 
 
 def _company(engine, month, level):
-    frame = cube.query(MEASURES, level=level, period=f"{month:%Y-%m}", engine=engine)
+    period = month if isinstance(month, tuple) else f"{month:%Y-%m}"
+    frame = cube.query(MEASURES, level=level, period=period, engine=engine)
     return (int(frame["scored_customers"].sum()), int(frame["customers_at_high_risk"].sum()),
             round(float(frame["revenue_at_risk"].sum()), 2))
 
@@ -183,3 +184,50 @@ def test_scores_written_before_keep_their_month(scored):
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM account_risk_months WHERE month = :earlier"),
                          {"earlier": earlier})
+
+
+def test_a_longer_period_shows_its_latest_scoring_month_in_every_region(scored):
+    """Two scoring months, Kent county missing from the later one: over both months every
+    level's regions add up to the company and to the later month alone, Kent counting 0,
+    for Kent's manager as for everyone (the cube's latest month, not the caller's)."""
+    engine, month = scored
+    later = (month - dt.timedelta(days=1)).replace(day=1)
+    earlier = (later - dt.timedelta(days=1)).replace(day=1)
+    copy = ("INSERT INTO account_risk_months (account_id, month, model_id, risk, band, "
+            "revenue_365) SELECT m.account_id, :into, m.model_id, m.risk, {band}, "
+            "m.revenue_365 FROM account_risk_months m WHERE m.month = :month {kent}")
+    not_kent = ("AND m.account_id NOT IN (SELECT ra.entity_id FROM region_assignments ra "
+                "JOIN regions r ON r.id = ra.region_id WHERE ra.entity = 'account' "
+                "AND r.level = 'county' AND r.code = :kent)")
+    with engine.begin() as conn:
+        conn.execute(text(copy.format(band="'high'", kent="")),
+                     {"into": earlier, "month": month})
+        conn.execute(text(copy.format(band="m.band", kent=not_kent)),
+                     {"into": later, "month": month, "kent": KENT})
+    kim = users.get_user("kim", engine=engine)
+    as_kim = create_engine(engine.url, connect_args={"options": f"-c role={kim.pg_role}"})
+    try:
+        cube.build(incremental=True, engine=engine)
+        then = _totals(engine, later)
+        expected = (then.scored, then.high, round(float(then.at_risk), 2))
+        assert then.scored < _totals(engine, earlier).scored  # Kent scored only earlier
+        both = (f"{earlier:%Y-%m}", f"{later:%Y-%m}")
+        for level in ("state", "county", "zip", "h3_7"):
+            assert _company(engine, both, level) == expected, level
+        assert _company(engine, later, "county") == expected
+        counties = cube.query(MEASURES, level="county", period=both, engine=engine)
+        kent = counties.set_index("code").loc[KENT]
+        assert (kent["scored_customers"], kent["customers_at_high_risk"]) == (0, 0)
+        mine = cube.query(MEASURES, level="county", period=both, engine=as_kim)
+        assert mine[MEASURES].iloc[0].tolist() == [0, 0, 0]  # not Kent's earlier month
+        by_month = cube.query(["scored_customers"], level="county", by=["month"],
+                              period=both, engine=engine)
+        assert by_month.groupby("month")["scored_customers"].sum().to_dict() == {
+            f"{earlier:%Y-%m}": _totals(engine, earlier).scored,
+            f"{later:%Y-%m}": then.scored}
+    finally:
+        as_kim.dispose()
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM account_risk_months WHERE month IN (:a, :b)"),
+                         {"a": earlier, "b": later})
+        cube.build(incremental=True, engine=engine)
