@@ -63,11 +63,19 @@ def serve(database_url: str):
         server.wait(timeout=20)
 
 
-@pytest.fixture
-def dashboard(people):
-    """The dashboard on the small CRM world of the test database."""
-    with serve(people.url.render_as_string(hide_password=False)) as url:
+@pytest.fixture(scope="module")
+def dashboard_server(engine):
+    """One dashboard server per test module on the test database (a server takes seconds
+    to start; the world each test builds is the same, ids included, so what a server has
+    cached from an earlier test of the module is what it would read again)."""
+    with serve(engine.url.render_as_string(hide_password=False)) as url:
         yield url
+
+
+@pytest.fixture
+def dashboard(people, dashboard_server):
+    """The dashboard on the small CRM world of the test database."""
+    return dashboard_server
 
 
 @pytest.fixture(scope="session")
