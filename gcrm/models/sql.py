@@ -7,12 +7,17 @@ same customers at every cutoff). The label, churned in (cutoff, cutoff + horizon
 read from the account's ``churned_at`` in ``BASE`` and nowhere else.
 """
 
-POPULATION = """
+# The rule of who is a customer at a cutoff, for account ``a`` (``{cutoff}``: the cutoff
+# date as the query binds it): not a prospect, a customer on or before it, not churned by
+# it. The churn model's population and the value model's customers both use it.
+CUSTOMER_AT = """a.status <> 'prospect'
+      AND coalesce(a.customer_since, {cutoff}) <= {cutoff}
+      AND (a.churned_at IS NULL OR a.churned_at > {cutoff})"""
+
+POPULATION = f"""
 population AS (
     SELECT a.id AS account_id FROM accounts a
-    WHERE a.status <> 'prospect'
-      AND coalesce(a.customer_since, CAST(:cutoff AS date)) <= CAST(:cutoff AS date)
-      AND (a.churned_at IS NULL OR a.churned_at > CAST(:cutoff AS date))
+    WHERE {CUSTOMER_AT.format(cutoff="CAST(:cutoff AS date)")}
       AND a.id % :sample = 0
 )"""
 

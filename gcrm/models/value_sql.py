@@ -1,25 +1,24 @@
-"""The customer value model's SQL. Customers at a cutoff are the churn model's
-(``gcrm.models.sql.POPULATION``: became customers on or before it, not churned by it);
+"""The customer value model's SQL. Customers at a cutoff are the churn model's, by the
+same SQL (``gcrm.models.sql.CUSTOMER_AT``: became customers on or before it, not churned
+by it);
 their purchases are read on or before the cutoff only, except by ``HOLDOUT``, which
 reads the window after it that the validation compares predictions with."""
 
+from gcrm.models.sql import CUSTOMER_AT
+
 # Each customer's order lines added up per day, on or before the cutoff (psycopg
 # parameters: sent by COPY, see value_summary._copy_out).
-VALUE_DAYS = """
+VALUE_DAYS = f"""
 SELECT s.account_id, s.order_date, sum(s.amount)::float8
 FROM sales s JOIN accounts a ON a.id = s.account_id
 WHERE s.order_date <= CAST(%(cutoff)s AS date)
-  AND a.status <> 'prospect'
-  AND coalesce(a.customer_since, CAST(%(cutoff)s AS date)) <= CAST(%(cutoff)s AS date)
-  AND (a.churned_at IS NULL OR a.churned_at > CAST(%(cutoff)s AS date))
+  AND {CUSTOMER_AT.format(cutoff="CAST(%(cutoff)s AS date)")}
 GROUP BY s.account_id, s.order_date
 """
 
-CUSTOMERS_AT = """
+CUSTOMERS_AT = f"""
 SELECT count(*) FROM accounts a
-WHERE a.status <> 'prospect'
-  AND coalesce(a.customer_since, CAST(:cutoff AS date)) <= CAST(:cutoff AS date)
-  AND (a.churned_at IS NULL OR a.churned_at > CAST(:cutoff AS date))
+WHERE {CUSTOMER_AT.format(cutoff="CAST(:cutoff AS date)")}
 """
 
 # What each account bought in (cutoff, cutoff + days]: revenue and purchase days.

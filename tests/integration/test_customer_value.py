@@ -17,7 +17,7 @@ from gcrm import privacy
 from gcrm.access import users
 from gcrm.cli import app
 from gcrm.errors import InvalidInput
-from gcrm.models import store, value_account, value_score, value_summary, value_train
+from gcrm.models import sql, store, value_account, value_score, value_summary, value_train
 
 NEW_CASTLE = "DE-NEW_CASTLE"
 CUTOFF = dt.date(2025, 10, 1)
@@ -131,6 +131,17 @@ def test_a_sale_after_the_cutoff_changes_no_summary_value(demo):
         assert on_the_day["frequency"] == before["frequency"] + 1
         assert on_the_day["recency"] == on_the_day["T"] == before["T"]
         conn.rollback()
+
+
+def test_the_value_models_customers_at_a_cutoff_are_the_churn_models(demo):
+    # One rule (gcrm.models.sql.CUSTOMER_AT) for both: summarised or counted without a
+    # purchase, every customer of the churn model's population and no one else.
+    with demo.connect() as conn:
+        population = set(conn.execute(text(sql.BASE), {
+            "cutoff": CUTOFF, "horizon": 90, "sample": 1}).scalars())
+        summary = value_summary.build(conn, CUTOFF)
+    assert set(summary.rfm.index) <= population
+    assert len(summary.rfm) + summary.customers_without_purchase == len(population)
 
 
 def test_too_little_history_is_refused_with_the_numbers(demo):
