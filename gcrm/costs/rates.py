@@ -27,7 +27,8 @@ from gcrm.errors import InvalidInput, PermissionDenied
 KINDS = {"case": ("a service case of a type", "case_type"),
          "contact": ("a contact through a channel", "interaction_channel")}
 DEFAULT = "*"  # the item whose rate any case type or channel without its own takes
-# Placeholder rates a new database starts with (migration 0024 seeds the same): the admin
+# Placeholder rates a new database starts with (migration 0024 seeds the same, without
+# importing this: tests/integration/test_cost_to_serve.py checks they are equal): the admin
 # should set the company's own. '*' also stands in if its row is ever deleted.
 DEFAULTS = {
     ("case", "*"): Decimal("25.00"), ("case", "complaint"): Decimal("60.00"),

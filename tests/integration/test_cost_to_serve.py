@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from gcrm import audit, costs, cube
+from gcrm.db import migrate
 from gcrm.errors import InvalidInput, PermissionDenied
 from gcrm.ingest.load import load_file
 
@@ -99,6 +100,24 @@ def test_a_rate_the_admin_changes_moves_margin_and_unprofitable_customers(people
         "2026-01": 0.5, "2026-02": 0.0, "2026-03": 0.0}  # each month its own period
 
 
+def test_without_margins_unprofitable_customers_are_blank_not_none(world):
+    """Upgraded to 0024 and not built since (no account_margins, no cost cells) or a period
+    nobody bought, was served or contacted in: no unprofitable share of 0% beside a blank
+    margin, but blanks; the next build fills them."""
+    cube.build(engine=world)
+    asked = ["margin", "unprofitable_customers", "unprofitable_share", "revenue"]
+    with world.begin() as conn:  # as the cube is right after the upgrade
+        conn.execute(text("TRUNCATE account_margins, cube_cost"))
+    before = cube.query(asked, level="state", period="2026-Q1", engine=world)
+    assert before[asked[:3]].isna().all().all()
+    assert before["revenue"].notna().all()  # the other families answer as built
+    cube.build(engine=world)
+    after = cube.query(asked, level="state", period="2026-Q1", engine=world)
+    assert after[asked].notna().all().all()
+    later = cube.query(asked[1:3], level="state", period="2026-06", engine=world)
+    assert len(later) == 2 and later[asked[1:3]].isna().all().all()  # no fact in June
+
+
 def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
     cube.build(engine=world)
     before = _cube(world)["S"]
@@ -159,3 +178,23 @@ def test_a_bad_rate_is_refused_and_nothing_changes(db):
     assert str(costs.rates(engine=db).set_index(["kind", "item"]).loc[
         ("case", "complaint"), "rate"]) == "0.00"
     assert audit.recent("cost rate set", engine=db).iloc[0]["details"]["rate"] == "0.00"
+
+
+def test_a_new_database_starts_with_the_rates_a_reset_puts_back(engine):
+    """Migration 0024 seeds the placeholder rates and gcrm.costs.DEFAULTS holds them for
+    resets (and the tests' emptying); a migration imports no app code, so this is the
+    guard: 0024 run again (in a transaction rolled back) seeds exactly DEFAULTS."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            config = migrate.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0023")
+            command.upgrade(config, "0024")
+            seeded = {(kind, item): rate for kind, item, rate in conn.execute(
+                text("SELECT kind, item, rate FROM cost_rates"))}
+        finally:
+            transaction.rollback()
+    assert seeded == costs.DEFAULTS
