@@ -3,7 +3,7 @@ and purchase days in the next 12 months, and the probability they are still acti
 
 Each customer's summary is built as of the last day with data (sales, cases, contacts,
 churn dates: the churn scores' day), with the same SQL and library summary as training;
-the stored posteriors are put back on the library's models (``Fitted.from_bytes``) and
+the stored posteriors are put back on the library's models (``value_store.from_bytes``) and
 predict. Customers at that day with no purchase yet have no repeat-purchase history to
 score and are counted, not scored. Rows go to ``account_value`` by COPY, replacing
 every earlier score (of this model and of earlier ones: someone no longer a customer
@@ -26,7 +26,7 @@ from gcrm.db.copy import copy_rows
 from gcrm.errors import InvalidInput
 from gcrm.models import value_sql, value_store, value_summary
 from gcrm.models.churn_train import data_span
-from gcrm.models.value_train import SCORE_DAYS, Fitted
+from gcrm.models.value_train import SCORE_DAYS
 
 CHUNK = 100_000  # rows written at a time
 
@@ -59,7 +59,7 @@ def score(engine: Engine, *, progress: Callable[[str, int, int], None] | None = 
     if summary.rfm.empty:
         raise InvalidInput(f"There are no customers with a purchase on {last_day} to score.")
     started = time.perf_counter()
-    fitted = Fitted.from_bytes(stored.model, summary.rfm, stored.parameters)
+    fitted = value_store.from_bytes(stored.model, summary.rfm, stored.parameters)
     predicted = fitted.predict(summary.rfm, SCORE_DAYS)
     seconds["predict"] = time.perf_counter() - started
     ids = predicted.index.to_numpy()

@@ -1,18 +1,23 @@
 """Keep a trained customer value model in ``value_models`` and read it back, only in the
 database it was trained on (the churn models' identity: system identifier, database oid
-and name)."""
+and name). The model is kept as bytes: both posteriors as netCDF, the library's format
+(``to_bytes``), put back on the library's models for scoring (``from_bytes``)."""
 
 from __future__ import annotations
 
 import json
+import tempfile
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine, text
 
 from gcrm.errors import InvalidInput
-from gcrm.models import value_sql
+from gcrm.models import value_sql, value_summary
 from gcrm.models.store import database_identity
-from gcrm.models.value_train import Training
+from gcrm.models.value_train import Fitted, Training, bgnbd_rows, library_frame, spend_rows
 
 HOW_TO_TRAIN = "Train one with gcrm model value train."
 
@@ -34,7 +39,7 @@ class StoredValueModel:
 
 def save(training: Training, *, engine: Engine) -> StoredValueModel:
     """Store the model (operator only: app roles may not write value_models)."""
-    blob = training.fitted.to_bytes()
+    blob = to_bytes(training.fitted)
     with engine.begin() as conn:
         conn.execute(text("LOCK TABLE value_models IN SHARE ROW EXCLUSIVE MODE"))
         version = conn.execute(text(value_sql.NEXT_VERSION)).scalar_one()
@@ -69,3 +74,38 @@ def latest(engine: Engine, *, with_model: bool = False) -> StoredValueModel:
                 f"never applied here. {HOW_TO_TRAIN}")
         stored.model = bytes(row["model"])
     return stored
+
+
+def to_bytes(fitted: Fitted) -> bytes:
+    """Both posteriors as netCDF (the library's format), in one zip-less bundle."""
+    parts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, model in (("purchases", fitted.purchases), ("spend", fitted.spend)):
+            path = Path(tmp) / f"{name}.nc"
+            model.idata.to_netcdf(str(path), groups=["posterior"])
+            parts.append(path.read_bytes())
+    header = f"{len(parts[0])}\n".encode()
+    return header + parts[0] + parts[1]
+
+
+def from_bytes(blob: bytes, rfm: pd.DataFrame, parameters: dict) -> Fitted:
+    """The stored posteriors on the library's models built over ``rfm``."""
+    import arviz as az
+
+    size, rest = blob.split(b"\n", 1)
+    parts = rest[:int(size)], rest[int(size):]
+    clv = value_summary.clv()
+    data = library_frame(rfm)
+    models = []
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, model, part in (("purchases", clv.BetaGeoModel(data=bgnbd_rows(data)),
+                                   parts[0]),
+                                  ("spend", clv.GammaGammaModel(data=spend_rows(data)),
+                                   parts[1])):
+            path = Path(tmp) / f"{name}.nc"
+            path.write_bytes(part)
+            model.build_model()
+            model.idata = az.from_netcdf(str(path)).load()
+            models.append(model)
+    return Fitted(models[0], models[1], parameters)

@@ -20,12 +20,10 @@ the summary as of ``as_of`` (every purchase known), for scoring.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,7 +42,8 @@ LIBRARY = "pymc-marketing"
 
 @dataclass
 class Fitted:
-    """The two fitted library models and their parameters."""
+    """The two fitted library models and their parameters (kept and read back as bytes by
+    ``gcrm.models.value_store``)."""
 
     purchases: object  # clv.BetaGeoModel
     spend: object  # clv.GammaGammaModel
@@ -68,40 +67,6 @@ class Fitted:
                              "expected_revenue": purchases * spend,
                              "probability_alive": np.clip(alive, 0, 1)}, index=rfm.index)
 
-    def to_bytes(self) -> bytes:
-        """Both posteriors as netCDF (the library's format), in one zip-less bundle."""
-        parts = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, model in (("purchases", self.purchases), ("spend", self.spend)):
-                path = Path(tmp) / f"{name}.nc"
-                model.idata.to_netcdf(str(path), groups=["posterior"])
-                parts.append(path.read_bytes())
-        header = f"{len(parts[0])}\n".encode()
-        return header + parts[0] + parts[1]
-
-    @classmethod
-    def from_bytes(cls, blob: bytes, rfm: pd.DataFrame, parameters: dict) -> Fitted:
-        """The stored posteriors on the library's models built over ``rfm``."""
-        import arviz as az
-
-        size, rest = blob.split(b"\n", 1)
-        parts = rest[:int(size)], rest[int(size):]
-        clv = value_summary.clv()
-        data = _library_frame(rfm)
-        models = []
-        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for name, model, part in (("purchases", clv.BetaGeoModel(data=_bgnbd(data)),
-                                       parts[0]),
-                                      ("spend", clv.GammaGammaModel(data=_spend_rows(data)),
-                                       parts[1])):
-                path = Path(tmp) / f"{name}.nc"
-                path.write_bytes(part)
-                model.build_model()
-                model.idata = az.from_netcdf(str(path)).load()
-                models.append(model)
-        return cls(models[0], models[1], parameters)
-
 
 @dataclass
 class Training:
@@ -120,15 +85,15 @@ class Training:
         return f"{LIBRARY} {version(LIBRARY)}"
 
 
-def _library_frame(rfm: pd.DataFrame) -> pd.DataFrame:
+def library_frame(rfm: pd.DataFrame) -> pd.DataFrame:
     return rfm.reset_index().rename(columns={"account_id": "customer_id"})
 
 
-def _bgnbd(data: pd.DataFrame) -> pd.DataFrame:
+def bgnbd_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data[["customer_id", "frequency", "recency", "T"]]
 
 
-def _spend_rows(data: pd.DataFrame) -> pd.DataFrame:
+def spend_rows(data: pd.DataFrame) -> pd.DataFrame:
     repeat = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     return repeat[["customer_id", "monetary_value", "frequency"]]
 
@@ -136,12 +101,12 @@ def _spend_rows(data: pd.DataFrame) -> pd.DataFrame:
 def fit(rfm: pd.DataFrame) -> Fitted:
     """BG/NBD and Gamma-Gamma fitted (MAP) on the summary ``rfm``."""
     clv = value_summary.clv()
-    data = _library_frame(rfm)
+    data = library_frame(rfm)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        purchases = clv.BetaGeoModel(data=_bgnbd(data))
+        purchases = clv.BetaGeoModel(data=bgnbd_rows(data))
         purchases.fit(method="map", progressbar=False)
-        spend = clv.GammaGammaModel(data=_spend_rows(data))
+        spend = clv.GammaGammaModel(data=spend_rows(data))
         spend.fit(method="map", progressbar=False)
     parameters = {"bg_nbd": _point(purchases), "gamma_gamma": _point(spend)}
     return Fitted(purchases, spend, parameters)
