@@ -138,7 +138,9 @@ MEASURES = {m.name: m for m in (
             "period is below zero (counted per account at query time)."),
     Measure("unprofitable_share", "unprofitable_customers / period_customers", "share",
             "Unprofitable customers over the customers of the period (a customer at any "
-            "time in it; one with no sale, case or contact has margin 0: not unprofitable)."),
+            "time in it; one with no sale, case or contact has margin 0: not unprofitable; "
+            "blank in a period without any margin, e.g. before the first build with cost to "
+            "serve)."),
     Measure("service_cases", "cases", "cases", "Service cases opened in the period."),
     Measure("complaints", "complaints", "cases", "Service cases of type complaint."),
     Measure("complaints_per_customer", "complaints / customers_end", "per customer",

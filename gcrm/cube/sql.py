@@ -191,7 +191,8 @@ GROUP BY {group}
 # NULL bounds: every month), the customers of the period (a customer at any time in it, by
 # month as the cube counts them) and those whose revenue minus cost to serve over the period
 # is below zero, from each account's months (account_margins, written by the build), as the
-# caller may see them, in the regions whose cube cells they may see.
+# caller may see them, in the regions whose cube cells they may see; NULL (blank) in a
+# period without any margin.
 UNPROFITABLE = """
 WITH p AS (
     SELECT * FROM unnest(CAST(:ks AS int[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]))
@@ -201,9 +202,15 @@ WITH p AS (
     FROM account_margins am JOIN p ON (p.first_m IS NULL OR am.month >= p.first_m)
                                   AND (p.last_m IS NULL OR am.month <= p.last_m)
     GROUP BY 1, 2
+), held AS (  -- the periods with any account's margin: without any (no build since 0024,
+              -- or nobody bought, was served or contacted), no count but a blank
+    SELECT p.k FROM p WHERE EXISTS (
+        SELECT 1 FROM account_margins am WHERE (p.first_m IS NULL OR am.month >= p.first_m)
+                                           AND (p.last_m IS NULL OR am.month <= p.last_m))
 )
 SELECT ra.region_id, p.k, {member} AS member,
-       count(*) FILTER (WHERE m.margin < 0) AS unprofitable_customers,
+       CASE WHEN max(h.k) IS NOT NULL
+            THEN count(*) FILTER (WHERE m.margin < 0) END AS unprofitable_customers,
        count(*) AS period_customers
 FROM accounts a
 JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = a.id
@@ -213,6 +220,7 @@ JOIN p ON (p.last_m IS NULL OR a.customer_since IS NULL
       AND (p.first_m IS NULL OR a.churned_at IS NULL
            OR date_trunc('month', a.churned_at) >= p.first_m)
 LEFT JOIN m ON m.account_id = a.id AND m.k = p.k
+LEFT JOIN held h ON h.k = p.k
 WHERE (a.customer_since IS NOT NULL OR a.status = 'customer')
   AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
   -- only the regions whose cells the caller sees (the cube's region policy): a manager's

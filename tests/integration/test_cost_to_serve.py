@@ -100,6 +100,24 @@ def test_a_rate_the_admin_changes_moves_margin_and_unprofitable_customers(people
         "2026-01": 0.5, "2026-02": 0.0, "2026-03": 0.0}  # each month its own period
 
 
+def test_without_margins_unprofitable_customers_are_blank_not_none(world):
+    """Upgraded to 0024 and not built since (no account_margins, no cost cells) or a period
+    nobody bought, was served or contacted in: no unprofitable share of 0% beside a blank
+    margin, but blanks; the next build fills them."""
+    cube.build(engine=world)
+    asked = ["margin", "unprofitable_customers", "unprofitable_share", "revenue"]
+    with world.begin() as conn:  # as the cube is right after the upgrade
+        conn.execute(text("TRUNCATE account_margins, cube_cost"))
+    before = cube.query(asked, level="state", period="2026-Q1", engine=world)
+    assert before[asked[:3]].isna().all().all()
+    assert before["revenue"].notna().all()  # the other families answer as built
+    cube.build(engine=world)
+    after = cube.query(asked, level="state", period="2026-Q1", engine=world)
+    assert after[asked].notna().all().all()
+    later = cube.query(asked[1:3], level="state", period="2026-06", engine=world)
+    assert len(later) == 2 and later[asked[1:3]].isna().all().all()  # no fact in June
+
+
 def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
     cube.build(engine=world)
     before = _cube(world)["S"]
