@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
-from gcrm import costs  # cost-to-serve
+from gcrm import costs
 from gcrm.cube import compute, sql
 from gcrm.db.engine import get_engine
 from gcrm.ingest import bulk
@@ -31,8 +31,7 @@ from gcrm.regions.grid import FINE_LEVELS
 Progress = Callable[[str], None]
 # Changes to these mean a full build (marked by triggers, migration 0007).
 WHOLE = {"accounts": "accounts", "assignments": "region assignments",
-         "regions": "regions"}
-WHOLE["cost_rates"] = "cost-to-serve rates"  # cost-to-serve
+         "regions": "regions", "cost_rates": "cost-to-serve rates"}
 DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond this; the whole build stays under 8 GiB
 
 COLUMNS = {
@@ -44,12 +43,12 @@ COLUMNS = {
     "cube_accounts": "level, dim, member, region_id, accounts, customers_now, prospects",
     "region_visibility": "scope_id, region_id",
     "cube_places": "account_id, segment, status, region_ids",
-    "cube_cost": "level, dim, member, region_id, month, cost_to_serve, case_cost, "  # cost-to-serve
+    "cube_cost": "level, dim, member, region_id, month, cost_to_serve, case_cost, "
                  "return_cost, contact_cost, margin, served_accounts",
-    "account_margins": "account_id, month, revenue, cost_to_serve",  # cost-to-serve
+    "account_margins": "account_id, month, revenue, cost_to_serve",
+    "cube_risk": "level, dim, member, region_id, month, high_risk_customers, "
+                 "revenue_at_risk, scored_customers",
 }
-COLUMNS["cube_risk"] = ("level, dim, member, region_id, month, high_risk_customers, "  # risk-cube
-                        "revenue_at_risk, scored_customers")
 TYPES = {
     "accounts": {"id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
                  "customer_since": "DATE", "churned_at": "DATE"},
@@ -60,10 +59,10 @@ TYPES = {
                 "satisfaction": "INTEGER", "case_type": "VARCHAR"},
     "places_read": {"account_id": "BIGINT", "segment": "VARCHAR", "status": "VARCHAR",
                     "region_ids": "VARCHAR"},
-    "contacts": {"account_id": "BIGINT", "month": "DATE", "channel": "VARCHAR"},  # cost-to-serve
+    "contacts": {"account_id": "BIGINT", "month": "DATE", "channel": "VARCHAR"},
+    "risk": {"account_id": "BIGINT", "month": "DATE", "high": "BOOLEAN",
+             "revenue": "DECIMAL(14,2)"},
 }
-TYPES["risk"] = {"account_id": "BIGINT", "month": "DATE", "high": "BOOLEAN",  # risk-cube
-                 "revenue": "DECIMAL(14,2)"}
 
 
 @dataclass
@@ -157,18 +156,18 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
     say("Computing the cells (DuckDB)")
-    db.execute(compute.COST_MONTHS)  # cost-to-serve
+    db.execute(compute.COST_MONTHS)
     tables = {"cube_sales": compute.sales_cells(levels),
-              "cube_service": compute.service_cells(levels)}
-    tables["cube_risk"] = compute.risk_cells(levels)  # risk-cube
+              "cube_service": compute.service_cells(levels),
+              "cube_risk": compute.risk_cells(levels)}
     if plan.kind == "full":
         if plan.first is not None:
             tables["cube_customers"] = compute.customer_cells(plan.first, plan.last)
         tables["cube_accounts"] = compute.ACCOUNT_CELLS
         tables["region_visibility"] = compute.VISIBILITY
         tables["cube_places"] = compute.places_out(levels)
-    tables["cube_cost"] = compute.cost_cells(levels)  # cost-to-serve
-    tables["account_margins"] = compute.ACCOUNT_MARGINS  # cost-to-serve
+    tables["cube_cost"] = compute.cost_cells(levels)
+    tables["account_margins"] = compute.ACCOUNT_MARGINS
     files = {}
     for table, query in tables.items():
         files[table] = tmp / f"{table}.csv"
@@ -247,13 +246,13 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
                    for name in ("sales", "service")}
         conn.execute(text(sql.INVOLVED.format(sales_where=where["sales"],
                                               service_where=where["service"])))
-        contacts = _contacts_where(months)  # cost-to-serve
-        conn.execute(text(sql.INVOLVED_CONTACTS.format(where=contacts)))  # cost-to-serve
+        contacts = _contacts_where(months)
+        conn.execute(text(sql.INVOLVED_CONTACTS.format(where=contacts)))
         queries["places_read"] = sql.INVOLVED_PLACES
-    queries["risk"] = _risk_extract(conn, months)  # risk-cube
+    queries["risk"] = _risk_extract(conn, months)
     for name, query in queries.items():
         _copy_out(conn, db, tmp, name, query)
-    _copy_out(conn, db, tmp, "contacts", _cost_extract(conn, db, months))  # cost-to-serve
+    _copy_out(conn, db, tmp, "contacts", _cost_extract(conn, db, months))
     if months:
         accounts, places = compute.places_in(levels)
         db.execute(f"CREATE TABLE accounts AS {accounts}")
@@ -262,7 +261,7 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
 
 
-def _risk_extract(conn: Connection, months: list[dt.date] | None) -> str:  # risk-cube
+def _risk_extract(conn: Connection, months: list[dt.date] | None) -> str:
     """The churn scores to read (an incremental build: of its months only, their accounts
     added to those it reads from cube_places)."""
     if not months:
@@ -310,7 +309,7 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
 
 
-def _cost_extract(conn: Connection, db: duckdb.DuckDBPyConnection,  # cost-to-serve
+def _cost_extract(conn: Connection, db: duckdb.DuckDBPyConnection,
                   months: list[dt.date] | None) -> str:
     """The rates into DuckDB (``cost_rates``), and the contacts to read (an incremental
     build: of its months only; _extract adds their accounts to those it reads)."""
@@ -319,7 +318,7 @@ def _cost_extract(conn: Connection, db: duckdb.DuckDBPyConnection,  # cost-to-se
     return sql.EXTRACT_CONTACTS.format(where=_contacts_where(months) if months else "")
 
 
-def _contacts_where(months: list[dt.date]) -> str:  # cost-to-serve
+def _contacts_where(months: list[dt.date]) -> str:
     """The contacts of ``months``, as ranges the date index serves."""
     return "WHERE " + " OR ".join(sql.CONTACT_MONTH_RANGE.format(
         first=m.isoformat(), next=_next_month(m)) for m in months)

@@ -117,7 +117,7 @@ def service_cells(levels: Levels) -> str:
     return " UNION ALL ".join(c for c in cells if c)
 
 
-def risk_cells(levels: Levels) -> str:  # risk-cube
+def risk_cells(levels: Levels) -> str:
     """Customers scored, those in the high band and their revenue over the 365 days before
     scoring, per level, region, month of scoring and segment, from ``risk(account_id,
     month, high, revenue)`` (one row per customer and month of scoring: counting rows
@@ -231,7 +231,7 @@ SELECT coalesce(
 """
 
 
-# cost-to-serve: each account's revenue and cost to serve per month, from the sales, the
+# Cost to serve: each account's revenue and cost to serve per month, from the sales, the
 # cases priced by type and the contacts priced by channel (``cost_rates(kind, item, rate)``,
 # gcrm.costs.effective: a type or channel without a rate takes its kind's '*'). Returns are
 # cases of type 'return' (sales amounts are never negative): return_cost is part of
@@ -258,11 +258,11 @@ FROM (
 )
 GROUP BY account_id, month
 """
-ACCOUNT_MARGINS = ("SELECT account_id, month, revenue, case_cost + contact_cost "  # cost-to-serve
+ACCOUNT_MARGINS = ("SELECT account_id, month, revenue, case_cost + contact_cost "
                    "FROM cost_months")
 
 
-def cost_cells(levels: Levels) -> str:  # cost-to-serve
+def cost_cells(levels: Levels) -> str:
     """Cost to serve (cases, of which returns, and contacts), margin (revenue minus cost to
     serve) and accounts served (with a sale, case or contact in the month), per level,
     region, month and one split, from ``cost_months`` (one row per account and month)."""

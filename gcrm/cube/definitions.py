@@ -17,11 +17,17 @@ from dataclasses import dataclass
 SPLITS = {
     "sales": ("segment", "status", "category", "channel"),
     "service": ("segment", "status", "case_type"),
-    "cost": ("segment", "status"),  # cost-to-serve
+    "cost": ("segment", "status"),
     "customers": ("segment",),
     "accounts": ("segment", "status"),
-    "risk": ("segment",),  # risk-cube
+    "risk": ("segment",),
+    # counted from the rows at query time (RAW)
+    "cases_raw": ("segment", "status", "case_type"),
+    "margins_raw": ("segment", "status"),
 }
+# Parts computed at query time from rows, not cube cells (region: the region's own
+# attributes, the same whatever the split).
+RAW = ("region", "cases_raw", "margins_raw")
 DIMENSIONS = ("segment", "status", "category", "channel", "case_type")
 TIME = ("year", "quarter", "month")
 
@@ -48,7 +54,7 @@ PARTS = {
     "accounts": ("accounts", "now"),
     "customers_now": ("accounts", "now"),
     "prospects": ("accounts", "now"),
-    # cost-to-serve: flows per month; unprofitable customers are counted over the period
+    # cost to serve: flows per month; unprofitable customers are counted over the period
     # asked, from each account's margin (account_margins), at query time
     "cost_to_serve": ("cost", "sum"),
     "case_cost": ("cost", "sum"),
@@ -61,14 +67,15 @@ PARTS = {
     "households": ("region", "attribute"),
     "population": ("region", "attribute"),
     "median_resolution_hours": ("cases_raw", "median"),
-    # risk-cube: churn scores per month of scoring; over a period, its latest scoring month
+    # churn risk: scores per month of scoring; over a period, its latest scoring month
     "scored_customers": ("risk", "latest"),
     "high_risk_customers": ("risk", "latest"),
     "revenue_at_risk": ("risk", "latest"),
 }
 # The count of people a cell of each family is built from (for --min-count).
 CONTRIBUTORS = {"sales": "buyers", "service": "case_accounts", "customers": "customers_end",
-                "accounts": "accounts", "risk": "scored_customers"}  # risk-cube
+                "accounts": "accounts", "risk": "scored_customers", "cost": "served_accounts",
+                "margins_raw": "period_customers"}
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,9 @@ class Measure:
 
     @property
     def families(self) -> tuple[str, ...]:
+        """The families of its parts that decide its splits (SPLITS)."""
         return tuple(dict.fromkeys(PARTS[p][0] for p in self.parts
-                                   if PARTS[p][0] not in RAW))  # cost-to-serve
+                                   if PARTS[p][0] != "region"))
 
     @property
     def timeless(self) -> bool:
@@ -119,7 +127,6 @@ MEASURES = {m.name: m for m in (
             "Revenue over orders."),
     Measure("revenue_per_customer", "revenue / customers_end", "currency",
             "Revenue over customers at the end of the period."),
-    # cost-to-serve
     Measure("cost_to_serve", "cost_to_serve", "currency",
             "Service cases priced by type (returns included) plus contacts priced by "
             "channel, at the admin's rates (gcrm cost-to-serve show)."),
@@ -155,7 +162,6 @@ MEASURES = {m.name: m for m in (
             "Customers at the end of the period over the region's households."),
     Measure("revenue_per_capita", "revenue / population", "currency",
             "Revenue over the region's population."),
-    # risk-cube
     Measure("scored_customers", "scored_customers", "customers",
             "Customers the churn model scored (gcrm model churn score; the period's last "
             "month of scoring)."),
@@ -178,6 +184,3 @@ def _mentions(formula: str, part: str) -> bool:
 
 # Measures with no time grain: the cube keeps accounts as they are now, not month by month.
 TIMELESS = tuple(name for name, m in MEASURES.items() if m.timeless)
-CONTRIBUTORS.update(cost="served_accounts", margins_raw="period_customers")  # cost-to-serve
-# Parts computed at query time from rows, not cube cells (no split check by SPLITS).
-RAW = ("region", "cases_raw", "margins_raw")  # cost-to-serve

@@ -22,7 +22,7 @@ from gcrm.cube.definitions import (
     DIMENSIONS,
     MEASURES,
     PARTS,
-    RAW,  # cost-to-serve
+    RAW,
     SPLITS,
     TIME,
     TIMELESS,
@@ -32,14 +32,16 @@ from gcrm.errors import InvalidInput
 from gcrm.regions.grid import FINE_LEVELS
 
 TABLES = {"sales": "cube_sales", "service": "cube_service", "customers": "cube_customers",
-          "accounts": "cube_accounts"}
-TABLES["risk"] = "cube_risk"  # risk-cube
+          "accounts": "cube_accounts", "risk": "cube_risk", "cost": "cube_cost"}
 # Where a split's values are read from, to check a filter's values.
 MEMBERS_FROM = {"segment": "accounts", "status": "accounts", "category": "sales",
                 "channel": "sales", "case_type": "service"}
 # ("latest": one row per cell is left once _latest_scoring has kept the bucket's month.)
 AGGREGATE = {"sum": "sum", "max": "max", "first": "first", "last": "last", "latest": "sum"}
-TABLES["cost"] = "cube_cost"  # cost-to-serve
+# A split as the measures counted from rows read it (accounts a, service cases c); which
+# of them a measure can take is SPLITS' to say (checked with the request).
+ROW_MEMBER = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')", "status": "a.status",
+              "case_type": "c.case_type"}
 
 
 def query(measures: Sequence[str], *, by: Iterable[str] = (), level: str = "state",
@@ -228,11 +230,11 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
     keys = request.keys
     frame = None
     for family in request.families:
-        if family in RAW:  # cost-to-serve
+        if family in RAW:
             continue
         part = _family(conn, request, family, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
-    if "margins_raw" in request.families:  # cost-to-serve
+    if "margins_raw" in request.families:
         part = _unprofitable(conn, request, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
     if "cases_raw" in request.families:
@@ -357,11 +359,7 @@ def _carried_customers(conn: Connection, query: str, params: dict, first: dt.dat
 def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFrame:
     labels = periods.label_sql("(c.opened_at AT TIME ZONE 'UTC')", request.fiscal_start)
     keys = "".join(f"{labels[t]} AS {t}, " for t in request.time)
-    member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
-              "status": "a.status", "case_type": "c.case_type"}.get(request.dim)
-    if member is None:
-        raise InvalidInput(f"median_resolution_hours cannot be split by {request.dim}; it can "
-                           "by segment, status, case_type.")
+    member = ROW_MEMBER[request.dim]
     group = ", ".join(["ra.region_id", *[labels[t] for t in request.time],
                        *([member] if request.dim != "*" else [])])
     of_account = request.dim in ("segment", "status")
@@ -377,23 +375,13 @@ def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFr
         "first": months[0] if months else None, "after": after}).mappings().all()
     frame = pd.DataFrame(rows, columns=["region_id", *request.time, "member",
                                         "median_resolution_hours"])
-    if request.members is not None:
-        frame = frame[frame["member"].isin(request.members)]
-    frame["median_resolution_hours"] = frame["median_resolution_hours"].astype("float64")
-    if request.dim != "*":
-        return frame.rename(columns={"member": request.dim})
-    return frame.drop(columns="member")
+    return _of_members(frame, request, ["median_resolution_hours"])
 
 
 def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:
-    """cost-to-serve: customers of the period and those with a negative margin over it,
-    per region (and segment or status), counted per account (not additive over months, so
-    not a cube cell). By year, quarter or month: each of them is its own period."""
-    member = {"*": "'*'", "segment": "coalesce(a.segment, '(none)')",
-              "status": "a.status"}.get(request.dim)
-    if member is None:
-        raise InvalidInput(f"unprofitable customers cannot be split by {request.dim}; "
-                           "they can by segment, status.")
+    """Customers of the period and those with a negative margin over it, per region (and
+    segment or status), counted per account (not additive over months, so not a cube
+    cell). By year, quarter or month: each of them is its own period."""
     spans = pd.DataFrame({"first": [months[0] if months else None],
                           "last": [months[1] if months else None]})
     if request.time:
@@ -403,7 +391,7 @@ def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:
         spans = periods.labels(every, request.fiscal_start)[request.time].assign(
             month_=every).groupby(request.time, sort=False).agg(
             first=("month_", "min"), last=("month_", "max")).reset_index()
-    rows = conn.execute(text(sql.UNPROFITABLE.format(member=member)), {
+    rows = conn.execute(text(sql.UNPROFITABLE.format(member=ROW_MEMBER[request.dim])), {
         "level": request.level, "regions": request.regions,
         "ks": list(range(len(spans))),
         "firsts": [None if pd.isna(d) else pd.Timestamp(d).date() for d in spans["first"]],
@@ -413,16 +401,19 @@ def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:
         "region_id", "_k", "member", "unprofitable_customers", "period_customers"])
     if request.time:
         frame = frame.merge(spans[request.time], left_on="_k", right_index=True)
-    frame = frame.drop(columns="_k")
+    return _of_members(frame.drop(columns="_k"), request,
+                       ["unprofitable_customers", "period_customers"])
+
+
+def _of_members(frame: pd.DataFrame, request: _Request, parts: list[str]) -> pd.DataFrame:
+    """Rows counted at query time (a ``member`` column, ``parts``): the members asked for,
+    the member column named as the split (none without one), parts as floats."""
     if request.members is not None:
         frame = frame[frame["member"].isin(request.members)]
-    for part in ("unprofitable_customers", "period_customers"):
-        frame[part] = frame[part].astype("float64")
+    frame = frame.assign(**{part: frame[part].astype("float64") for part in parts})
     if request.dim != "*":
         frame = frame.rename(columns={"member": request.dim})
-    else:
-        frame = frame.drop(columns="member")
-    return frame[[*request.keys, "unprofitable_customers", "period_customers"]]
+    return frame[[*request.keys, *parts]]
 
 
 def _evaluate(frame: pd.DataFrame, formula: str) -> pd.Series:

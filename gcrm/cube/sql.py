@@ -41,7 +41,7 @@ SELECT account_id FROM service_cases {service_where}
 INVOLVED_PLACES = """
 SELECT p.account_id, p.segment, p.status, p.region_ids
 FROM cube_places p JOIN cube_involved i ON i.id = p.account_id"""
-# risk-cube: the churn scores per month of scoring ({where}: an incremental build's months),
+# The churn scores per month of scoring ({where}: an incremental build's months),
 # and the accounts scored in those months among the accounts an incremental build reads.
 EXTRACT_RISK = """
 SELECT account_id, month, band = 'high', revenue_365 FROM account_risk_months {where}"""
@@ -187,7 +187,7 @@ WHERE c.closed_at IS NOT NULL
 GROUP BY {group}
 """
 
-# cost-to-serve: per period (:ks, :firsts, :lasts: each period's first and last month;
+# Unprofitable customers per period (:ks, :firsts, :lasts: each period's first and last month;
 # NULL bounds: every month), the customers of the period (a customer at any time in it, by
 # month as the cube counts them) and those whose revenue minus cost to serve over the period
 # is below zero, from each account's months (account_margins, written by the build), as the
@@ -230,7 +230,7 @@ GROUP BY 1, 2, 3
 """
 MARGIN_MONTHS = "SELECT min(month), max(month) FROM account_margins"
 
-# cost-to-serve: the contacts (interactions) per month and channel ({where}: an incremental
+# Cost to serve: the contacts (interactions) per month and channel ({where}: an incremental
 # build's months, as ranges the date index serves), and the accounts with a contact in
 # those months among the accounts an incremental build reads.
 EXTRACT_CONTACTS = """

@@ -118,6 +118,24 @@ def test_without_margins_unprofitable_customers_are_blank_not_none(world):
     assert len(later) == 2 and later[asked[1:3]].isna().all().all()  # no fact in June
 
 
+def test_a_split_unprofitable_customers_cannot_take_is_refused_even_before_a_build(world):
+    """As every other measure's wrong split: named, with the splits it can take, whether
+    the cube is built or not (the rule lives with the others, in SPLITS)."""
+    for built in (False, True):
+        if built:
+            cube.build(engine=world)
+        with pytest.raises(InvalidInput, match="unprofitable_share cannot be split by "
+                                               "category; it can by segment, status"):
+            cube.query(["unprofitable_share"], by=["category"], engine=world)
+        with pytest.raises(InvalidInput, match="median_resolution_hours cannot be split by "
+                                               "channel; it can by segment, status, case_type"):
+            cube.query(["median_resolution_hours"], where={"channel": "web"}, engine=world)
+    by_status = cube.query(["unprofitable_customers"], by=["status"], where={"status": [
+        "customer"]}, period="2026-01", engine=world).set_index("code")
+    assert list(by_status["status"].unique()) == ["customer"]
+    assert by_status.loc["N", "unprofitable_customers"] == 0  # A1: 100 - 60 - 4 > 0
+
+
 def test_a_new_contact_is_priced_at_the_next_incremental_build(world, tmp_path):
     cube.build(engine=world)
     before = _cube(world)["S"]
