@@ -173,6 +173,7 @@ def test_overlaps_count_the_customers_two_stores_share(marketer, demo):
 
 
 def test_white_space_is_where_customers_lag_the_households(marketer, demo):
+    tradeareas.build("rings", "ring", radii_km=(3, 5), replace=True, engine=marketer)
     frame = tradeareas.penetration("zip", build="rings", engine=marketer)
     customers = _one(demo, "SELECT count(*) FROM accounts a JOIN region_assignments ra "
                            "ON ra.entity_id = a.id AND ra.entity = 'account' "
