@@ -10,6 +10,7 @@ from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
 from gcrm.cli.forecast import forecast
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
+from gcrm.cli.lake import lake_app  # lake
 from gcrm.cli.load import load
 from gcrm.cli.model import model_app
 from gcrm.cli.privacy import privacy_app
@@ -48,3 +49,4 @@ app.add_typer(stats_app, name="stats")
 app.command()(forecast)
 app.add_typer(model_app, name="model")
 app.add_typer(costs_app, name="cost-to-serve")  # cost-to-serve
+app.add_typer(lake_app, name="lake")  # lake
