@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import crm_world
 import geopandas as gpd
 import pyarrow as pa
 import pyarrow.parquet as pq
