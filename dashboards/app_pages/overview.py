@@ -334,8 +334,15 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
     if series.empty:
         return
     st.markdown(f"**{formatting.titled(formatting.label(measure) + ' by month', unit)}**")
+    if series[measure].notna().sum() < 2:  # one point draws no line
+        months = series.loc[series[measure].notna(), "month"].astype(str).tolist()
+        st.caption(f"{formatting.label(measure)} has "
+                   + (f"only one month so far ({months[0]})" if months else "no month yet")
+                   + ": the chart starts with the second.")
+        return
     if measure not in data.FORECAST_MEASURES:  # a ratio or a stock: no forecast of it
-        st.line_chart(series.set_index("month")[measure])
+        shown = series.set_index("month")[measure]
+        st.line_chart(shown * 100 if unit == "share" else shown)  # a share in %, as titled
         st.caption(f"No forecast of {formatting.label(measure).lower()}: forecasts are of "
                    "measures that add up over regions and months ("
                    + ", ".join(formatting.label(m).lower() for m in data.FORECAST_MEASURES)

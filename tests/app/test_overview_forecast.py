@@ -143,3 +143,15 @@ def _engine_of(engine, username: str):
 
     role = users.get_user(username, engine=engine).pg_role
     return create_engine(engine.url, connect_args={"options": f"-c role={role}"})
+
+
+def test_a_shares_series_is_drawn_in_percent_as_its_title_says(app):
+    from gcrm import cube
+
+    at = _overview("hana", measure="churn_rate", period="2026", region=f"county:{KENT}")
+    assert not at.exception, at.exception
+    assert any(m.value == "**Churn rate by month (%)**" for m in at.markdown)
+    drawn = _chart_rows(at).select_dtypes("number").stack().to_numpy()
+    months = cube.query(["churn_rate"], level="county", by=["month"],
+                        where={"county": KENT}, engine=app)
+    assert sorted(drawn.round(9)) == sorted((months["churn_rate"].dropna() * 100).round(9))

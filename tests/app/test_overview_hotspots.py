@@ -133,3 +133,6 @@ def test_customers_at_high_risk_are_a_measure_the_overview_maps_by_zip(app):
     want = want.sort_values("customers_at_high_risk", ascending=False, kind="stable")
     assert top.iloc[0, -1] == f"{want['customers_at_high_risk'].iloc[0]:,.0f}"
     assert want["customers_at_high_risk"].iloc[0] > 0
+    # One scoring month draws no line: the series says so instead of an empty chart.
+    assert (f"Customers at high risk has only one month so far ({period}): the chart starts "
+            "with the second.") in " ".join(c.value for c in at.caption)
