@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         "proxy, e.g. https://maps.example.org/tiles/{z}/{x}/{y}.pbf. None: the page's own "
         "host name with GCRM_TILE_PORT.")
 
+    dask_scheduler: str | None = Field(  # dask-engine
+        default=None,
+        description="Address of a Dask scheduler (tcp://host:port) that runs the bulk work "
+        "(point-to-region assignment; docs/scale.md). None: it runs on this machine.")
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:

@@ -180,3 +180,15 @@ def delaware(engine, tmp_path_factory):
                engine=engine)
     yield engine
     empty_all_tables(engine)
+
+
+@pytest.fixture(scope="session")
+def dask_client():  # dask-engine
+    """A real Dask cluster for the session (2 worker processes, one thread each; an
+    in-process cluster would not show what pickling and dying workers do), closed at the
+    end. The Dask engine's tests share it, so a test worker starts at most one."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gcrm.db.engine import get_engine
+from gcrm.engines import choose_engine, dask_client  # dask-engine
 from gcrm.regions import sql
 
 
@@ -19,6 +20,9 @@ def assign(
     incremental: bool = True,
     engine: Engine | None = None,
     connection: Connection | None = None,
+    run_on: str | None = None,  # dask-engine
+    client=None,  # dask-engine
+    progress=None,  # dask-engine
 ) -> dict[str, dict[str, int]]:
     """Assign points to their region at every level (or ``levels``).
 
@@ -26,11 +30,33 @@ def assign(
     their assignment; ``incremental=False`` redoes everything. Points on a shared
     edge go to one region; points outside every region are recorded with no region
     (see :func:`unassigned`). Returns ``{level: {"assigned": n, "outside": m}}``.
+
+    ``run_on`` (dask-engine): ``"local"`` (PostGIS, the default) or ``"dask"`` (the
+    scheduler of ``GCRM_DASK_SCHEDULER``, or ``client``; the default when that variable is
+    set); the same answers either way (docs/scale.md). ``progress(stage, done, total)`` is
+    called as Dask partitions finish.
     """
+    level_pass = _assign_level
+    if choose_engine(run_on) == "dask":  # dask-engine
+        from gcrm.regions.assign_dask import dask_level_pass
+
+        own = client is None
+        client = client if client is not None else dask_client()
+        try:
+            level_pass = dask_level_pass(client, progress=progress)
+            return _in_transaction(engine, connection, list(entities), levels, incremental,
+                                   level_pass)
+        finally:
+            if own:
+                client.close()
+    return _in_transaction(engine, connection, list(entities), levels, incremental, level_pass)
+
+
+def _in_transaction(engine, connection, entities, levels, incremental, level_pass) -> dict:
     if connection is not None:
-        return _assign(connection, list(entities), levels, incremental)
+        return _assign(connection, entities, levels, incremental, level_pass)
     with (engine or get_engine()).begin() as conn:
-        return _assign(conn, list(entities), levels, incremental)
+        return _assign(conn, entities, levels, incremental, level_pass)
 
 
 def unassigned(level: str | None = None, *, engine: Engine | None = None) -> pd.DataFrame:
@@ -40,7 +66,7 @@ def unassigned(level: str | None = None, *, engine: Engine | None = None) -> pd.
                             columns=["entity", "entity_id", "level", "lon", "lat"])
 
 
-def _assign(conn: Connection, entities, levels, incremental) -> dict:
+def _assign(conn: Connection, entities, levels, incremental, level_pass) -> dict:
     unknown = set(entities) - set(sql.POINTS)
     if unknown:
         raise ValueError(f"Unknown entity {sorted(unknown)}; choose from {sorted(sql.POINTS)}.")
@@ -56,7 +82,7 @@ def _assign(conn: Connection, entities, levels, incremental) -> dict:
         else:
             conn.execute(text(sql.FORGET_ENTITY), {"entity": entity, "levels": levels})
         for level in levels:
-            written, outside = _assign_level(conn, entity, level)
+            written, outside = level_pass(conn, entity, level)
             counts[level]["outside"] += outside
             counts[level]["assigned"] += written - outside
     return counts

@@ -151,6 +151,40 @@ WITH written AS (
 SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside FROM written
 """
 
+# dask-engine: the same pass run on Dask (gcrm.regions.assign_dask). The pending points
+# (as ASSIGN picks them) go out in id order; the region parts go out once, each with the
+# rank of its region's code as the database sorts codes (the tie rule of ASSIGN); the
+# workers' answers come back through COPY into DASK_HITS and are written as ASSIGN writes.
+DASK_PENDING = """
+SELECT t.id, ST_X(t.{geom}) AS lon, ST_Y(t.{geom}) AS lat
+FROM {table} t
+WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM region_assignments x
+    WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
+ORDER BY t.id
+"""
+DASK_PARTS = """
+SELECT rp.region_id, dense_rank() OVER (ORDER BY r.code) AS rank, ST_AsBinary(rp.geom) AS wkb
+FROM region_parts rp JOIN regions r ON r.id = rp.region_id
+WHERE rp.level = :level
+"""
+DROP_DASK_HITS = "DROP TABLE IF EXISTS dask_hits"
+DASK_HITS = "CREATE TEMP TABLE dask_hits (id bigint PRIMARY KEY, region_id bigint) ON COMMIT DROP"
+COPY_DASK_HITS = "COPY dask_hits (id, region_id) FROM STDIN (FORMAT csv)"
+DASK_ASSIGN = """
+WITH written AS (
+    INSERT INTO region_assignments (entity, entity_id, level, region_id)
+    SELECT :entity, h.id, :level, h.region_id
+    FROM dask_hits h
+    WHERE NOT EXISTS (
+        SELECT 1 FROM region_assignments x
+        WHERE x.entity = :entity AND x.entity_id = h.id AND x.level = :level)
+    ORDER BY h.id
+    RETURNING region_id
+)
+SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside FROM written
+"""
+
 UNASSIGNED = """
 SELECT ra.entity, ra.entity_id, ra.level, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat
 FROM region_assignments ra JOIN account_profiles t ON ra.entity = 'account' AND t.id = ra.entity_id

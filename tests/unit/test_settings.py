@@ -13,7 +13,8 @@ def test_importing_gcrm_reads_no_settings_and_opens_no_engine():
     code = (
         "import sys, gcrm.cli, gcrm.health, gcrm.db.models, gcrm.db.engine as e, gcrm.config as c;"
         "print(c.get_settings.cache_info().currsize, e.operator_engine.cache_info().currsize);"
-        "print(*sorted({'esda', 'numba', 'matplotlib', 'sklearn'} & set(sys.modules)))"
+        "print(*sorted({'esda', 'numba', 'matplotlib', 'sklearn', 'dask', 'distributed'}"
+        "              & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     engines, heavy = out.stdout.split("\n")[:2]

@@ -1,0 +1,14 @@
+"""The bulk paths' engine: ``"local"`` (this machine, today's path, the default) or
+``"dask"`` (a Dask scheduler named by ``GCRM_DASK_SCHEDULER``). Same functions, same
+answers: the engine is a parameter, not a second product (docs/scale.md).
+
+Nothing here imports Dask until a Dask engine is actually used.
+"""
+
+from __future__ import annotations
+
+from gcrm.engines.choose import ENGINES, choose_engine
+from gcrm.engines.client import dask_client
+from gcrm.engines.steps import on_dask
+
+__all__ = ["ENGINES", "choose_engine", "dask_client", "on_dask"]

@@ -1,0 +1,105 @@
+"""Point-to-region assignment on Dask (issue 22): the same rows as PostGIS's, a clear error
+for a scheduler that does not answer, and nothing stored lost when a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+
+import cloudpickle
+import dask
+import pytest
+from distributed import Client, LocalCluster, WorkerPlugin
+from sqlalchemy import text
+
+from gcrm import regions
+from gcrm.config import get_settings
+from gcrm.engines import dask_client as connect_dask
+from gcrm.errors import EngineUnavailable
+from gcrm.ingest.load import load_file
+
+# On the world's shared edge of counties N1 | N2 (lon -79), on the corner shared by N1, N2
+# and S1 (and states N and S), and in no region at all.
+EDGE_CASES = """id,name,status,lat,lon
+E1,Edgar Border,customer,41.5,-79.0
+E2,Cora Corner,customer,41.0,-79.0
+E3,Otto Outside,customer,10.0,10.0
+"""
+
+ASSIGNED = """
+SELECT a.external_id AS account, ra.level, r.code
+FROM region_assignments ra JOIN accounts a ON ra.entity = 'account' AND a.id = ra.entity_id
+LEFT JOIN regions r ON r.id = ra.region_id
+ORDER BY ra.entity, ra.entity_id, ra.level
+"""
+
+
+def _rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(ASSIGNED))]
+
+
+@pytest.fixture
+def edge_world(world, tmp_path):
+    path = tmp_path / "edge.csv"
+    path.write_text(EDGE_CASES)
+    load_file("accounts", path, source="crm", engine=world)
+    return world
+
+
+def test_dask_assigns_every_account_to_the_same_region_as_postgis(edge_world, dask_client):
+    local = regions.assign(incremental=False, engine=edge_world, run_on="local")
+    expected = _rows(edge_world)
+
+    on_dask = regions.assign(incremental=False, engine=edge_world, run_on="dask",
+                             client=dask_client)
+
+    assert _rows(edge_world) == expected
+    assert on_dask == local
+    codes = {(account, level): code for account, level, code in expected}
+    assert codes["E1", "county"] == "N1" and codes["E1", "state"] == "N"
+    assert codes["E2", "county"] == "N1" and codes["E2", "state"] == "N"
+    assert codes["E3", "county"] is None and codes["E3", "state"] is None
+    assert on_dask["county"] == {"assigned": 6, "outside": 1}
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
+    with socket.socket() as probe:  # a free port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    before = _rows(world)
+    monkeypatch.setenv("GCRM_DASK_SCHEDULER", f"tcp://127.0.0.1:{port}")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(EngineUnavailable, match=f"GCRM_DASK_SCHEDULER=tcp://127.0.0.1:{port}:"
+                           " no Dask scheduler answered within 5 s; start one"):
+            regions.assign(incremental=False, engine=world)
+    finally:
+        get_settings.cache_clear()
+    assert _rows(world) == before
+    with pytest.raises(EngineUnavailable, match="not a scheduler address; write it as tcp://"):
+        connect_dask("localhost:8786")
+
+
+class _DieOnAssign(WorkerPlugin):
+    """Kill the worker process (SIGKILL) as soon as it starts a partition's assignment."""
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and str(key).startswith("region_of_points"):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_assignment_stores_nothing_and_names_the_step(world):
+    before = _rows(world)
+    assert before
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        client.register_plugin(_DieOnAssign())
+        with pytest.raises(EngineUnavailable, match="assigning accounts to .* regions on Dask: "
+                           "a Dask worker died while running it"):
+            regions.assign(incremental=False, engine=world, run_on="dask", client=client)
+    assert _rows(world) == before
