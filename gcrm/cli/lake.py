@@ -43,7 +43,8 @@ def check(folder: Path = typer.Argument(..., help="The lake's folder.")) -> None
     if result.problems:
         for problem in result.problems:
             console.print(f"[bold red]problem:[/] {problem}", highlight=False)
-        console.print(f"{len(result.problems):,} problems in {result.root}.")
+        n = len(result.problems)
+        console.print(f"{n:,} problem{'' if n == 1 else 's'} in {result.root}.")
         raise typer.Exit(1)
     first, last = result.months
     console.print(f"{result.root}: a gcrm lake (schema {lake.SCHEMA_VERSION}), months "

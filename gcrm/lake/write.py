@@ -74,13 +74,13 @@ def write(root: str | Path, *, first: str | None = None, last: str | None = None
     root = Path(root)
     report = progress or (lambda stage, done, total: None)
     engine = engine or operator_engine()
-    root.mkdir(parents=True, exist_ok=True)
-    layout.remove_manifest(root)
     result = WriteResult(root, [])
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         span = conn.execute(text(SPAN_SQL)).one()
-        months = _months(first, last, span)
+        months = _months(first, last, span)  # bad input: refused before anything changes
         result.months = [f"{m:%Y-%m}" for m in months]
+        root.mkdir(parents=True, exist_ok=True)
+        layout.remove_manifest(root)
         raw = conn.connection.driver_connection
         for table in MONTH_SQL:
             result.rows[table] = 0
@@ -255,7 +255,7 @@ def _manifest(root: Path) -> dict:
                          "columns": {c: layout.type_name(t) for c, t in columns.items()}}
     months = sorted({m for t in ("sales", "service_cases") for m in tables[t]["partitions"]})
     return {"schema_version": layout.SCHEMA_VERSION, "written_by": "gcrm lake write",
-            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "written_at": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
             "months": {"from": months[0] if months else None,
                        "to": months[-1] if months else None},
             "h3_resolution": layout.H3_RESOLUTION, "tables": tables}

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from gcrm import lake
+from gcrm.errors import InvalidInput
 from gcrm.lake import LakeError
 
 
@@ -77,6 +78,9 @@ def test_a_month_rewritten_replaces_only_that_month(world, tmp_path):
     assert changed == {"month=2026-02"}
     assert json.loads((tmp_path / "_gcrm_lake.json").read_text())["tables"]["sales"][
         "partitions"]["2026-01"]["rows"] == 2
+    with pytest.raises(InvalidInput, match="write a month as YYYY-MM"):
+        lake.write(tmp_path, first="2026-13", engine=world)
+    assert lake.read(tmp_path, "sales").count_rows() == 5  # the lake as it was
 
 
 def test_a_corrupted_partition_is_refused_naming_the_file_and_column(world, tmp_path):
