@@ -80,6 +80,9 @@ STEPS = (
          what="point-to-region assignment vs GeoPandas sjoin"),
     Step("cube_build", ("--repeat", "{repeat}"), on_world=True,
          what="cube full/incremental build and slice vs pandas and DuckDB"),
+    Step("lake_write", ("--repeat", "1"), on_world=True,  # lake
+         what="the lake: sales by month as Parquet (COPY through Arrow) vs pandas read_sql "
+              "+ to_parquet; the whole write with accounts as GeoParquet"),  # lake
     Step("cost_to_serve", ("--repeat", "{repeat}"), on_world=True,  # cost-to-serve
          what="cost-to-serve family: its cells in DuckDB vs pandas, its share of a "
               "full cube build, unprofitable share per county (query)"),  # cost-to-serve
