@@ -10,6 +10,7 @@ from rich.table import Table
 
 from gcrm import regions
 from gcrm.cli.errors import reports_errors
+from gcrm.cli.progress import progress_bar  # dask-engine
 from gcrm.regions.grid import build_grid
 
 console = Console()
@@ -62,10 +63,21 @@ def regions_grid(res: str = typer.Option("5,7,9", help="H3 resolutions, comma se
 
 @regions_app.command("assign")
 @reports_errors
-def regions_assign(full: bool = typer.Option(False, help="Redo every assignment.")) -> None:
+def regions_assign(
+    full: bool = typer.Option(False, help="Redo every assignment."),
+    engine: str = typer.Option(  # dask-engine
+        None, help="local (PostGIS on this machine) or dask (the scheduler of "
+                   "GCRM_DASK_SCHEDULER); default: dask when that is set, else local."),
+) -> None:
     """Assign accounts, sites and reps to their region at every level."""
-    with console.status("Assigning points to regions ..."):
-        counts = regions.assign(incremental=not full)
+    from gcrm.engines import choose_engine  # dask-engine
+
+    if choose_engine(engine) == "dask":  # dask-engine: a bar per entity and level
+        with progress_bar() as report:
+            counts = regions.assign(incremental=not full, run_on="dask", progress=report)
+    else:
+        with console.status("Assigning points to regions ..."):
+            counts = regions.assign(incremental=not full, run_on="local")
     _print_assignment(counts)
 
 
