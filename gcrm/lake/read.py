@@ -46,6 +46,8 @@ def partition_files(root: Path, manifest: dict, table: str,
     expected = {c: layout.type_name(t) for c, t in columns.items()}
     problems = [f"manifest: {table}.{c} is {entry['columns'].get(c)}, this gcrm reads "
                 f"{t}" for c, t in expected.items() if entry["columns"].get(c) != t]
+    if months is not None and key != "month":
+        raise LakeError(f"{table} are partitioned by {key}, not by month: read them whole.")
     wanted = set(months) if months is not None else None
     files: list[str] = []
     for name, part in sorted(entry["partitions"].items()):
