@@ -78,6 +78,9 @@ STEPS = (
          what="batch geocoding vs one query per address"),
     Step("assign_vs_sjoin", ("--points", "{accounts}", "--repeat", "{repeat}"),
          what="point-to-region assignment vs GeoPandas sjoin"),
+    Step("dask_assign", ("--points", "200000", "--repeat", "{repeat}"),  # dask-engine
+         on_world=True, what="point-to-region assignment on Dask (LocalCluster 2x1) "
+         "vs PostGIS and one GeoPandas process"),  # dask-engine
     Step("cube_build", ("--repeat", "{repeat}"), on_world=True,
          what="cube full/incremental build and slice vs pandas and DuckDB"),
     Step("lake_write", ("--repeat", "1"), on_world=True,  # lake
