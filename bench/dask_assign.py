@@ -1,0 +1,183 @@
+"""Point-to-region assignment on Dask vs PostGIS vs one process of GeoPandas, same run,
+same data, each ending with the same rows in region_assignments.
+
+The ZIP areas of the demo world named by ``GCRM_DATABASE_URL`` (e.g. a DE demo) are
+copied into a scratch database with ``--points`` random accounts (98% inside the areas,
+2% anywhere in their bounding box, some of those outside every area). Then, per repeat,
+a full assignment of that level:
+
+- gcrm local: ``regions.assign(run_on="local")`` (PostGIS, the default path);
+- gcrm Dask: ``regions.assign(run_on="dask")`` on a ``LocalCluster`` of 2 worker
+  processes x 1 thread started once beforehand (its start is reported on its own line);
+- GeoPandas: read the points out, ``spatial.assign.region_of_points`` (the workers'
+  function) in this one process, the same COPY + INSERT write back.
+
+    GCRM_DATABASE_URL=... .venv/bin/python bench/dask_assign.py [--points 200000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import scratch_engine, spread, summary_row, write_results  # noqa: E402
+
+from gcrm import regions  # noqa: E402
+from gcrm.db.engine import database_url  # noqa: E402
+from gcrm.regions import sql  # noqa: E402
+from spatial.assign import region_of_points  # noqa: E402
+
+LEVEL = "zip"
+ROWS = ("SELECT entity, entity_id, level, region_id FROM region_assignments "
+        "ORDER BY entity, entity_id, level")
+
+
+def setup(points: int):
+    world = create_engine(database_url())
+    zips = regions.frame(LEVEL, engine=world)
+    world.dispose()
+    if zips.empty:
+        raise SystemExit(f"The world database has no {LEVEL} regions: build a demo first.")
+    engine = scratch_engine("gcrm_bench_dask_assign")
+    regions.load_regions(zips[["code", "geometry"]], level=LEVEL, code_field="code",
+                         engine=engine)
+    # 98% of the points inside the areas (where the join works), 2% anywhere in their box.
+    rng = np.random.default_rng(42)
+    inside = points - points // 50
+    sample = gpd.GeoSeries([zips.union_all()], crs=4326).sample_points(inside, rng=rng)
+    sample = shapely.get_parts(sample.iloc[0])
+    x0, y0, x1, y1 = zips.total_bounds
+    lon = np.concatenate([shapely.get_x(sample), rng.uniform(x0, x1, points - inside)])
+    lat = np.concatenate([shapely.get_y(sample), rng.uniform(y0, y1, points - inside)])
+    order = rng.permutation(points)
+    frame = pd.DataFrame({"source": "bench", "external_id": np.arange(points).astype(str),
+                          "name": "x", "lon": lon[order], "lat": lat[order]})
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE pts (source text, external_id text, name text, "
+                          "lon float8, lat float8) ON COMMIT DROP"))
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(
+                "COPY pts FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(frame.to_csv(index=False, header=False))
+        conn.execute(text("INSERT INTO accounts (source, external_id, name, geom) SELECT source, "
+                          "external_id, name, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM pts"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE accounts"))
+    return engine, len(zips)
+
+
+def fingerprint(engine) -> str:
+    with engine.connect() as conn:
+        rows = conn.execute(text(ROWS)).all()
+    return hashlib.md5(repr(rows).encode()).hexdigest()
+
+
+def geopandas_side(engine) -> None:
+    """Read the pending points, the workers' function in this process, the same write."""
+    with engine.begin() as conn:
+        conn.execute(text(sql.FORGET_ENTITY), {"entity": "account", "levels": [LEVEL]})
+        table, geom = sql.POINTS["account"]
+        params = {"entity": "account", "level": LEVEL}
+        points = pd.DataFrame(conn.execute(text(sql.DASK_PENDING.format(table=table, geom=geom)),
+                                           params).all(), columns=["id", "lon", "lat"])
+        parts = conn.execute(text(sql.DASK_PARTS), {"level": LEVEL}).all()
+        frame = gpd.GeoDataFrame({"region_id": [r.region_id for r in parts],
+                                  "rank": [r.rank for r in parts]},
+                                 geometry=shapely.from_wkb([bytes(r.wkb) for r in parts]),
+                                 crs=4326)
+        answers = region_of_points(points, frame)
+        conn.execute(text(sql.DROP_DASK_HITS))
+        conn.execute(text(sql.DASK_HITS))
+        buffer = io.StringIO()
+        answers.to_csv(buffer, header=False, index=False)
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(
+                sql.COPY_DASK_HITS) as copy:
+            copy.write(buffer.getvalue())
+        conn.execute(text(sql.DASK_ASSIGN), params)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    engine, n_regions = setup(args.points)
+
+    from distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    client = Client(cluster)
+    cluster_start = time.perf_counter() - t0
+
+    runs: dict[str, list[float]] = {"local": [], "dask": [], "geopandas": []}
+    prints: dict[str, set[str]] = {k: set() for k in runs}
+    sides = {
+        "local": lambda: regions.assign(["account"], levels=[LEVEL], incremental=False,
+                                        engine=engine, run_on="local"),
+        "dask": lambda: regions.assign(["account"], levels=[LEVEL], incremental=False,
+                                       engine=engine, run_on="dask", client=client),
+        "geopandas": lambda: geopandas_side(engine),
+    }
+    try:
+        for _ in range(args.repeat):
+            for name, run in sides.items():
+                t0 = time.perf_counter()
+                run()
+                runs[name].append(time.perf_counter() - t0)
+                prints[name].add(fingerprint(engine))
+    finally:
+        client.close()
+        cluster.close()
+    every = set().union(*prints.values())
+    if len(every) != 1:
+        raise SystemExit(f"The three sides disagree on the stored assignments: {prints}")
+
+    with engine.connect() as conn:
+        outside = conn.execute(text("SELECT count(*) FROM region_assignments "
+                                    "WHERE region_id IS NULL")).scalar_one()
+    engine.dispose()
+    med = {k: float(np.median(v)) for k, v in runs.items()}
+    size = f"{args.points:,} points, {n_regions:,} {LEVEL} regions"
+    payload = {
+        "points": args.points, "regions": n_regions, "outside": outside, "repeat": args.repeat,
+        "cluster": "LocalCluster, 2 worker processes x 1 thread, on this machine",
+        "cluster_start_s": round(cluster_start, 2),
+        "postgis_s": round(med["local"], 2), "dask_s": round(med["dask"], 2),
+        "geopandas_one_process_s": round(med["geopandas"], 2),
+        "ratio_dask_over_postgis": round(med["dask"] / med["local"], 2),
+        "ratio_dask_over_geopandas": round(med["dask"] / med["geopandas"], 2),
+        "same_rows": True,
+        "summary": [
+            summary_row("assignment on Dask (LocalCluster 2x1) with write back",
+                        spread(runs["dask"]), peer_name="gcrm on PostGIS (the default path)",
+                        peer=spread(runs["local"]), peer_is_gcrm=True,
+                        note=f"{size}; same rows stored; cluster start "
+                             f"{cluster_start:.1f} s not included"),
+            summary_row("assignment on Dask (LocalCluster 2x1) with write back",
+                        spread(runs["dask"]),
+                        peer_name="GeoPandas sjoin in one process + the same write back",
+                        peer=spread(runs["geopandas"]),
+                        note=f"{size}; same rows stored"),
+        ],
+    }
+    out = write_results("dask_assign", payload)
+    for key, value in payload.items():
+        if key != "summary":
+            print(f"{key:>26}: {value}")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
