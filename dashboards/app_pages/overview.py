@@ -342,6 +342,7 @@ def _series(name: str, current: tuple[str, str], measure: str, unit: str) -> Non
         return
     if measure not in data.FORECAST_MEASURES:  # a ratio or a stock: no forecast of it
         shown = series.set_index("month")[measure]
+        shown.index = pd.PeriodIndex(shown.index.astype(str), freq="M").to_timestamp()
         st.line_chart(shown * 100 if unit == "share" else shown)  # a share in %, as titled
         st.caption(f"No forecast of {formatting.label(measure).lower()}: forecasts are of "
                    "measures that add up over regions and months ("

@@ -322,6 +322,8 @@ def _latest_scoring(conn: Connection, request: _Request, cells: pd.DataFrame, ta
     held = conn.execute(text(sql.CELL_MONTHS_HELD.format(table=table)), {
         "first": months[0] if months else None,
         "last": months[1] if months else None}).scalars().all()
+    if cells.empty or not held:  # nothing scored in the period: blank
+        return cells.iloc[0:0]
     held = pd.Series(pd.to_datetime(pd.Series(held, dtype="object")),
                      dtype="datetime64[ns]")
 

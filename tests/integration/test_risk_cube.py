@@ -89,6 +89,11 @@ def test_every_levels_regions_add_up_to_the_scores_of_the_month(scored):
     zips = cube.query(MEASURES, level="zip", period=f"{month:%Y-%m}", engine=engine)
     assert hidden.any() and (zips.loc[hidden, "scored_customers"] < 20).all()
     assert small.loc[hidden, "customers_at_high_risk"].isna().all()
+    # The months before the first scoring hold no risk: blank (emerging hot spots ask).
+    before = (month - dt.timedelta(days=1)).replace(day=1)
+    none = cube.query(MEASURES, level="county", period=(f"{before:%Y}-01", f"{before:%Y-%m}"),
+                      engine=engine)
+    assert none.empty
 
 
 def test_rescoring_replaces_the_month_and_an_incremental_build_picks_it_up(scored):
