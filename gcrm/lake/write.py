@@ -1,11 +1,12 @@
 """``gcrm lake write``: the facts out of PostGIS into the lake, streamed.
 
-Each month's rows come out of PostGIS with COPY (CSV) and go through Arrow's streaming CSV
-reader into one Parquet file per month, batch by batch: memory stays bounded by a few
-blocks, whatever the number of rows. A month is written beside its old partition and
-swapped in, so re-writing a month replaces that month only. Accounts are re-written whole,
-as GeoParquet partitioned by their H3 cell at a coarse resolution. The manifest goes away
-while the write runs and is written last: a half-written lake has no manifest."""
+The months' rows come out of PostGIS in one COPY (CSV) per table and go through Arrow's
+streaming CSV reader, block by block, each row to its month's Parquet file (buffered up to
+a row group per month): memory stays bounded whatever the number of rows. A month is
+written beside its old partition and swapped in, so re-writing a month replaces that
+month only. Accounts are re-written whole, as GeoParquet partitioned by their H3 cell at a
+coarse resolution. The manifest goes away while the write runs and is written last: a
+half-written lake has no manifest."""
 
 from __future__ import annotations
 
@@ -34,17 +35,25 @@ from gcrm.lake import layout
 Progress = Callable[[str, int, int], None]
 BLOCK = 8 << 20  # bytes of CSV per batch: the memory a write holds, whatever the rows
 
+# One pass over the months asked for (a range the date index serves; a month at a time would
+# read the heap once per month, as the facts are stored in load order), each row with its
+# month, routed to its month's file.
 MONTH_SQL = {
     "sales": """
-        SELECT account_id, order_date, amount, quantity, product_category, channel
+        SELECT account_id, order_date, amount, quantity, product_category, channel,
+               to_char(order_date, 'YYYY-MM')
         FROM sales WHERE order_date >= DATE '{first}' AND order_date < DATE '{next}'""",
     "service_cases": """
         SELECT account_id, opened_at AT TIME ZONE 'UTC', closed_at AT TIME ZONE 'UTC',
-               case_type, channel, status, satisfaction
+               case_type, channel, status, satisfaction,
+               to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM')
         FROM service_cases
         WHERE opened_at >= TIMESTAMP '{first}' AT TIME ZONE 'UTC'
           AND opened_at < TIMESTAMP '{next}' AT TIME ZONE 'UTC'""",
 }
+COUNT_SQL = "SELECT count(*) FROM ({query}) q"
+ROW_GROUP = 128_000  # rows buffered per month before they go to its file ...
+BUFFERED = 1_000_000  # ... and at most this many in all (the largest month's go first)
 SPAN_SQL = """
 SELECT min(m), max(m) FROM (
     SELECT min(order_date) AS m FROM sales UNION ALL SELECT max(order_date) FROM sales
@@ -83,11 +92,14 @@ def write(root: str | Path, *, first: str | None = None, last: str | None = None
         layout.remove_manifest(root)
         raw = conn.connection.driver_connection
         for table in MONTH_SQL:
-            result.rows[table] = 0
-            for done, month in enumerate(months):
-                report(table.replace("_", " "), done, len(months))
-                result.rows[table] += _write_month(raw, root, table, month)
-            report(table.replace("_", " "), len(months), len(months))
+            stage = table.replace("_", " ")
+            query = MONTH_SQL[table].format(first=months[0].isoformat(),
+                                            next=_next(months[-1]).isoformat()) \
+                if months else None
+            total = conn.execute(text(COUNT_SQL.format(query=query))).scalar_one() \
+                if months else 0
+            result.rows[table] = _write_months(raw, root, table, months, query,
+                                               lambda done, s=stage, t=total: report(s, done, t))
         total = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
         result.rows["accounts"] = _write_accounts(
             raw, root, lambda done: report("accounts", done, total))
@@ -170,29 +182,57 @@ def _batches(raw, query: str, types: dict[str, pa.DataType]) -> Iterator[pa.Tabl
             yield pa.Table.from_batches([batch]).cast(target)
 
 
-def _write_month(raw, root: Path, table: str, month: dt.date) -> int:
-    """One month of one table into a fresh partition, swapped in for the old one."""
+def _write_months(raw, root: Path, table: str, months: list[dt.date], query: str | None,
+                  report: Callable[[int], None]) -> int:
+    """The months of one table, each into a fresh partition, then each swapped in for its
+    old one (a month with no row left loses its partition)."""
     columns, key = layout.TABLES[table]
-    name = f"{key}={month:%Y-%m}"
-    final, fresh = root / table / name, root / table / f".{name}.writing"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
+    names = [f"{m:%Y-%m}" for m in months]
+    fresh = {n: root / table / f".{key}={n}.writing" for n in names}
+    writers: dict[str, pq.ParquetWriter] = {}
+    buffers: dict[str, list[pa.Table]] = {n: [] for n in names}
+    buffered = dict.fromkeys(names, 0)
     rows = 0
-    query = MONTH_SQL[table].format(first=month.isoformat(), next=_next(month).isoformat())
-    with pq.ParquetWriter(fresh / "part-0.parquet", layout.schema(table)) as out:
-        for batch in _batches(raw, query, columns):
-            out.write_table(batch)
+
+    def flush(name: str) -> None:
+        if name not in writers:
+            shutil.rmtree(fresh[name], ignore_errors=True)
+            fresh[name].mkdir(parents=True)
+            writers[name] = pq.ParquetWriter(fresh[name] / "part-0.parquet",
+                                             layout.schema(table))
+        writers[name].write_table(pa.concat_tables(buffers[name]))
+        buffers[name], buffered[name] = [], 0
+
+    try:
+        for batch in _batches(raw, query, {**columns, key: pa.string()}) if query else ():
+            month = batch[key]
+            batch = batch.drop_columns([key])
+            for name in pc.unique(month).to_pylist():
+                part = batch.filter(pc.equal(month, name))
+                buffers[name].append(part)
+                buffered[name] += part.num_rows
+                if buffered[name] >= ROW_GROUP:
+                    flush(name)
+            while sum(buffered.values()) > BUFFERED:
+                flush(max(buffered, key=buffered.get))
             rows += batch.num_rows
-    _swap(fresh, final if rows else None)
-    if not rows:
-        shutil.rmtree(final, ignore_errors=True)
+            report(rows)
+        for name in names:
+            if buffered[name]:
+                flush(name)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for name in names:
+        final = root / table / f"{key}={name}"
+        if name in writers:
+            _swap(fresh[name], final)
+        else:
+            shutil.rmtree(final, ignore_errors=True)
     return rows
 
 
-def _swap(fresh: Path, final: Path | None) -> None:
-    if final is None:
-        shutil.rmtree(fresh)
-        return
+def _swap(fresh: Path, final: Path) -> None:
     old = final.with_name(f".{final.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
