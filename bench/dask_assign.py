@@ -9,7 +9,7 @@ a full assignment of that level:
 - gcrm local: ``regions.assign(run_on="local")`` (PostGIS, the default path);
 - gcrm Dask: ``regions.assign(run_on="dask")`` on a ``LocalCluster`` of 2 worker
   processes x 1 thread started once beforehand (its start is reported on its own line);
-- GeoPandas: read the points out, ``spatial.assign.region_of_points`` (the workers'
+- GeoPandas: read the points out (the same COPY), ``spatial.assign.region_of_points`` (the workers'
   function) in this one process, the same COPY + INSERT write back.
 
     GCRM_DATABASE_URL=... .venv/bin/python bench/dask_assign.py [--points 200000] [--repeat 3]
@@ -36,6 +36,7 @@ from harness import scratch_engine, spread, summary_row, write_results  # noqa: 
 from gcrm import regions  # noqa: E402
 from gcrm.db.engine import database_url  # noqa: E402
 from gcrm.regions import sql  # noqa: E402
+from gcrm.regions.assign_dask import _pending  # noqa: E402
 from spatial.assign import region_of_points  # noqa: E402
 
 LEVEL = "zip"
@@ -88,8 +89,7 @@ def geopandas_side(engine) -> None:
         conn.execute(text(sql.FORGET_ENTITY), {"entity": "account", "levels": [LEVEL]})
         table, geom = sql.POINTS["account"]
         params = {"entity": "account", "level": LEVEL}
-        points = pd.DataFrame(conn.execute(text(sql.DASK_PENDING.format(table=table, geom=geom)),
-                                           params).all(), columns=["id", "lon", "lat"])
+        points = pd.concat(list(_pending(conn, table, geom, params, 10**9)))
         parts = conn.execute(text(sql.DASK_PARTS), {"level": LEVEL}).all()
         frame = gpd.GeoDataFrame({"region_id": [r.region_id for r in parts],
                                   "rank": [r.rank for r in parts]},

@@ -59,12 +59,29 @@ def _parts(conn: Connection, level: str) -> gpd.GeoDataFrame:
 
 
 def _pending(conn: Connection, table: str, geom: str, params: dict, rows: int):
-    """The pending points in id order, ``rows`` at a time (a server-side cursor)."""
-    result = conn.execute(text(sql.DASK_PENDING.format(table=table, geom=geom)), params,
-                          execution_options={"stream_results": True, "yield_per": rows})
-    for chunk in result.partitions():
-        yield pd.DataFrame(chunk, columns=["id", "lon", "lat"]).astype(
-            {"id": "int64", "lon": "float64", "lat": "float64"})
+    """The pending points in id order, about ``rows`` at a time (streamed by COPY)."""
+    import psycopg
+
+    cursor = psycopg.ClientCursor(conn.connection.driver_connection)
+    lines, blocks = 0, []
+    with cursor, cursor.copy(sql.DASK_PENDING.format(table=table, geom=geom), params) as copy:
+        for block in copy:
+            block = bytes(block)
+            blocks.append(block)
+            lines += block.count(b"\n")
+            if lines >= rows:
+                data = b"".join(blocks)
+                cut = data.rindex(b"\n") + 1
+                yield _frame(data[:cut])
+                blocks, lines = [data[cut:]], data[cut:].count(b"\n")
+    data = b"".join(blocks)
+    if data:
+        yield _frame(data)
+
+
+def _frame(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), names=["id", "lon", "lat"],
+                       dtype={"id": "int64", "lon": "float64", "lat": "float64"})
 
 
 def _gather(client, futures: list, stage: str, progress: Progress | None) -> pd.DataFrame:

@@ -155,13 +155,17 @@ SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside
 # (as ASSIGN picks them) go out in id order; the region parts go out once, each with the
 # rank of its region's code as the database sorts codes (the tie rule of ASSIGN); the
 # workers' answers come back through COPY into DASK_HITS and are written as ASSIGN writes.
+# (COPY out: about 5x faster than fetching rows; its parameters are bound by psycopg's
+# client-side cursor, hence %(name)s.)
 DASK_PENDING = """
-SELECT t.id, ST_X(t.{geom}) AS lon, ST_Y(t.{geom}) AS lat
-FROM {table} t
-WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM region_assignments x
-    WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
-ORDER BY t.id
+COPY (
+    SELECT t.id, ST_X(t.{geom}) AS lon, ST_Y(t.{geom}) AS lat
+    FROM {table} t
+    WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM region_assignments x
+        WHERE x.entity = %(entity)s AND x.entity_id = t.id AND x.level = %(level)s)
+    ORDER BY t.id
+) TO STDOUT (FORMAT csv)
 """
 DASK_PARTS = """
 SELECT rp.region_id, dense_rank() OVER (ORDER BY r.code) AS rank, ST_AsBinary(rp.geom) AS wkb
