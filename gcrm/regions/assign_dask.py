@@ -1,7 +1,7 @@
 """Point-to-region assignment on Dask: the same pass as gcrm.regions.assign's, with the
 point-in-polygon work on a Dask cluster (docs/scale.md, "Engines and assignment on Dask").
 
-The pending points are streamed out of PostGIS (server-side cursor, in id order) in
+The pending points are streamed out of PostGIS (COPY, in id order) in
 partitions; the region parts of the level are broadcast to every worker once; each
 worker runs :func:`spatial.assign.region_of_points` on its partitions; the answers come
 back through COPY and are written by the same statement shape as the local path, in the

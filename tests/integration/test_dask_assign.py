@@ -11,10 +11,12 @@ import sys
 import cloudpickle
 import dask
 import pytest
-from distributed import Client, LocalCluster, WorkerPlugin
+from distributed import Client, LocalCluster, WorkerPlugin, get_task_stream
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from gcrm import regions
+from gcrm.cli import app
 from gcrm.config import get_settings
 from gcrm.engines import dask_client as connect_dask
 from gcrm.errors import EngineUnavailable
@@ -63,6 +65,24 @@ def test_dask_assigns_every_account_to_the_same_region_as_postgis(edge_world, da
     assert codes["E2", "county"] == "N1" and codes["E2", "state"] == "N"
     assert codes["E3", "county"] is None and codes["E3", "state"] is None
     assert on_dask["county"] == {"assigned": 6, "outside": 1}
+
+
+def test_gcrm_regions_assign_runs_on_the_scheduler_gcrm_dask_scheduler_names(
+        world, use_database, dask_client, monkeypatch):
+    regions.assign(incremental=False, engine=world, run_on="local")
+    expected = _rows(world)
+    monkeypatch.setenv("GCRM_DASK_SCHEDULER", dask_client.scheduler.address)
+    get_settings.cache_clear()
+    try:
+        with get_task_stream(client=dask_client) as stream:
+            result = CliRunner().invoke(app, ["regions", "assign", "--full"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "county" in result.output and "outside every region" in result.output
+    assert _rows(world) == expected
+    # The scheduler ran the assignment (one partition per level, state and county).
+    assert sum(str(t["key"]).startswith("region_of_points") for t in stream.data) == 2
 
 
 def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
