@@ -66,6 +66,15 @@ def test_dask_assigns_every_account_to_the_same_region_as_postgis(edge_world, da
     assert codes["E3", "county"] is None and codes["E3", "state"] is None
     assert on_dask["county"] == {"assigned": 6, "outside": 1}
 
+    # Incremental: only the account that moved (A1, north-west to south) is redone.
+    with edge_world.begin() as conn:
+        conn.execute(text("UPDATE accounts SET geom = ST_SetSRID(ST_MakePoint(-78.5, 40.5), "
+                          "4326), updated_at = now() WHERE external_id = 'A1'"))
+    moved = regions.assign(engine=edge_world, run_on="dask", client=dask_client)
+    assert moved["county"] == {"assigned": 1, "outside": 0}
+    after = {(account, level): code for account, level, code in _rows(edge_world)}
+    assert after == {**codes, ("A1", "county"): "S1", ("A1", "state"): "S"}
+
 
 def test_gcrm_regions_assign_runs_on_the_scheduler_gcrm_dask_scheduler_names(
         world, use_database, dask_client, monkeypatch):
