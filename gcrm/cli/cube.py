@@ -21,9 +21,21 @@ cube_app = typer.Typer(help="The regional cube: build, measures, export.", no_ar
 @cube_app.command("build")
 @reports_errors
 def build(incremental: bool = typer.Option(
-        False, "--incremental", help="Rebuild only the months whose facts changed.")) -> None:
+        False, "--incremental", help="Rebuild only the months whose facts changed."),
+          engine: str = typer.Option(  # dask-cube
+              None, help="local (this machine) or dask (the monthly cells on the scheduler of "
+                         "GCRM_DASK_SCHEDULER); default: dask when that is set, else local.",
+          )) -> None:
     """Build the cube from the facts (in full, or only what changed since the last build)."""
-    result = cube.build(incremental=incremental, progress=console.print)
+    from gcrm.cli.progress import progress_bar  # dask-cube
+    from gcrm.engines import choose_engine  # dask-cube
+
+    if choose_engine(engine) == "dask":  # dask-cube: a bar for the Dask tasks
+        with progress_bar() as report:
+            result = cube.build(incremental=incremental, progress=console.print,
+                                run_on="dask", task_progress=report)
+    else:
+        result = cube.build(incremental=incremental, progress=console.print, run_on="local")
     cells = ", ".join(f"{table} {n:,}" for table, n in result.cells.items())
     months = ("all months" if result.months is None else
               ", ".join(f"{m:%Y-%m}" for m in result.months) or "no month")

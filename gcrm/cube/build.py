@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from gcrm import costs
 from gcrm.cube import compute, sql
 from gcrm.db.engine import get_engine
+from gcrm.engines import choose_engine, dask_client  # dask-cube
 from gcrm.ingest import bulk
 from gcrm.regions.grid import FINE_LEVELS
 
@@ -77,15 +78,34 @@ class BuildResult:
 
 
 def build(*, incremental: bool = False, engine: Engine | None = None,
-          progress: Progress | None = None) -> BuildResult:
-    """Build the cube (``incremental``: only what changed since the last build)."""
+          progress: Progress | None = None, run_on: str | None = None, client=None,
+          task_progress=None) -> BuildResult:
+    """Build the cube (``incremental``: only what changed since the last build).
+
+    ``run_on`` (dask-cube): ``"local"`` (DuckDB on this machine, the default) or ``"dask"``
+    (the monthly families' cells on the scheduler of ``GCRM_DASK_SCHEDULER``, or
+    ``client``; the default when that variable is set): the same cells either way
+    (docs/scale.md). ``task_progress(stage, done, total)`` is called as Dask tasks finish.
+    """
+    if choose_engine(run_on) == "dask":  # dask-cube: refused before anything changes
+        own = client is None
+        client = client if client is not None else dask_client()
+        try:
+            return _build(incremental, engine, progress, client, task_progress)
+        finally:
+            if own:
+                client.close()
+    return _build(incremental, engine, progress, None, None)
+
+
+def _build(incremental, engine, progress, client, task_progress) -> BuildResult:  # dask-cube
     say = progress or (lambda message: None)
     started = time.perf_counter()
     with (engine or get_engine()).begin() as conn:
         plan = _plan(conn, incremental)
         build_id = conn.execute(text(sql.START_BUILD), {"kind": plan.kind}).scalar_one()
         with tempfile.TemporaryDirectory(prefix="gcrm-cube-") as tmp:
-            result = _run(conn, plan, Path(tmp), say)
+            result = _run(conn, plan, Path(tmp), say, client, task_progress)  # dask-cube
         result.seconds = round(time.perf_counter() - started, 2)
         conn.execute(text(sql.FINISH_BUILD), {
             "id": build_id, "months": result.months, "first_month": plan.first,
@@ -131,7 +151,8 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
                  last=max([last["last_month"], *months]), dirty=dirty)
 
 
-def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult:
+def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,  # dask-cube
+         task_progress=None) -> BuildResult:
     steps: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -155,8 +176,10 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     step("read facts")
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
-    say("Computing the cells (DuckDB)")
-    db.execute(compute.COST_MONTHS)
+    say("Computing the cells (DuckDB)" if client is None  # dask-cube
+        else "Computing the cells (DuckDB; the monthly ones on Dask)")
+    if client is None:  # dask-cube: on Dask, each task makes its months' cost_months
+        db.execute(compute.COST_MONTHS)
     tables = {"cube_sales": compute.sales_cells(levels),
               "cube_service": compute.service_cells(levels),
               "cube_risk": compute.risk_cells(levels)}
@@ -169,7 +192,13 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress) -> BuildResult
     tables["cube_cost"] = compute.cost_cells(levels)
     tables["account_margins"] = compute.ACCOUNT_MARGINS
     files = {}
+    if client is not None:  # dask-cube: the monthly families' cells come from the workers
+        from gcrm.cube.build_dask import monthly_cells
+
+        files = monthly_cells(client, db, levels, tmp, task_progress)
     for table, query in tables.items():
+        if table in files:  # dask-cube
+            continue
         files[table] = tmp / f"{table}.csv"
         db.execute(f"COPY ({query}) TO '{files[table]}' (FORMAT csv, HEADER false)")
     fact_months = {m for (m,) in db.execute(compute.FACT_MONTHS).fetchall()}

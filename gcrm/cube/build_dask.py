@@ -1,0 +1,108 @@
+"""The cube's monthly cells on Dask (docs/scale.md, "The cube on Dask").
+
+Every cell of the monthly families (sales, service, risk, cost to serve and the accounts'
+margins) belongs to one month, so the facts are split by month: each Dask task gets the
+facts of a few whole months, and the small shared tables (accounts, their places, the
+levels and the cost rates) go to every worker once. A worker runs the same
+gcrm.cube.compute SQL in its own in-process DuckDB (:func:`cells_of_months`) and sends
+back the cells as the CSV gcrm.cube.build copies into PostGIS. A month is never split
+between two tasks, so every sum is the one the local build computes: nothing is added up
+again across tasks, and the cells are the same, to the cent.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from gcrm.cube import compute
+from gcrm.engines import on_dask
+
+# The families whose cells are per month, and the facts they read (all carry a month).
+MONTHLY = ("cube_sales", "cube_service", "cube_risk", "cube_cost", "account_margins")
+FACTS = ("sales", "service", "risk", "contacts")
+SHARED = {"accounts": "SELECT id, segment, status FROM accounts",
+          "places": "SELECT * FROM places", "levels": "SELECT * FROM levels",
+          "cost_rates": "SELECT * FROM cost_rates"}
+TASKS_PER_WORKER = 4
+STEP = "building the cube's monthly cells on Dask"
+
+Progress = Callable[[str, int, int], None]
+
+
+def monthly_queries(levels: compute.Levels) -> dict[str, str]:
+    """The monthly families' cells, as the local build computes them."""
+    return {"cube_sales": compute.sales_cells(levels),
+            "cube_service": compute.service_cells(levels),
+            "cube_risk": compute.risk_cells(levels),
+            "cube_cost": compute.cost_cells(levels),
+            "account_margins": compute.ACCOUNT_MARGINS}
+
+
+def cells_of_months(facts: dict, shared: dict, levels: compute.Levels) -> dict[str, bytes]:
+    """On a worker: the monthly families' cells of the months in ``facts`` (Arrow tables
+    ``sales``, ``service``, ``risk``, ``contacts``), with ``shared`` (``accounts``,
+    ``places``, ``levels``, ``cost_rates``), as CSV per cube table."""
+    db = duckdb.connect(config={"threads": 1})
+    try:
+        db.execute("SET enable_progress_bar = false")
+        for name, table in {**shared, **facts}.items():
+            db.register(name, table)
+        db.execute(compute.COST_MONTHS)
+        out = {}
+        with tempfile.TemporaryDirectory(prefix="gcrm-cube-cells-") as tmp:
+            for table, query in monthly_queries(levels).items():
+                path = Path(tmp) / f"{table}.csv"
+                db.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
+                out[table] = path.read_bytes()
+        return out
+    finally:
+        db.close()
+
+
+def monthly_cells(client, db: duckdb.DuckDBPyConnection, levels: compute.Levels, tmp: Path,
+                  progress: Progress | None = None) -> dict[str, Path]:
+    """Compute the monthly families' cells of the facts in ``db`` (the local build's DuckDB)
+    on ``client``'s workers, a few whole months per task; write each table's cells to a CSV
+    file in ``tmp`` (as the local build does) and return the files."""
+    months = [m for (m,) in db.execute(
+        " UNION ".join(f"SELECT month FROM {name}" for name in FACTS)
+        + " ORDER BY month").fetchall()]
+    files = {table: tmp / f"{table}.csv" for table in MONTHLY}
+    outs = {table: path.open("wb") for table, path in files.items()}
+    try:
+        if months:
+            _run_tasks(client, db, levels, months, outs, progress)
+    finally:
+        for out in outs.values():
+            out.close()
+    return files
+
+
+def _run_tasks(client, db, levels, months, outs, progress) -> None:
+    from distributed import as_completed
+
+    workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    per_task = math.ceil(len(months) / (TASKS_PER_WORKER * workers))
+    groups = [months[i:i + per_task] for i in range(0, len(months), per_task)]
+    with on_dask(STEP):
+        [shared] = client.scatter([{name: db.execute(query).to_arrow_table()
+                                    for name, query in SHARED.items()}], broadcast=True)
+        # Every task's facts are on the workers before the first task starts.
+        parts = client.scatter([
+            {name: db.execute(f"SELECT * FROM {name} WHERE month IN (SELECT unnest(?::DATE[]))",
+                              [group]).to_arrow_table() for name in FACTS}
+            for group in groups])
+        futures = [client.submit(cells_of_months, facts, shared, levels, pure=False)
+                   for facts in parts]
+        if progress:
+            progress("cube cells", 0, len(futures))
+        for done, future in enumerate(as_completed(futures), start=1):
+            for table, data in future.result().items():
+                outs[table].write(data)
+            if progress:
+                progress("cube cells", done, len(futures))

@@ -1,0 +1,85 @@
+"""The cube built on Dask (issue 22): the same cells as the local build, row for row; a
+worker that dies mid-build or a scheduler that does not answer leaves the stored cube as
+it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+
+import cloudpickle
+import dask
+import pytest
+from distributed import Client, LocalCluster, WorkerPlugin, get_task_stream
+from sqlalchemy import text
+
+from gcrm import cube
+from gcrm.config import get_settings
+from gcrm.cube.build import COLUMNS
+from gcrm.errors import EngineUnavailable
+
+
+def _cube(engine) -> dict[str, list[tuple]]:
+    """Every cube table, every column, in a fixed order."""
+    with engine.connect() as conn:
+        return {table: [tuple(row) for row in conn.execute(text(
+                    f"SELECT {columns} FROM {table} ORDER BY {columns}"))]
+                for table, columns in COLUMNS.items()}
+
+
+def test_the_cube_built_on_dask_equals_the_local_cube_cell_for_cell(world, dask_client):
+    local = cube.build(engine=world, run_on="local")
+    expected = _cube(world)
+    assert expected["cube_sales"] and expected["cube_service"] and expected["cube_cost"]
+
+    with get_task_stream(client=dask_client) as stream:
+        on_dask = cube.build(engine=world, run_on="dask", client=dask_client)
+
+    assert _cube(world) == expected
+    assert on_dask.cells == local.cells
+    # The workers computed the monthly cells.
+    assert sum(str(t["key"]).startswith("cells_of_months") for t in stream.data) >= 2
+
+
+class _DieOnCells(WorkerPlugin):
+    """Kill the worker process (SIGKILL) as soon as it starts a task of cube cells."""
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and str(key).startswith("cells_of_months"):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_build_names_the_step_and_leaves_the_cube_as_it_was(world):
+    cube.build(engine=world, run_on="local")
+    before = _cube(world)
+    last = cube.last_build(engine=world)
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        client.register_plugin(_DieOnCells())
+        with pytest.raises(EngineUnavailable, match="building the cube's monthly cells on Dask:"
+                           " a Dask worker died while running it"):
+            cube.build(engine=world, run_on="dask", client=client)
+    assert _cube(world) == before
+    assert cube.last_build(engine=world) == last
+
+
+def test_a_scheduler_that_does_not_answer_is_refused_before_anything_changes(world,
+                                                                             monkeypatch):
+    cube.build(engine=world, run_on="local")
+    before = _cube(world)
+    with socket.socket() as probe:  # a free port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("GCRM_DASK_SCHEDULER", f"tcp://127.0.0.1:{port}")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(EngineUnavailable, match=f"tcp://127.0.0.1:{port}: no Dask "
+                           "scheduler answered within 5 s"):
+            cube.build(engine=world)
+    finally:
+        get_settings.cache_clear()
+    assert _cube(world) == before
