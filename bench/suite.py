@@ -81,6 +81,8 @@ STEPS = (
     Step("dask_assign", ("--points", "200000", "--repeat", "{repeat}"),  # dask-engine
          on_world=True, what="point-to-region assignment on Dask (LocalCluster 2x1) "
          "vs PostGIS and one GeoPandas process"),  # dask-engine
+    Step("dask_cube", ("--repeat", "{repeat}"), on_world=True,  # dask-cube
+         what="full cube build on Dask (LocalCluster 2x1) vs on this machine"),  # dask-cube
     Step("cube_build", ("--repeat", "{repeat}"), on_world=True,
          what="cube full/incremental build and slice vs pandas and DuckDB"),
     Step("lake_write", ("--repeat", "1"), on_world=True,  # lake

@@ -90,12 +90,12 @@ def _run_tasks(client, db, levels, months, outs, progress) -> None:
     per_task = math.ceil(len(months) / (TASKS_PER_WORKER * workers))
     groups = [months[i:i + per_task] for i in range(0, len(months), per_task)]
     with on_dask(STEP):
-        [shared] = client.scatter([{name: db.execute(query).to_arrow_table()
+        [shared] = client.scatter([{name: db.sql(query).to_arrow_table()
                                     for name, query in SHARED.items()}], broadcast=True)
         # Every task's facts are on the workers before the first task starts.
         parts = client.scatter([
-            {name: db.execute(f"SELECT * FROM {name} WHERE month IN (SELECT unnest(?::DATE[]))",
-                              [group]).to_arrow_table() for name in FACTS}
+            {name: db.sql(f"SELECT * FROM {name} WHERE month IN (SELECT unnest(?::DATE[]))",
+                          params=[group]).to_arrow_table() for name in FACTS}
             for group in groups])
         futures = [client.submit(cells_of_months, facts, shared, levels, pure=False)
                    for facts in parts]
