@@ -29,10 +29,33 @@ def _cube(engine) -> dict[str, list[tuple]]:
                 for table, columns in COLUMNS.items()}
 
 
+# Churn scores in two months and contacts in three, so the risk and contact costs have cells.
+SCORES_AND_CONTACTS = [
+    """INSERT INTO churn_models (version, cutoff, horizon_days, features, metrics,
+           training_rows, database_identity, model)
+       VALUES (1, '2026-01-31', 90, '{}', '{}', 0, 'test', '\\x00')""",
+    """INSERT INTO account_risk_months (account_id, month, model_id, risk, band, revenue_365)
+       SELECT a.id, m.month, (SELECT max(id) FROM churn_models), 0.5,
+              CASE WHEN a.id % 2 = 0 THEN 'high' ELSE 'low' END, 1234.56 + a.id
+       FROM accounts a CROSS JOIN (VALUES (DATE '2026-01-01'), (DATE '2026-02-01')) m(month)""",
+    """INSERT INTO interactions (source, external_id, account_id, occurred_at, channel)
+       SELECT 'test', a.id || '-' || m.n, a.id,
+              TIMESTAMPTZ '2025-11-15 12:00+00' + m.n * INTERVAL '1 month',
+              CASE WHEN m.n = 1 THEN 'visit' ELSE 'call' END
+       FROM accounts a CROSS JOIN generate_series(0, 2) m(n)""",
+]
+
+
 def test_the_cube_built_on_dask_equals_the_local_cube_cell_for_cell(world, dask_client):
+    with world.begin() as conn:
+        for statement in SCORES_AND_CONTACTS:
+            conn.execute(text(statement))
     local = cube.build(engine=world, run_on="local")
     expected = _cube(world)
-    assert expected["cube_sales"] and expected["cube_service"] and expected["cube_cost"]
+    assert all(expected[t] for t in ("cube_sales", "cube_service", "cube_risk", "cube_cost",
+                                     "account_margins", "cube_customers"))
+    assert any(row[8] > 0 for row in expected["cube_cost"])  # contact_cost
+    assert any(row[5] > 0 for row in expected["cube_risk"])  # high_risk_customers
 
     with get_task_stream(client=dask_client) as stream:
         on_dask = cube.build(engine=world, run_on="dask", client=dask_client)
