@@ -78,19 +78,19 @@ STEPS = (
          what="batch geocoding vs one query per address"),
     Step("assign_vs_sjoin", ("--points", "{accounts}", "--repeat", "{repeat}"),
          what="point-to-region assignment vs GeoPandas sjoin"),
-    Step("dask_assign", ("--points", "200000", "--repeat", "{repeat}"),  # dask-engine
+    Step("dask_assign", ("--points", "200000", "--repeat", "{repeat}"),
          on_world=True, what="point-to-region assignment on Dask (LocalCluster 2x1) "
-         "vs PostGIS and one GeoPandas process"),  # dask-engine
-    Step("dask_cube", ("--repeat", "{repeat}"), on_world=True,  # dask-cube
-         what="full cube build on Dask (LocalCluster 2x1) vs on this machine"),  # dask-cube
+         "vs PostGIS and one GeoPandas process"),
+    Step("dask_cube", ("--repeat", "{repeat}"), on_world=True,
+         what="full cube build on Dask (LocalCluster 2x1) vs on this machine"),
     Step("cube_build", ("--repeat", "{repeat}"), on_world=True,
          what="cube full/incremental build and slice vs pandas and DuckDB"),
-    Step("lake_write", ("--repeat", "1"), on_world=True,  # lake
+    Step("lake_write", ("--repeat", "1"), on_world=True,
          what="the lake: sales by month as Parquet (COPY through Arrow) vs pandas read_sql "
-              "+ to_parquet; the whole write with accounts as GeoParquet"),  # lake
-    Step("cost_to_serve", ("--repeat", "{repeat}"), on_world=True,  # cost-to-serve
+              "+ to_parquet; the whole write with accounts as GeoParquet"),
+    Step("cost_to_serve", ("--repeat", "{repeat}"), on_world=True,
          what="cost-to-serve family: its cells in DuckDB vs pandas, its share of a "
-              "full cube build, unprofitable share per county (query)"),  # cost-to-serve
+              "full cube build, unprofitable share per county (query)"),
     Step("dashboard_pages", ("--repeat", "{repeat}"), on_world=True,
          what="dashboard first render and rerun, bytes per map"),
     Step("customers_viewport", ("--repeat", "{repeat}"), on_world=True,
@@ -108,16 +108,16 @@ STEPS = (
     Step("churn_model", ("--repeat", "{repeat}"), on_world=True,
          what="churn features (SQL vs pandas from the facts), training on a sample, "
               "scoring every customer; the model beside the RFM rule"),
-    Step("risk_cube", ("--repeat", "{repeat}"), on_world=True,  # risk-cube
+    Step("risk_cube", ("--repeat", "{repeat}"), on_world=True,
          what="churn risk in the cube: a scoring's month kept, the risk family's cells "
               "(DuckDB) vs pandas"),
     Step("forecast", ("--repeat", "{repeat}"), on_world=True,
          what="revenue forecast per region (ETS, 6 months, backtest, reconciliation) vs "
               "SQL GROUP BY + pandas + statsmodels: 67 counties, 1,450 ZIPs"),
-    Step("customer_value", ("--repeat", "{repeat}"), on_world=True,  # customer-value
+    Step("customer_value", ("--repeat", "{repeat}"), on_world=True,
          what="customer value summary (SQL + rfm_summary vs read_sql + rfm_summary), BG/NBD "
               "+ Gamma-Gamma fit with holdout validation, scoring every customer; the "
-              "model beside 'last year repeats'"),  # customer-value
+              "model beside 'last year repeats'"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,

@@ -171,7 +171,7 @@ def churn_risk(risk) -> None:
                f"Scored {formatting.when(risk.scored_at, time=False)}{model}.")
 
 
-def expected_value(value) -> None:  # customer-value
+def expected_value(value) -> None:
     """One line under the risk card: the customer's expected next 12 months."""
     if value is None:
         st.caption("Expected next 12 months: appears after the operator runs "
@@ -182,7 +182,7 @@ def expected_value(value) -> None:  # customer-value
                f"({model}scored {formatting.when(value.scored_at, time=False)})")
 
 
-def account_history(history, *, risk=None, value=None) -> None:  # customer-value
+def account_history(history, *, risk=None, value=None) -> None:
     """An account's profile, sales over time, orders, cases, contacts, churn risk and
     expected value."""
     everything = {k: v for k, v in history.profile.items() if v is not None}
@@ -202,7 +202,7 @@ def account_history(history, *, risk=None, value=None) -> None:  # customer-valu
                                                       else ""))
     d.metric("Satisfaction", f"{satisfaction.mean():.1f} / 5" if len(satisfaction) else "–")
     churn_risk(risk)
-    expected_value(value)  # customer-value
+    expected_value(value)
     tabs = st.tabs(["Sales", "Orders", "Service cases", "Contacts", "Profile"])
     with tabs[0]:
         if history.sales_by_month.empty:

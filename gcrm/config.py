@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         "proxy, e.g. https://maps.example.org/tiles/{z}/{x}/{y}.pbf. None: the page's own "
         "host name with GCRM_TILE_PORT.")
 
-    dask_scheduler: str | None = Field(  # dask-engine
+    dask_scheduler: str | None = Field(
         default=None,
         description="Address of a Dask scheduler (tcp://host:port) that runs the bulk work "
         "(point-to-region assignment; docs/scale.md). None: it runs on this machine.")

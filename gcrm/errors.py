@@ -25,6 +25,6 @@ class InvalidInput(GcrmError):
     """A value cannot be used as given (the message says why)."""
 
 
-class EngineUnavailable(GcrmError):  # dask-engine
+class EngineUnavailable(GcrmError):
     """The Dask scheduler named by GCRM_DASK_SCHEDULER cannot be used, or a step run on it
     failed (a worker died, a timeout); nothing was stored."""

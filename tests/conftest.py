@@ -183,7 +183,7 @@ def delaware(engine, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def dask_client():  # dask-engine
+def dask_client():
     """A real Dask cluster for the session (2 worker processes, one thread each; an
     in-process cluster would not show what pickling and dying workers do), closed at the
     end. The Dask engine's tests share it, so a test worker starts at most one."""

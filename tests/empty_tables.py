@@ -16,7 +16,7 @@ def empty_all_tables(engine: Engine) -> None:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         reset_vocabularies(conn)
-        reset_cost_rates(conn)  # cost-to-serve
+        reset_cost_rates(conn)
 
 
 def reset_vocabularies(conn) -> None:
@@ -35,7 +35,7 @@ def reset_vocabularies(conn) -> None:
                          {"f": spec.name, "v": value})
 
 
-def reset_cost_rates(conn) -> None:  # cost-to-serve
+def reset_cost_rates(conn) -> None:
     """The placeholder rates migration 0024 starts a new database with."""
     from gcrm.costs import DEFAULTS
 

@@ -176,7 +176,7 @@ def _open_account(name: str, view) -> None:
         st.warning(str(exc))
         return
     components.account_history(history, risk=data.account_risk(name, chosen),
-                               value=data.account_value(name, chosen))  # customer-value
+                               value=data.account_value(name, chosen))
 
 
 main()

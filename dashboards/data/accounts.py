@@ -7,7 +7,7 @@ import streamlit as st
 
 from gcrm import accounts, regions
 from gcrm.access import user_engine as engine_for
-from gcrm.models import risk, value_account  # customer-value: value_account
+from gcrm.models import risk, value_account
 
 # --- customers & prospects page ----------------------------------------------------------------
 # Keyed by username and by the view snapped to a grid (components.snap), so a small pan or
@@ -59,13 +59,13 @@ def account_risk(username: str, account_id: int) -> risk.AccountRisk | None:
     return risk.current(account_id, engine=engine_for(username))
 
 
-@st.cache_data(ttl=60, show_spinner=False, max_entries=200)  # customer-value
+@st.cache_data(ttl=60, show_spinner=False, max_entries=200)
 def account_value(username: str, account_id: int) -> value_account.AccountValue | None:
     """The account's expected next 12 months as the user may see it (None: never scored,
-    or not theirs to see)."""  # customer-value
-    return value_account.current(account_id, engine=engine_for(username))  # customer-value
+    or not theirs to see)."""
+    return value_account.current(account_id, engine=engine_for(username))
 
 
 __all__ = ["account_filter_options", "account_history", "account_risk", "accounts_extent",
-           "account_value",  # customer-value
+           "account_value",
            "accounts_in_view", "region_outlines"]

@@ -4,13 +4,13 @@ import typer
 
 from gcrm.cli.basemap import basemap_app
 from gcrm.cli.campaign import campaign_app
-from gcrm.cli.costs import costs_app  # cost-to-serve
+from gcrm.cli.costs import costs_app
 from gcrm.cli.cube import cube_app
 from gcrm.cli.db import db_app
 from gcrm.cli.demo import demo
 from gcrm.cli.forecast import forecast
 from gcrm.cli.geocode import geocode, geocode_file_command, reference_app
-from gcrm.cli.lake import lake_app  # lake
+from gcrm.cli.lake import lake_app
 from gcrm.cli.load import load
 from gcrm.cli.model import model_app
 from gcrm.cli.privacy import privacy_app
@@ -48,5 +48,5 @@ app.add_typer(basemap_app, name="basemap")
 app.add_typer(stats_app, name="stats")
 app.command()(forecast)
 app.add_typer(model_app, name="model")
-app.add_typer(costs_app, name="cost-to-serve")  # cost-to-serve
-app.add_typer(lake_app, name="lake")  # lake
+app.add_typer(costs_app, name="cost-to-serve")
+app.add_typer(lake_app, name="lake")

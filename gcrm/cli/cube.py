@@ -22,15 +22,15 @@ cube_app = typer.Typer(help="The regional cube: build, measures, export.", no_ar
 @reports_errors
 def build(incremental: bool = typer.Option(
         False, "--incremental", help="Rebuild only the months whose facts changed."),
-          engine: str = typer.Option(  # dask-cube
+          engine: str = typer.Option(
               None, help="local (this machine) or dask (the monthly cells on the scheduler of "
                          "GCRM_DASK_SCHEDULER); default: dask when that is set, else local.",
           )) -> None:
     """Build the cube from the facts (in full, or only what changed since the last build)."""
-    from gcrm.cli.progress import progress_bar  # dask-cube
-    from gcrm.engines import choose_engine  # dask-cube
+    from gcrm.cli.progress import progress_bar
+    from gcrm.engines import choose_engine
 
-    if choose_engine(engine) == "dask":  # dask-cube: a bar for the Dask tasks
+    if choose_engine(engine) == "dask":  # a bar for the Dask tasks
         with progress_bar() as report:
             result = cube.build(incremental=incremental, progress=console.print,
                                 run_on="dask", task_progress=report)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from gcrm import audit
 from gcrm.cli.errors import reports_errors
-from gcrm.cli.model_value import value_app  # customer-value
+from gcrm.cli.model_value import value_app
 from gcrm.cli.progress import progress_bar
 from gcrm.db.engine import get_engine
 from gcrm.errors import InvalidInput
@@ -22,7 +22,7 @@ model_app = typer.Typer(help="Models learned from the database's own facts.",
 churn_app = typer.Typer(help="Churn risk per customer: train, score, show.",
                         no_args_is_help=True)
 model_app.add_typer(churn_app, name="churn")
-model_app.add_typer(value_app, name="value")  # customer-value
+model_app.add_typer(value_app, name="value")
 
 THREADS = typer.Option(None, help="Threads for the learner (default: the library's; 1 is "
                                   "faster on a busy machine).")

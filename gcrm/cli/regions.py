@@ -10,7 +10,7 @@ from rich.table import Table
 
 from gcrm import regions
 from gcrm.cli.errors import reports_errors
-from gcrm.cli.progress import progress_bar  # dask-engine
+from gcrm.cli.progress import progress_bar
 from gcrm.regions.grid import build_grid
 
 console = Console()
@@ -65,14 +65,14 @@ def regions_grid(res: str = typer.Option("5,7,9", help="H3 resolutions, comma se
 @reports_errors
 def regions_assign(
     full: bool = typer.Option(False, help="Redo every assignment."),
-    engine: str = typer.Option(  # dask-engine
+    engine: str = typer.Option(
         None, help="local (PostGIS on this machine) or dask (the scheduler of "
                    "GCRM_DASK_SCHEDULER); default: dask when that is set, else local."),
 ) -> None:
     """Assign accounts, sites and reps to their region at every level."""
-    from gcrm.engines import choose_engine  # dask-engine
+    from gcrm.engines import choose_engine
 
-    if choose_engine(engine) == "dask":  # dask-engine: a bar per entity and level
+    if choose_engine(engine) == "dask":  # a bar per entity and level
         with progress_bar() as report:
             counts = regions.assign(incremental=not full, run_on="dask", progress=report)
     else:

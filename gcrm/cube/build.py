@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from gcrm import costs
 from gcrm.cube import compute, sql
 from gcrm.db.engine import get_engine
-from gcrm.engines import choose_engine, dask_client  # dask-cube
+from gcrm.engines import choose_engine, dask_client
 from gcrm.ingest import bulk
 from gcrm.regions.grid import FINE_LEVELS
 
@@ -87,7 +87,7 @@ def build(*, incremental: bool = False, engine: Engine | None = None,
     ``client``; the default when that variable is set): the same cells either way
     (docs/scale.md). ``task_progress(stage, done, total)`` is called as Dask tasks finish.
     """
-    if choose_engine(run_on) == "dask":  # dask-cube: refused before anything changes
+    if choose_engine(run_on) == "dask":  # refused before anything changes
         own = client is None
         client = client if client is not None else dask_client()
         try:
@@ -98,14 +98,14 @@ def build(*, incremental: bool = False, engine: Engine | None = None,
     return _build(incremental, engine, progress, None, None)
 
 
-def _build(incremental, engine, progress, client, task_progress) -> BuildResult:  # dask-cube
+def _build(incremental, engine, progress, client, task_progress) -> BuildResult:
     say = progress or (lambda message: None)
     started = time.perf_counter()
     with (engine or get_engine()).begin() as conn:
         plan = _plan(conn, incremental)
         build_id = conn.execute(text(sql.START_BUILD), {"kind": plan.kind}).scalar_one()
         with tempfile.TemporaryDirectory(prefix="gcrm-cube-") as tmp:
-            result = _run(conn, plan, Path(tmp), say, client, task_progress)  # dask-cube
+            result = _run(conn, plan, Path(tmp), say, client, task_progress)
         result.seconds = round(time.perf_counter() - started, 2)
         conn.execute(text(sql.FINISH_BUILD), {
             "id": build_id, "months": result.months, "first_month": plan.first,
@@ -151,7 +151,7 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
                  last=max([last["last_month"], *months]), dirty=dirty)
 
 
-def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,  # dask-cube
+def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,
          task_progress=None) -> BuildResult:
     steps: dict[str, float] = {}
     clock = time.perf_counter()
@@ -176,9 +176,9 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,  
     step("read facts")
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
-    say("Computing the cells (DuckDB)" if client is None  # dask-cube
+    say("Computing the cells (DuckDB)" if client is None
         else "Computing the cells (DuckDB; the monthly ones on Dask)")
-    if client is None:  # dask-cube: on Dask, each task makes its months' cost_months
+    if client is None:  # on Dask, each task makes its months' cost_months
         db.execute(compute.COST_MONTHS)
     tables = {"cube_sales": compute.sales_cells(levels),
               "cube_service": compute.service_cells(levels),
@@ -192,12 +192,12 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,  
     tables["cube_cost"] = compute.cost_cells(levels)
     tables["account_margins"] = compute.ACCOUNT_MARGINS
     files = {}
-    if client is not None:  # dask-cube: the monthly families' cells come from the workers
+    if client is not None:  # the monthly families' cells come from the workers
         from gcrm.cube.build_dask import monthly_cells
 
         files = monthly_cells(client, db, levels, tmp, task_progress)
     for table, query in tables.items():
-        if table in files:  # dask-cube
+        if table in files:
             continue
         files[table] = tmp / f"{table}.csv"
         db.execute(f"COPY ({query}) TO '{files[table]}' (FORMAT csv, HEADER false)")

@@ -466,9 +466,9 @@ class CampaignMember(Base):
     added_at: Mapped[dt.datetime] = _created()
     responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     response: Mapped[str | None] = mapped_column(Text)
-    # campaign-risk: the member's churn risk and band when targeted (migration 0023)
-    risk: Mapped[float | None] = mapped_column(Float)  # campaign-risk
-    risk_band: Mapped[str | None] = mapped_column(Text)  # campaign-risk
+    # the member's churn risk and band when targeted (migration 0023)
+    risk: Mapped[float | None] = mapped_column(Float)
+    risk_band: Mapped[str | None] = mapped_column(Text)
 
 
 class GeocodeCache(Base):
@@ -861,7 +861,7 @@ class BasemapFeature(Base):
 
 # --- cost to serve (issue 21; migration 0024, gcrm.costs, gcrm.cube) --- cost-to-serve
 
-class CostRate(Base):  # cost-to-serve
+class CostRate(Base):
     """What one service case of a type (kind 'case') or one contact through a channel
     (kind 'contact') costs; item '*' is the rate of any type or channel without a row.
     Everyone reads it, admins change it (audited; the cube's next build is a full one)."""
@@ -880,7 +880,7 @@ class CostRate(Base):  # cost-to-serve
     changed_at: Mapped[dt.datetime] = _created()
 
 
-class AccountMargin(Base):  # cost-to-serve
+class AccountMargin(Base):
     """One account's revenue and cost to serve in one month with a sale, case or contact
     (written by the cube build). Row-level security as the facts."""
 
@@ -893,7 +893,7 @@ class AccountMargin(Base):  # cost-to-serve
     cost_to_serve: Mapped[Decimal] = mapped_column(Numeric(18, 2))
 
 
-class CubeCost(Base):  # cost-to-serve
+class CubeCost(Base):
     """Cost to serve (cases, of which returns, and contacts), margin and accounts served
     per region, month and one split (segment or status)."""
 
@@ -1034,9 +1034,8 @@ class AccountRisk(Base):
 
 
 # --- risk in the cube (issue 21; migration 0022, gcrm.models.churn_score, gcrm.cube) ---
-# risk-cube
 
-class AccountRiskMonth(Base):  # risk-cube
+class AccountRiskMonth(Base):
     """One customer's risk as scored in one month (the month of the day scores are as
     of), with their revenue over the 365 days up to it: what the cube's risk family adds
     up. Re-scoring in a month replaces its rows. Row-level security as account_risk."""
@@ -1058,7 +1057,7 @@ class AccountRiskMonth(Base):  # risk-cube
     revenue_365: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
 
-class CubeRisk(Base):  # risk-cube
+class CubeRisk(Base):
     """Scored customers, those in the high band and their revenue over the 365 days before
     scoring, per region, scoring month and one split (segment)."""
 
@@ -1075,9 +1074,8 @@ class CubeRisk(Base):  # risk-cube
 
 
 # --- expected customer value (issue 21; migration 0025, gcrm.models.value_*) ---
-# customer-value
 
-class ValueModel(Base):  # customer-value
+class ValueModel(Base):
     """A trained repeat-purchase model (BG/NBD purchases, Gamma-Gamma spend): its fitted
     parameters, holdout validation beside the naive baseline, library, and the fitted
     models as bytes. Operator-written; never applied to another database."""
@@ -1101,7 +1099,7 @@ class ValueModel(Base):  # customer-value
     model: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class AccountValue(Base):  # customer-value
+class AccountValue(Base):
     """One customer's expected revenue and purchases in the next 12 months by one value
     model, and the probability they are still active. Row-level security as the account."""
 

@@ -83,7 +83,7 @@ def drivers(values: np.ndarray, features: list[str], top: int = 3,
 
 
 def keep_month(conn, month: dt.date, model_id: int, ids: np.ndarray, risk: np.ndarray,
-               bands: np.ndarray, revenue: np.ndarray) -> None:  # risk-cube
+               bands: np.ndarray, revenue: np.ndarray) -> None:
     """The scores as those of ``month`` (its first day) in ``account_risk_months``,
     replacing that month's earlier ones: the cube's risk family reads them, with each
     customer's revenue over the 365 days before scoring (the revenue_365 feature)."""
@@ -138,7 +138,7 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
             seconds["write"] += time.perf_counter() - t1
             if progress:
                 progress("scoring", min(start + CHUNK, len(X)), len(X))
-        # risk-cube: the month's scores for the cube (gcrm.cube's risk family)
+        # the month's scores for the cube (gcrm.cube's risk family)
         t0 = time.perf_counter()
         keep_month(conn, last_day.replace(day=1), stored.id, ids, risk, bands,
                    frame.X["revenue_365"].reindex(X.index).fillna(0).to_numpy())

@@ -190,7 +190,7 @@ DELETE_RISKS = "DELETE FROM account_risk"
 
 COPY_RISKS = ("COPY account_risk (account_id, model_id, risk, band, drivers) FROM STDIN")
 
-# risk-cube: the scores of a month of scoring, for the cube's risk family: each scored
+# The scores of a month of scoring, for the cube's risk family: each scored
 # customer's risk and band with their revenue over the 365 days up to the day scored (the
 # revenue_365 feature). Re-scoring in a month replaces its rows.
 DELETE_RISK_MONTH = "DELETE FROM account_risk_months WHERE month = CAST(:month AS date)"

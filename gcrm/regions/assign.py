@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gcrm.db.engine import get_engine
-from gcrm.engines import choose_engine, dask_client  # dask-engine
+from gcrm.engines import choose_engine, dask_client
 from gcrm.regions import sql
 
 
@@ -20,9 +20,9 @@ def assign(
     incremental: bool = True,
     engine: Engine | None = None,
     connection: Connection | None = None,
-    run_on: str | None = None,  # dask-engine
-    client=None,  # dask-engine
-    progress=None,  # dask-engine
+    run_on: str | None = None,
+    client=None,
+    progress=None,
 ) -> dict[str, dict[str, int]]:
     """Assign points to their region at every level (or ``levels``).
 
@@ -37,7 +37,7 @@ def assign(
     called as Dask partitions finish.
     """
     level_pass = _assign_level
-    if choose_engine(run_on) == "dask":  # dask-engine
+    if choose_engine(run_on) == "dask":
         from gcrm.regions.assign_dask import dask_level_pass
 
         own = client is None

@@ -151,7 +151,7 @@ WITH written AS (
 SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside FROM written
 """
 
-# dask-engine: the same pass run on Dask (gcrm.regions.assign_dask). The pending points
+# The same pass run on Dask (gcrm.regions.assign_dask). The pending points
 # (as ASSIGN picks them) go out in id order; the region parts go out once, each with the
 # rank of its region's code as the database sorts codes (the tie rule of ASSIGN); the
 # workers' answers come back through COPY into DASK_HITS and are written as ASSIGN writes.

@@ -35,7 +35,7 @@ RATES = {
     "churn_rate": ("churned_customers", "customers_previous"),
     "penetration": ("customers", "households"),
     "complaints_per_customer": ("complaints", "customers"),
-    "high_risk_share": ("customers_at_high_risk", "scored_customers"),  # risk-cube
+    "high_risk_share": ("customers_at_high_risk", "scored_customers"),
 }
 SIDES = {"gi": "hot and cold spots (Getis-Ord Gi*)", "lisa": "clusters and outliers "
          "(Local Moran's I)"}
@@ -190,7 +190,7 @@ def _read(measure, *, level, period, split, min_count, engine) -> _Data:
     count, base = RATES.get(measure, (measure, None))
     asked = list(dict.fromkeys([measure, count, *(["customers"] if base in (
         "customers_previous", "customers") else []),
-        *([base] if base in MEASURES else [])]))  # risk-cube: a base that is a measure
+        *([base] if base in MEASURES else [])]))  # a base that is a measure
     compare = "previous_period" if base == "customers_previous" else None
     frame = cube.query(asked, level=level, where=split or None, period=period,
                        compare=compare, min_count=min_count, engine=engine)

@@ -130,7 +130,7 @@ def test_a_manager_sees_the_risk_in_their_county_and_none_outside_it(scored, use
 
 
 def test_the_history_panel_shows_the_expected_next_12_months(scored, use_database):
-    # customer-value: the value model trained and scored as the operator; the panel's
+    # the value model trained and scored as the operator; the panel's
     # line is the stored row, read as the user.
     from gcrm.models import value_score, value_store, value_train
 

@@ -130,7 +130,7 @@ def test_creating_a_campaign_shows_its_member_count(app):
     assert at.selectbox(key="ta_campaign").value == "autumn letters"
     rates = _table(at, "responded")
     assert rates["members"].sum() == expected  # by county, every member placed
-    # campaign-risk: by churn risk band at targeting (nobody scored in this world yet), and
+    # by churn risk band at targeting (nobody scored in this world yet), and
     # the list's risk control (off by default) says what the operator runs.
     bands = next(d.value for d in at.dataframe if {"risk_band", "members"} <= set(d.value))
     assert bands.to_dict("records") == [{"risk_band": "not scored", "members": expected,
