@@ -106,12 +106,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# Two workers, a test file each (its module fixtures built once; tests/conftest.py groups the
-# files that compile esda's numba code on one worker): the browser and database
+# Two workers, a test file each (its module fixtures built once): the browser and database
 # waits of one overlap the other's work (8 min instead of 13 on 2 cores).
 TEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 demo: setup
 	$(BIN)/gcrm demo --accounts $${ACCOUNTS:-50000}

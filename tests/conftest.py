@@ -20,19 +20,6 @@ from gcrm.db.engine import database_url
 
 TEST_DATABASE = "gcrm_test"
 
-# How `make test` (pytest -n 2 --dist loadgroup) shares the files out: each file runs whole
-# on one worker, so its module fixtures are built once; the files that run esda's permutation
-# tests (marked ``pytest.mark.xdist_group("esda")``) form one group on one worker, because
-# esda's numba code compiles once per process (about 30 s) and would otherwise compile on
-# both workers.
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
 
 @pytest.fixture(scope="session")
 def server_engine() -> Iterator[Engine]:

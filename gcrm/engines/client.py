@@ -27,13 +27,23 @@ def dask_client(address: str | None = None, *, timeout: float = 5.0):
         raise EngineUnavailable("No Dask scheduler is set: set GCRM_DASK_SCHEDULER=tcp://host:port "
                                 "(docs/scale.md) or run on this machine (engine local).")
     _check_form(address)
-    asyncio.run(_preflight(address, timeout))
+    _run_alone(_preflight(address, timeout))
     from distributed import Client
 
     try:
         return Client(address, timeout=f"{timeout}s")
     except Exception as error:  # noqa: BLE001 - any failure to connect is the same answer
         raise EngineUnavailable(_no_answer(address, timeout) + f" ({error})") from None
+
+
+def _run_alone(coroutine) -> None:
+    """Run ``coroutine`` on an event loop of its own thread: ``asyncio.run`` here would fail
+    where a loop already runs in this thread (a notebook, a Playwright or Streamlit
+    session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="gcrm-dask-check") as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def _check_form(address: str) -> None:

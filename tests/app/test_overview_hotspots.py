@@ -14,8 +14,6 @@ from streamlit.testing.v1 import AppTest
 from gcrm import stats
 from gcrm.access import users
 
-pytestmark = pytest.mark.xdist_group("esda")  # one worker: see tests/conftest.py
-
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 PASSWORD = "hot spot password"
 NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington

@@ -3,6 +3,7 @@ for a scheduler that does not answer, and nothing stored lost when a worker dies
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -110,6 +111,12 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
     assert _rows(world) == before
     with pytest.raises(EngineUnavailable, match="not a scheduler address; write it as tcp://"):
         connect_dask("localhost:8786")
+
+    async def in_a_notebook():  # an event loop already runs in this thread
+        connect_dask(f"tcp://127.0.0.1:{port}")
+
+    with pytest.raises(EngineUnavailable, match="no Dask scheduler answered within 5 s"):
+        asyncio.run(in_a_notebook())
 
 
 class _DieOnAssign(WorkerPlugin):

@@ -19,8 +19,6 @@ from gcrm.cli import app
 from gcrm.demo.world import TROUBLE_REACH, trouble_area
 from gcrm.models import churn_score, churn_train, store
 
-pytestmark = pytest.mark.xdist_group("esda")  # one worker: see tests/conftest.py
-
 KENT = "DE-KENT"  # Dover's county
 TOTALS = """
 SELECT count(*) AS scored, count(*) FILTER (WHERE band = 'high') AS high,

@@ -20,8 +20,6 @@ from gcrm.demo.geography import build_geography
 from gcrm.demo.world import TROUBLE_REACH, trouble_area
 from gcrm.errors import InvalidInput
 
-pytestmark = pytest.mark.xdist_group("esda")  # one worker: see tests/conftest.py
-
 NEW_CASTLE = "DE-NEW_CASTLE"  # the county of Wilmington
 
 

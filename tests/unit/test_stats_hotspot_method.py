@@ -16,8 +16,6 @@ from shapely.geometry import box
 from spatial.stats import emerging, global_moran, hotspots, region_weights
 from spatial.stats.hotspots import hot_periods
 
-pytestmark = pytest.mark.xdist_group("esda")  # one worker: see tests/conftest.py
-
 SIDE = 15
 
 
