@@ -78,8 +78,19 @@ def dashboard(people, dashboard_server):
     return dashboard_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def fresh_dashboard(people):
+    """A dashboard server of the test's own (for tests of what a server remembers)."""
+    with serve(people.url.render_as_string(hide_password=False)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an
+    event loop marked running in the test process while it is open, and Dask's clients and
+    clusters made later in the same process (tests/integration/test_dask_*.py) would take
+    it for theirs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

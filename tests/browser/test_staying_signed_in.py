@@ -12,6 +12,13 @@ from sqlalchemy import text
 from gcrm import audit
 from gcrm.access import users
 
+
+@pytest.fixture
+def dashboard(fresh_dashboard):
+    """A server per test: these tests are about what a server remembers of a sign-in."""
+    return fresh_dashboard
+
+
 WAIT = 30_000  # ms: a first page run reads the database
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import cloudpickle
 import dask
@@ -115,8 +116,9 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
     async def in_a_notebook():  # an event loop already runs in this thread
         connect_dask(f"tcp://127.0.0.1:{port}")
 
-    with pytest.raises(EngineUnavailable, match="no Dask scheduler answered within 5 s"):
-        asyncio.run(in_a_notebook())
+    with ThreadPoolExecutor(1) as pool, pytest.raises(
+            EngineUnavailable, match="no Dask scheduler answered within 5 s"):
+        pool.submit(asyncio.run, in_a_notebook()).result()
 
 
 class _DieOnAssign(WorkerPlugin):
