@@ -8,6 +8,7 @@ failure, never a skip.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,19 @@ from gcrm.db import migrate
 from gcrm.db.engine import database_url
 
 TEST_DATABASE = "gcrm_test"
+_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored():
+    """Streamlit's AppTest installs each script it runs as ``sys.modules["__main__"]``
+    and leaves it there. A Dask worker process started later (spawn) re-imports that
+    script's file, which AppTest has since deleted, and dies at start ("Nanny failed
+    to start"). Every test therefore begins and ends with the test process's own
+    ``__main__``."""
+    sys.modules["__main__"] = _MAIN
+    yield
+    sys.modules["__main__"] = _MAIN
 
 
 @pytest.fixture(scope="session")
