@@ -25,7 +25,12 @@ def build(incremental: bool = typer.Option(
           engine: str = typer.Option(
               None, help="local (this machine) or dask (the monthly cells on the scheduler of "
                          "GCRM_DASK_SCHEDULER); default: dask when that is set, else local.",
-          )) -> None:
+          ),
+          lake: Path = typer.Option(
+              None, help="Read the sales and service cases from this lake folder (gcrm lake "
+                         "write) instead of PostGIS; a full build. On Dask every worker "
+                         "must read the folder at the same path."),
+          ) -> None:
     """Build the cube from the facts (in full, or only what changed since the last build)."""
     from gcrm.cli.progress import progress_bar
     from gcrm.engines import choose_engine
@@ -33,9 +38,10 @@ def build(incremental: bool = typer.Option(
     if choose_engine(engine) == "dask":  # a bar for the Dask tasks
         with progress_bar() as report:
             result = cube.build(incremental=incremental, progress=console.print,
-                                run_on="dask", task_progress=report)
+                                run_on="dask", task_progress=report, lake=lake)
     else:
-        result = cube.build(incremental=incremental, progress=console.print, run_on="local")
+        result = cube.build(incremental=incremental, progress=console.print, run_on="local",
+                            lake=lake)
     cells = ", ".join(f"{table} {n:,}" for table, n in result.cells.items())
     months = ("all months" if result.months is None else
               ", ".join(f"{m:%Y-%m}" for m in result.months) or "no month")

@@ -6,6 +6,9 @@ cases changed since the last build (kept by triggers in ``cube_dirty_months``); 
 accounts, their regions or the region levels changed, or a changed month lies before the
 months the cube covers, an incremental build says why and does a full one. Months after
 the last one extend the cube.
+
+``--lake FOLDER`` (a full build): the sales and service cases are read from the lake
+(gcrm.cube.lake_facts) instead of PostGIS; everything else as above.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import duckdb
 from sqlalchemy import Connection, Engine, text
 
 from gcrm import costs
-from gcrm.cube import compute, sql
+from gcrm.cube import compute, lake_facts, sql
 from gcrm.db.engine import get_engine
 from gcrm.engines import choose_engine, dask_client
+from gcrm.errors import InvalidInput
 from gcrm.ingest import bulk
 from gcrm.regions.grid import FINE_LEVELS
 
@@ -79,33 +83,51 @@ class BuildResult:
 
 def build(*, incremental: bool = False, engine: Engine | None = None,
           progress: Progress | None = None, run_on: str | None = None, client=None,
-          task_progress=None) -> BuildResult:
+          task_progress=None, lake: str | Path | None = None) -> BuildResult:
     """Build the cube (``incremental``: only what changed since the last build).
+
+    ``lake``: a full build whose sales and service cases are read from that lake folder
+    (``gcrm lake write``), every file checked against its manifest first.
 
     ``run_on`` (dask-cube): ``"local"`` (DuckDB on this machine, the default) or ``"dask"``
     (the monthly families' cells on the scheduler of ``GCRM_DASK_SCHEDULER``, or
     ``client``; the default when that variable is set): the same cells either way
     (docs/scale.md). ``task_progress(stage, done, total)`` is called as Dask tasks finish.
     """
-    if choose_engine(run_on) == "dask":  # refused before anything changes
+    on_dask = choose_engine(run_on) == "dask"  # refused before anything changes
+    facts = None
+    if lake is not None:
+        if incremental:
+            raise InvalidInput("An incremental build reads the months PostGIS marked as "
+                               "changed; a lake keeps no such record. Build in full from "
+                               "the lake (leave out --incremental).")
+        facts = _LakeFacts(lake, lake_facts.files(lake), lake_facts.rows(lake))
+    if on_dask:
         own = client is None
         client = client if client is not None else dask_client()
         try:
-            return _build(incremental, engine, progress, client, task_progress)
+            return _build(incremental, engine, progress, client, task_progress, facts)
         finally:
             if own:
                 client.close()
-    return _build(incremental, engine, progress, None, None)
+    return _build(incremental, engine, progress, None, None, facts)
 
 
-def _build(incremental, engine, progress, client, task_progress) -> BuildResult:
+@dataclass
+class _LakeFacts:
+    root: str | Path
+    paths: dict[str, list[str]]  # per cube fact table, checked against the manifest
+    rows: dict[str, int]
+
+
+def _build(incremental, engine, progress, client, task_progress, facts=None) -> BuildResult:
     say = progress or (lambda message: None)
     started = time.perf_counter()
     with (engine or get_engine()).begin() as conn:
         plan = _plan(conn, incremental)
         build_id = conn.execute(text(sql.START_BUILD), {"kind": plan.kind}).scalar_one()
         with tempfile.TemporaryDirectory(prefix="gcrm-cube-") as tmp:
-            result = _run(conn, plan, Path(tmp), say, client, task_progress)
+            result = _run(conn, plan, Path(tmp), say, client, task_progress, facts)
         result.seconds = round(time.perf_counter() - started, 2)
         conn.execute(text(sql.FINISH_BUILD), {
             "id": build_id, "months": result.months, "first_month": plan.first,
@@ -152,7 +174,7 @@ def _plan(conn: Connection, incremental: bool) -> _Plan:
 
 
 def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,
-         task_progress=None) -> BuildResult:
+         task_progress=None, facts: _LakeFacts | None = None) -> BuildResult:
     steps: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -164,15 +186,21 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,
 
     result = BuildResult(plan.kind, 0.0, plan.months, note=plan.note, steps=steps)
     result.source_rows = dict(conn.execute(text(sql.SOURCE_ROWS)).mappings().one())
+    if facts is not None:
+        result.source_rows.update(facts.rows)
     if plan.kind == "incremental" and not plan.months:
         result.note = "nothing changed since the last build"
         return result
     db = duckdb.connect(config={"threads": 2, "memory_limit": DUCKDB_MEMORY,
                                 "temp_directory": str(tmp / "spill")})
     db.execute("SET enable_progress_bar = false")
-    say("Reading the facts out of PostGIS")
+    say("Reading the facts out of PostGIS" if facts is None
+        else f"Reading the facts: sales and cases from the lake {facts.root}, the rest "
+             "out of PostGIS")
     levels = _levels(conn, db)
-    _extract(conn, db, tmp, plan.months, levels)
+    _extract(conn, db, tmp, plan.months, levels, facts, materialize=client is None)
+    if facts is not None:
+        result.note = _unknown_accounts(db, facts) or result.note
     step("read facts")
     if plan.kind == "full":
         plan.first, plan.last = db.execute(compute.MONTH_RANGE).fetchone()
@@ -195,7 +223,8 @@ def _run(conn: Connection, plan: _Plan, tmp: Path, say: Progress, client=None,
     if client is not None:  # the monthly families' cells come from the workers
         from gcrm.cube.build_dask import monthly_cells
 
-        files = monthly_cells(client, db, levels, tmp, task_progress)
+        files = monthly_cells(client, db, levels, tmp, task_progress,
+                              lake=facts.paths if facts is not None else None)
     for table, query in tables.items():
         if table in files:
             continue
@@ -259,11 +288,16 @@ def _levels(conn: Connection, db: duckdb.DuckDBPyConnection) -> compute.Levels:
 
 
 def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
-             months: list[dt.date] | None, levels: compute.Levels) -> None:
+             months: list[dt.date] | None, levels: compute.Levels,
+             facts: _LakeFacts | None = None, *, materialize: bool = True) -> None:
     """COPY the inputs out of PostGIS as CSV and into DuckDB. A full build reads every
     fact, account and assignment; an incremental one only the changed months' facts and,
-    from cube_places, the accounts they belong to."""
+    from cube_places, the accounts they belong to. With ``facts`` from a lake, sales and
+    cases are its files instead (tables, or views when ``materialize`` is false: on Dask
+    the workers read them)."""
     queries = {name: sql.EXTRACT[name].format(where="") for name in ("sales", "service")}
+    if facts is not None:
+        queries = {}
     if not months:
         queries["accounts"] = sql.EXTRACT["accounts"]
         queries["assignments"] = sql.EXTRACT["assignments"]
@@ -288,6 +322,19 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
         db.execute(f"CREATE TABLE places AS {places}")
     else:
         db.execute(f"CREATE TABLE places AS {compute.places(levels)}")
+    if facts is not None:  # after the accounts: only theirs are read
+        lake_facts.attach(db, facts.paths, materialize=materialize)
+
+
+def _unknown_accounts(db: duckdb.DuckDBPyConnection, facts: _LakeFacts) -> str | None:
+    """Say how many lake facts name an account PostGIS does not hold (no cell has them)."""
+    found = lake_facts.unknown(db, facts.paths)
+    sales, cases = found["sales"], found["service_cases"]
+    if not sales and not cases:
+        return None
+    return (f"{sales:,} sales and {cases:,} service cases in the lake name an account "
+            "this database does not hold; they are in no cell. Load those accounts, or "
+            "write the lake again from this database with gcrm lake write")
 
 
 def _risk_extract(conn: Connection, months: list[dt.date] | None) -> str:

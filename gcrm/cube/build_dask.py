@@ -8,18 +8,24 @@ gcrm.cube.compute SQL in its own in-process DuckDB (:func:`cells_of_months`) and
 back the cells as the CSV gcrm.cube.build copies into PostGIS. A month is never split
 between two tasks, so every sum is the one the local build computes: nothing is added up
 again across tasks, and the cells are the same, to the cent.
+
+Built from a lake (``--lake``), a task gets the paths of its months' sales and cases
+files instead of their rows, and its worker reads them: the facts never pass through the
+machine that runs ``gcrm cube build``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from gcrm.cube import compute
+from gcrm.cube import compute, lake_facts
 from gcrm.engines import on_dask
 
 # The families whose cells are per month, and the facts they read (all carry a month).
@@ -29,6 +35,7 @@ SHARED = {"accounts": "SELECT id, segment, status FROM accounts",
           "places": "SELECT * FROM places", "levels": "SELECT * FROM levels",
           "cost_rates": "SELECT * FROM cost_rates"}
 TASKS_PER_WORKER = 4
+WORKER_MEMORY = "2GB"  # a task's DuckDB spills to disk beyond this (bench/scale.py: 100M facts)
 STEP = "building the cube's monthly cells on Dask"
 
 Progress = Callable[[str, int, int], None]
@@ -46,12 +53,20 @@ def monthly_queries(levels: compute.Levels) -> dict[str, str]:
 def cells_of_months(facts: dict, shared: dict, levels: compute.Levels) -> dict[str, bytes]:
     """On a worker: the monthly families' cells of the months in ``facts`` (Arrow tables
     ``sales``, ``service``, ``risk``, ``contacts``), with ``shared`` (``accounts``,
-    ``places``, ``levels``, ``cost_rates``), as CSV per cube table."""
-    db = duckdb.connect(config={"threads": 1})
+    ``places``, ``levels``, ``cost_rates``), as CSV per cube table. ``sales`` and
+    ``service`` may instead be lists of lake Parquet paths, read here."""
+    spill = tempfile.mkdtemp(prefix="gcrm-cube-spill-")
+    db = duckdb.connect(config={"threads": 1, "memory_limit": WORKER_MEMORY,
+                                "temp_directory": spill})
     try:
         db.execute("SET enable_progress_bar = false")
+        paths = {name: value for name, value in facts.items() if isinstance(value, list)}
         for name, table in {**shared, **facts}.items():
-            db.register(name, table)
+            if name not in paths:
+                db.register(name, table)
+        if paths:
+            lake_facts.refuse_misplaced(db, paths)
+            lake_facts.attach(db, paths, materialize=False)
         db.execute(compute.COST_MONTHS)
         out = {}
         with tempfile.TemporaryDirectory(prefix="gcrm-cube-cells-") as tmp:
@@ -62,28 +77,51 @@ def cells_of_months(facts: dict, shared: dict, levels: compute.Levels) -> dict[s
         return out
     finally:
         db.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def monthly_cells(client, db: duckdb.DuckDBPyConnection, levels: compute.Levels, tmp: Path,
-                  progress: Progress | None = None) -> dict[str, Path]:
+                  progress: Progress | None = None,
+                  lake: dict[str, list[str]] | None = None) -> dict[str, Path]:
     """Compute the monthly families' cells of the facts in ``db`` (the local build's DuckDB)
     on ``client``'s workers, a few whole months per task; write each table's cells to a CSV
-    file in ``tmp`` (as the local build does) and return the files."""
-    months = [m for (m,) in db.execute(
-        " UNION ".join(f"SELECT month FROM {name}" for name in FACTS)
-        + " ORDER BY month").fetchall()]
+    file in ``tmp`` (as the local build does) and return the files. ``lake``: the sales'
+    and cases' Parquet paths, which the workers read instead of ``db``'s rows."""
+    local = [name for name in FACTS if lake is None or name not in lake]
+    found = {m for (m,) in db.execute(
+        " UNION ".join(f"SELECT month FROM {name}" for name in local)).fetchall()}
+    if lake is not None:
+        found |= {_month(path) for paths in lake.values() for path in paths}
+    months = sorted(found)
     files = {table: tmp / f"{table}.csv" for table in MONTHLY}
     outs = {table: path.open("wb") for table, path in files.items()}
     try:
         if months:
-            _run_tasks(client, db, levels, months, outs, progress)
+            _run_tasks(client, db, levels, months, outs, progress, lake)
     finally:
         for out in outs.values():
             out.close()
     return files
 
 
-def _run_tasks(client, db, levels, months, outs, progress) -> None:
+def _month(path: str) -> dt.date:
+    """The month of a lake file, from its folder (``.../month=YYYY-MM/part-0.parquet``)."""
+    return dt.date.fromisoformat(Path(path).parent.name.split("=", 1)[1] + "-01")
+
+
+def _facts(db, group: list[dt.date], lake: dict[str, list[str]] | None) -> dict:
+    """A task's facts: the rows of ``group``'s months, or for lake tables their paths."""
+    facts = {}
+    for name in FACTS:
+        if lake is not None and name in lake:
+            facts[name] = [p for p in lake[name] if _month(p) in group]
+        else:
+            facts[name] = db.sql(f"SELECT * FROM {name} WHERE month IN "
+                                 "(SELECT unnest(?::DATE[]))", params=[group]).to_arrow_table()
+    return facts
+
+
+def _run_tasks(client, db, levels, months, outs, progress, lake=None) -> None:
     from distributed import as_completed
 
     workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
@@ -93,10 +131,7 @@ def _run_tasks(client, db, levels, months, outs, progress) -> None:
         [shared] = client.scatter([{name: db.sql(query).to_arrow_table()
                                     for name, query in SHARED.items()}], broadcast=True)
         # Every task's facts are on the workers before the first task starts.
-        parts = client.scatter([
-            {name: db.sql(f"SELECT * FROM {name} WHERE month IN (SELECT unnest(?::DATE[]))",
-                          params=[group]).to_arrow_table() for name in FACTS}
-            for group in groups])
+        parts = client.scatter([_facts(db, group, lake) for group in groups])
         futures = [client.submit(cells_of_months, facts, shared, levels, pure=False)
                    for facts in parts]
         if progress:

@@ -273,3 +273,49 @@ def cost_cells(levels: Levels) -> str:
         "cost_to_serve", "case_cost", "return_cost", "contact_cost", "margin"))
     return _cells(levels, base, parts, "count(*) AS served_accounts", SPLITS["cost"],
                   grid_too=True)
+
+# A full build's sales and service cases read from the lake (gcrm.cube.lake_facts) instead
+# of PostGIS, as the same columns EXTRACT gives ({files}: a list of Parquet paths), of the
+# accounts PostGIS holds (LAKE_UNKNOWN counts the others). The month is computed from the
+# date, as PostGIS does, not taken from the folder's name.
+LAKE_FACTS = {
+    "sales": """
+        SELECT account_id, date_trunc('month', order_date)::DATE AS month, amount,
+               quantity::BIGINT AS quantity, coalesce(category, '(none)') AS category,
+               coalesce(channel, '(none)') AS channel
+        FROM read_parquet({files}, hive_partitioning = false)
+        SEMI JOIN accounts a ON a.id = account_id""",
+    "service": """
+        SELECT account_id,
+               date_trunc('month', (opened_at AT TIME ZONE 'UTC'))::DATE AS month,
+               case_type = 'complaint' AS complaint, satisfaction::INTEGER AS satisfaction,
+               case_type
+        FROM read_parquet({files}, hive_partitioning = false)
+        SEMI JOIN accounts a ON a.id = account_id""",
+}
+LAKE_NONE = {
+    "sales": "SELECT NULL::BIGINT AS account_id, NULL::DATE AS month, "
+             "NULL::DECIMAL(14,2) AS amount, NULL::BIGINT AS quantity, "
+             "NULL::VARCHAR AS category, NULL::VARCHAR AS channel WHERE false",
+    "service": "SELECT NULL::BIGINT AS account_id, NULL::DATE AS month, "
+               "NULL::BOOLEAN AS complaint, NULL::INTEGER AS satisfaction, "
+               "NULL::VARCHAR AS case_type WHERE false",
+}
+# Lake facts whose account PostGIS does not hold: they have no region, so no cell.
+LAKE_UNKNOWN = """
+SELECT count(*) FROM read_parquet({files}, hive_partitioning = false) f
+ANTI JOIN accounts a ON a.id = f.account_id"""
+# A lake file's rows of a month other than its folder's (on Dask a month is one task's).
+LAKE_MISPLACED = {
+    "sales": """
+        SELECT filename, strftime(order_date, '%Y-%m') FROM read_parquet({files},
+            hive_partitioning = false, filename = true)
+        WHERE strftime(order_date, '%Y-%m') <> regexp_extract(filename, 'month=([0-9-]+)', 1)
+        LIMIT 1""",
+    "service": """
+        SELECT filename, strftime(opened_at AT TIME ZONE 'UTC', '%Y-%m')
+        FROM read_parquet({files}, hive_partitioning = false, filename = true)
+        WHERE strftime(opened_at AT TIME ZONE 'UTC', '%Y-%m')
+              <> regexp_extract(filename, 'month=([0-9-]+)', 1)
+        LIMIT 1""",
+}

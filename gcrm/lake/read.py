@@ -19,6 +19,19 @@ def read(root: str | Path, table: str, *, months: Iterable[str] | None = None) -
     LakeError naming the file and the column if any partition read differs from the
     manifest (a column missing, renamed or of another type, a file missing or unlisted)."""
     root = Path(root)
+    paths = checked_files(root, table, months)
+    key = pa.schema([(layout.TABLES[table][1], pa.string())])
+    return ds.dataset([str(p) for p in paths], format="parquet",
+                      schema=pa.unify_schemas([layout.schema(table), key]),
+                      partitioning=ds.partitioning(key, flavor="hive"),
+                      partition_base_dir=str(root / table))
+
+
+def checked_files(root: str | Path, table: str,
+                  months: Iterable[str] | None = None) -> list[Path]:
+    """The paths of ``table``'s Parquet files (of ``months``, YYYY-MM), each checked
+    against the manifest as :func:`read` does (a LakeError names every problem)."""
+    root = Path(root)
     manifest = layout.read_manifest(root)
     files, problems = partition_files(root, manifest, table, months)
     if problems:
@@ -26,11 +39,13 @@ def read(root: str | Path, table: str, *, months: Iterable[str] | None = None) -
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise LakeError(f"{root}: {shown}{more}. Write these months again with "
                         "`gcrm lake write`, or remove the files.")
-    key = pa.schema([(layout.TABLES[table][1], pa.string())])
-    return ds.dataset([str(root / f) for f in files], format="parquet",
-                      schema=pa.unify_schemas([layout.schema(table), key]),
-                      partitioning=ds.partitioning(key, flavor="hive"),
-                      partition_base_dir=str(root / table))
+    return [root / f for f in files]
+
+
+def months(root: str | Path, table: str) -> list[str]:
+    """The months (YYYY-MM) the manifest lists for ``table``."""
+    entry = layout.read_manifest(Path(root)).get("tables", {}).get(table) or {}
+    return sorted(entry.get("partitions", {}))
 
 
 def partition_files(root: Path, manifest: dict, table: str,

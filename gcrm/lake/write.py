@@ -103,7 +103,7 @@ def write(root: str | Path, *, first: str | None = None, last: str | None = None
         total = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
         result.rows["accounts"] = _write_accounts(
             raw, root, lambda done: report("accounts", done, total))
-    layout.write_manifest(root, _manifest(root))
+    layout.write_manifest(root, manifest_of(root))
     result.bytes = sum(p.stat().st_size for p in root.rglob("*.parquet"))
     return result
 
@@ -281,7 +281,7 @@ def _write_accounts(raw, root: Path, report: Callable[[int], None]) -> int:
     return rows
 
 
-def _manifest(root: Path) -> dict:
+def manifest_of(root: Path) -> dict:
     """What is on disk now: tables, columns and types, partitions with their files and rows."""
     tables = {}
     for table, (columns, key) in layout.TABLES.items():
