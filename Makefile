@@ -13,12 +13,14 @@ PORT ?= 8501
 GCRM_HOST ?= 127.0.0.1
 GCRM_HOME_DIR := $(or $(GCRM_HOME),.gcrm)
 
-.PHONY: run test bench setup install assets browser db lint pytest stop demo help
+.PHONY: run test bench bench-scale setup install assets browser db lint pytest stop demo help
 
 help:
 	@echo "make run    set up and serve the dashboard on http://localhost:$(PORT)"
 	@echo "make test   set up and run lint, import contracts and the test suite"
 	@echo "make bench  set up and run the benchmark suite (BENCH_ACCOUNTS=1000000 BENCH_REPEAT=3)"
+	@echo "make bench-scale  the cube and assignment at 10M, 30M and 100M facts, Dask vs one"
+	@echo "            machine (BENCH_SCALE_COPIES=1,3,10; needs ~40 GB of disk, see docs/scale.md)"
 	@echo "make stop   stop the local database"
 
 run: setup
@@ -45,6 +47,12 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 
 bench: setup $(BENCH_STAMP)
 	BENCH_ACCOUNTS=$(BENCH_ACCOUNTS) BENCH_REPEAT=$(BENCH_REPEAT) $(BIN)/python bench/suite.py
+
+# Past one machine (docs/scale.md): copies of the 1M world, Dask LocalCluster vs one process.
+BENCH_SCALE_COPIES ?= 1,3,10
+
+bench-scale: setup $(BENCH_STAMP)
+	$(BIN)/python bench/scale.py --copies $(BENCH_SCALE_COPIES)
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
