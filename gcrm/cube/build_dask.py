@@ -131,9 +131,10 @@ def _run_tasks(client, db, levels, months, outs, progress, lake=None) -> None:
         [shared] = client.scatter([{name: db.sql(query).to_arrow_table()
                                     for name, query in SHARED.items()}], broadcast=True)
         # Every task's facts are on the workers before the first task starts.
-        parts = client.scatter([_facts(db, group, lake) for group in groups])
-        futures = [client.submit(cells_of_months, facts, shared, levels, pure=False)
-                   for facts in parts]
+        # Each task carries its own facts (not scattered): the scheduler holds them until
+        # the task is done, so a task whose worker died runs again on another.
+        futures = [client.submit(cells_of_months, _facts(db, group, lake), shared, levels,
+                                 pure=False) for group in groups]
         if progress:
             progress("cube cells", 0, len(futures))
         for done, future in enumerate(as_completed(futures), start=1):

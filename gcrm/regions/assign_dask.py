@@ -38,8 +38,10 @@ def dask_level_pass(client, *, partition_rows: int = PARTITION_ROWS,
         stage = f"{entity} {level}"
         with on_dask(step):
             parts = client.scatter(_parts(conn, level), broadcast=True)
+            # Each task carries its chunk (not scattered): the scheduler keeps it until the
+            # task is done, so a task whose worker died runs again on another.
             futures = [
-                client.submit(region_of_points, client.scatter(chunk), parts)
+                client.submit(region_of_points, chunk, parts)
                 for chunk in _pending(conn, table, geom, params, partition_rows)]
             answers = _gather(client, futures, stage, progress)
         conn.execute(text(sql.DROP_DASK_HITS))

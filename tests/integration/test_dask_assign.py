@@ -141,3 +141,36 @@ def test_a_worker_killed_mid_assignment_stores_nothing_and_names_the_step(world)
                            "a Dask worker died while running it"):
             regions.assign(incremental=False, engine=world, run_on="dask", client=client)
     assert _rows(world) == before
+
+
+class _DieOnceOnAssign(WorkerPlugin):
+    """Kill the worker running the first partition's assignment, once (a flag file)."""
+
+    def __init__(self, flag: str):
+        self.flag = flag
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and str(key).startswith("region_of_points"):
+            try:
+                with open(self.flag, "x"):
+                    pass
+            except FileExistsError:
+                return
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_once_is_retried_by_default_and_the_rows_are_postgis_s(
+        edge_world, dask_client, tmp_path):
+    regions.assign(incremental=False, engine=edge_world, run_on="local")
+    expected = _rows(edge_world)
+    with edge_world.begin() as conn:
+        conn.execute(text("DELETE FROM region_assignments WHERE entity = 'account'"))
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    flag = tmp_path / "killed"
+    dask_client.register_plugin(_DieOnceOnAssign(str(flag)), name="die-once-assign")
+    try:
+        regions.assign(incremental=False, engine=edge_world, run_on="dask", client=dask_client)
+    finally:
+        dask_client.unregister_worker_plugin("die-once-assign")
+    assert flag.exists()                                # a worker did die mid-assignment
+    assert _rows(edge_world) == expected

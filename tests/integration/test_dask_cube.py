@@ -90,6 +90,39 @@ def test_a_worker_killed_mid_build_names_the_step_and_leaves_the_cube_as_it_was(
     assert cube.last_build(engine=world) == last
 
 
+class _DieOnceOnCells(WorkerPlugin):
+    """Kill the worker running the build's first task of cube cells, once (a flag file)."""
+
+    def __init__(self, flag: str):
+        self.flag = flag
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and str(key).startswith("cells_of_months"):
+            try:
+                with open(self.flag, "x"):
+                    pass
+            except FileExistsError:
+                return
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_once_is_retried_by_default_and_the_cube_is_the_local_one(
+        world, dask_client, tmp_path):
+    cube.build(engine=world, run_on="local")
+    expected = _cube(world)
+    with world.begin() as conn:  # the stored cube must be rebuilt, not left as it was
+        conn.execute(text("DELETE FROM cube_sales"))
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    flag = tmp_path / "killed"
+    dask_client.register_plugin(_DieOnceOnCells(str(flag)), name="die-once")
+    try:
+        cube.build(engine=world, run_on="dask", client=dask_client)
+    finally:
+        dask_client.unregister_worker_plugin("die-once")
+    assert flag.exists()                                # a worker did die mid-build
+    assert _cube(world) == expected
+
+
 def test_a_scheduler_that_does_not_answer_is_refused_before_anything_changes(world,
                                                                              monkeypatch):
     cube.build(engine=world, run_on="local")
