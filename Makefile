@@ -118,7 +118,7 @@ lint: install
 # waits of one overlap the other's work (8 min instead of 13 on 2 cores).
 TEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 demo: setup
 	$(BIN)/gcrm demo --accounts $${ACCOUNTS:-50000}
