@@ -295,9 +295,8 @@ def _extract(conn: Connection, db: duckdb.DuckDBPyConnection, tmp: Path,
     from cube_places, the accounts they belong to. With ``facts`` from a lake, sales and
     cases are its files instead (tables, or views when ``materialize`` is false: on Dask
     the workers read them)."""
-    queries = {name: sql.EXTRACT[name].format(where="") for name in ("sales", "service")}
-    if facts is not None:
-        queries = {}
+    queries = {} if facts is not None else {  # the lake's facts are attached below
+        name: sql.EXTRACT[name].format(where="") for name in ("sales", "service")}
     if not months:
         queries["accounts"] = sql.EXTRACT["accounts"]
         queries["assignments"] = sql.EXTRACT["assignments"]

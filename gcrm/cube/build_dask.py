@@ -130,7 +130,6 @@ def _run_tasks(client, db, levels, months, outs, progress, lake=None) -> None:
     with on_dask(STEP):
         [shared] = client.scatter([{name: db.sql(query).to_arrow_table()
                                     for name, query in SHARED.items()}], broadcast=True)
-        # Every task's facts are on the workers before the first task starts.
         # Each task carries its own facts (not scattered): the scheduler holds them until
         # the task is done, so a task whose worker died runs again on another.
         futures = [client.submit(cells_of_months, _facts(db, group, lake), shared, levels,

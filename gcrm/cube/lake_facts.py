@@ -10,7 +10,6 @@ at the same path on every worker)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -23,18 +22,10 @@ from gcrm.lake.read import checked_files
 TABLES = {"sales": "sales", "service": "service_cases"}  # the cube's name -> the lake's
 
 
-def files(root: str | Path, months: list[dt.date] | None = None) -> dict[str, list[str]]:
-    """The checked Parquet paths of the facts (of ``months``), per cube fact table."""
-    wanted = None if months is None else [f"{m:%Y-%m}" for m in months]
-    return {name: [str(p) for p in checked_files(root, table, wanted)]
+def files(root: str | Path) -> dict[str, list[str]]:
+    """The checked Parquet paths of the facts, per cube fact table."""
+    return {name: [str(p) for p in checked_files(root, table)]
             for name, table in TABLES.items()}
-
-
-def months(root: str | Path) -> list[dt.date]:
-    """The months the lake holds a sale or a case in (from its manifest)."""
-    tables = layout.read_manifest(Path(root)).get("tables", {})
-    found = {m for t in TABLES.values() for m in tables.get(t, {}).get("partitions", {})}
-    return [dt.date.fromisoformat(f"{m}-01") for m in sorted(found)]
 
 
 def rows(root: str | Path) -> dict[str, int]:

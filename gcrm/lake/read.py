@@ -42,12 +42,6 @@ def checked_files(root: str | Path, table: str,
     return [root / f for f in files]
 
 
-def months(root: str | Path, table: str) -> list[str]:
-    """The months (YYYY-MM) the manifest lists for ``table``."""
-    entry = layout.read_manifest(Path(root)).get("tables", {}).get(table) or {}
-    return sorted(entry.get("partitions", {}))
-
-
 def partition_files(root: Path, manifest: dict, table: str,
                     months: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
     """The files of ``table``'s partitions (of ``months``), and every problem found."""
