@@ -4,16 +4,13 @@ for a scheduler that does not answer, and nothing stored lost when a worker dies
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-import cloudpickle
 import dask
 import pytest
-from distributed import Client, LocalCluster, WorkerPlugin, get_task_stream
+from distributed import Client, LocalCluster, get_task_stream
+from dying_workers import KillOnTask
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -121,42 +118,17 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
         pool.submit(asyncio.run, in_a_notebook()).result()
 
 
-class _DieOnAssign(WorkerPlugin):
-    """Kill the worker process (SIGKILL) as soon as it starts a partition's assignment."""
-
-    def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith("region_of_points"):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
 def test_a_worker_killed_mid_assignment_stores_nothing_and_names_the_step(world):
     before = _rows(world)
     assert before
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(_DieOnAssign())
+        client.register_plugin(KillOnTask("region_of_points"))
         with pytest.raises(EngineUnavailable, match="assigning accounts to .* regions on Dask: "
                            "a Dask worker died while running it"):
             regions.assign(incremental=False, engine=world, run_on="dask", client=client)
     assert _rows(world) == before
-
-
-class _DieOnceOnAssign(WorkerPlugin):
-    """Kill the worker running the first partition's assignment, once (a flag file)."""
-
-    def __init__(self, flag: str):
-        self.flag = flag
-
-    def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith("region_of_points"):
-            try:
-                with open(self.flag, "x"):
-                    pass
-            except FileExistsError:
-                return
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_worker_killed_once_is_retried_by_default_and_the_rows_are_postgis_s(
@@ -165,9 +137,9 @@ def test_a_worker_killed_once_is_retried_by_default_and_the_rows_are_postgis_s(
     expected = _rows(edge_world)
     with edge_world.begin() as conn:
         conn.execute(text("DELETE FROM region_assignments WHERE entity = 'account'"))
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     flag = tmp_path / "killed"
-    dask_client.register_plugin(_DieOnceOnAssign(str(flag)), name="die-once-assign")
+    dask_client.register_plugin(KillOnTask("region_of_points", once_flag=str(flag)),
+                                name="die-once-assign")
     try:
         regions.assign(incremental=False, engine=edge_world, run_on="dask", client=dask_client)
     finally:

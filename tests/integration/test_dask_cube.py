@@ -4,15 +4,12 @@ it was."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import sys
 
-import cloudpickle
 import dask
 import pytest
-from distributed import Client, LocalCluster, WorkerPlugin, get_task_stream
+from distributed import Client, LocalCluster, get_task_stream
+from dying_workers import KillOnTask
 from sqlalchemy import text
 
 from gcrm import cube
@@ -66,44 +63,19 @@ def test_the_cube_built_on_dask_equals_the_local_cube_cell_for_cell(world, dask_
     assert sum(str(t["key"]).startswith("cells_of_months") for t in stream.data) >= 2
 
 
-class _DieOnCells(WorkerPlugin):
-    """Kill the worker process (SIGKILL) as soon as it starts a task of cube cells."""
-
-    def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith("cells_of_months"):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
 def test_a_worker_killed_mid_build_names_the_step_and_leaves_the_cube_as_it_was(world):
     cube.build(engine=world, run_on="local")
     before = _cube(world)
     last = cube.last_build(engine=world)
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(_DieOnCells())
+        client.register_plugin(KillOnTask("cells_of_months"))
         with pytest.raises(EngineUnavailable, match="building the cube's monthly cells on Dask:"
                            " a Dask worker died while running it"):
             cube.build(engine=world, run_on="dask", client=client)
     assert _cube(world) == before
     assert cube.last_build(engine=world) == last
-
-
-class _DieOnceOnCells(WorkerPlugin):
-    """Kill the worker running the build's first task of cube cells, once (a flag file)."""
-
-    def __init__(self, flag: str):
-        self.flag = flag
-
-    def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith("cells_of_months"):
-            try:
-                with open(self.flag, "x"):
-                    pass
-            except FileExistsError:
-                return
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_worker_killed_once_is_retried_by_default_and_the_cube_is_the_local_one(
@@ -112,9 +84,8 @@ def test_a_worker_killed_once_is_retried_by_default_and_the_cube_is_the_local_on
     expected = _cube(world)
     with world.begin() as conn:  # the stored cube must be rebuilt, not left as it was
         conn.execute(text("DELETE FROM cube_sales"))
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     flag = tmp_path / "killed"
-    dask_client.register_plugin(_DieOnceOnCells(str(flag)), name="die-once")
+    dask_client.register_plugin(KillOnTask("cells_of_months", once_flag=str(flag)), name="die-once")
     try:
         cube.build(engine=world, run_on="dask", client=dask_client)
     finally:
