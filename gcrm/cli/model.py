@@ -115,13 +115,18 @@ def train(
 
 @churn_app.command("score")
 @reports_errors
-def score(threads: int = THREADS) -> None:
+def score(threads: int = THREADS,
+          run_on: str = typer.Option(
+              None, "--engine", help="local (this process) or dask (chunks of customers on "
+                                     "the scheduler of GCRM_DASK_SCHEDULER, one thread per "
+                                     "task unless --threads); default: dask when that is "
+                                     "set, else local.")) -> None:
     """Write every current customer's risk, band and top three drivers (operator)."""
     from gcrm.models import churn_score
 
     engine = get_engine()
     with progress_bar() as report:
-        result = churn_score.score(engine, threads=threads, progress=report)
+        result = churn_score.score(engine, threads=threads, progress=report, run_on=run_on)
     bands = result.bands
     console.print(
         f"Scored {result.customers:,} customers as of {result.cutoff} with churn model "

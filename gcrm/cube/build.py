@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, text
 from gcrm import costs
 from gcrm.cube import compute, lake_facts, sql
 from gcrm.db.engine import get_engine
-from gcrm.engines import choose_engine, dask_client
+from gcrm.engines import choose_engine, client_for
 from gcrm.errors import InvalidInput
 from gcrm.ingest import bulk
 from gcrm.regions.grid import FINE_LEVELS
@@ -103,13 +103,8 @@ def build(*, incremental: bool = False, engine: Engine | None = None,
                                "the lake (leave out --incremental).")
         facts = _LakeFacts(lake, lake_facts.files(lake), lake_facts.rows(lake))
     if on_dask:
-        own = client is None
-        client = client if client is not None else dask_client()
-        try:
+        with client_for(client) as client:
             return _build(incremental, engine, progress, client, task_progress, facts)
-        finally:
-            if own:
-                client.close()
     return _build(incremental, engine, progress, None, None, facts)
 
 

@@ -8,7 +8,7 @@ Nothing here imports Dask until a Dask engine is actually used.
 from __future__ import annotations
 
 from gcrm.engines.choose import ENGINES, choose_engine
-from gcrm.engines.client import dask_client
+from gcrm.engines.client import client_for, dask_client
 from gcrm.engines.steps import on_dask
 
-__all__ = ["ENGINES", "choose_engine", "dask_client", "on_dask"]
+__all__ = ["ENGINES", "choose_engine", "client_for", "dask_client", "on_dask"]

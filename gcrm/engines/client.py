@@ -8,6 +8,8 @@ deadline.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from gcrm.config import get_settings
@@ -34,6 +36,20 @@ def dask_client(address: str | None = None, *, timeout: float = 5.0):
         return Client(address, timeout=f"{timeout}s")
     except Exception as error:  # noqa: BLE001 - any failure to connect is the same answer
         raise EngineUnavailable(_no_answer(address, timeout) + f" ({error})") from None
+
+
+@contextmanager
+def client_for(client=None) -> Iterator:
+    """``client`` when the caller holds one (left open), else a client of
+    ``GCRM_DASK_SCHEDULER``'s scheduler, closed when the block ends."""
+    if client is not None:
+        yield client
+        return
+    own = dask_client()
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 def _run_alone(coroutine) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, text
 from threadpoolctl import threadpool_limits
 
 from gcrm.db.copy import copy_rows
+from gcrm.engines import choose_engine, client_for, on_dask
 from gcrm.errors import InvalidInput
 from gcrm.models import churn_features, sql, store
 from gcrm.models.churn_train import data_span
@@ -94,14 +95,35 @@ def keep_month(conn, month: dt.date, model_id: int, ids: np.ndarray, risk: np.nd
         strict=True))
 
 
-def score(engine: Engine, *, threads: int | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> Scoring:
-    """Write the risk of every customer as of the last day with data."""
+def score_rows(model, rows: np.ndarray, columns: list[str], thresholds: dict, *,
+               approximate: bool, threads: int | None = None) -> tuple:
+    """Risk, band and the top three drivers (JSON) of each row of ``rows``: what a chunk of
+    customers gets, here or on a Dask worker (each row's answer depends on that row only,
+    so any cut into chunks gives the same scores)."""
     with threadpool_limits(limits=threads):
-        return _score(engine, progress=progress)
+        risk = model.predict_proba(rows)[:, 1]
+        top = drivers(contributions(model, rows, approximate=approximate), columns, X=rows)
+    return risk, band(risk, thresholds), [json.dumps(d) for d in top]
 
 
-def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) -> Scoring:
+def score(engine: Engine, *, threads: int | None = None,
+          progress: Callable[[str, int, int], None] | None = None,
+          run_on: str | None = None, client=None) -> Scoring:
+    """Write the risk of every customer as of the last day with data.
+
+    ``run_on``: ``"local"`` (this process, the default) or ``"dask"`` (chunks of customers
+    scored on the scheduler of ``GCRM_DASK_SCHEDULER``, or ``client``; the default when
+    that variable is set). The features come from PostGIS either way and the scores written
+    are the same (docs/scale.md, "Churn scoring on Dask").
+    """
+    if choose_engine(run_on) == "dask":
+        with client_for(client) as client:
+            return _score(engine, threads=threads, progress=progress, client=client)
+    with threadpool_limits(limits=threads):
+        return _score(engine, threads=None, progress=progress, client=None)
+
+
+def _score(engine: Engine, *, threads, progress, client) -> Scoring:
     stored = store.latest(engine, with_model=True)
     columns = stored.features["columns"]
     vocab = churn_features.Vocabulary.from_dict(stored.features["vocabulary"])
@@ -114,36 +136,56 @@ def _score(engine: Engine, *, progress: Callable[[str, int, int], None] | None) 
         seconds["features"] = time.perf_counter() - started
     if frame.X.empty:
         raise InvalidInput(f"There are no customers on {last_day} to score.")
-    X = frame.X.reindex(columns=columns)
-    started = time.perf_counter()
-    risk = stored.model.predict_proba(X.to_numpy())[:, 1]
-    seconds["predict"] = time.perf_counter() - started
-    bands = band(risk, stored.metrics["bands"])
-    ids = X.index.to_numpy()
+    X = frame.X.reindex(columns=columns).to_numpy()
+    ids = frame.X.index.to_numpy()
     approximate = len(X) > EXACT_LIMIT
-    seconds["drivers"] = seconds["write"] = 0.0
+    chunks = [slice(start, start + CHUNK) for start in range(0, len(X), CHUNK)]
+    thresholds = stored.metrics["bands"]
+    risk, bands = np.empty(len(X)), np.empty(len(X), dtype=object)
+    seconds["risk and drivers"] = seconds["write"] = 0.0
+    if client is None:
+        answers = ((part, score_rows(stored.model, X[part], columns, thresholds,
+                                     approximate=approximate)) for part in chunks)
+    else:
+        answers = _on_dask(client, stored.model, X, chunks, columns, thresholds,
+                           approximate, threads)
     with engine.begin() as conn:
         conn.execute(text(sql.DELETE_RISKS))
-        for start in range(0, len(X), CHUNK):
-            part = slice(start, start + CHUNK)
-            t0 = time.perf_counter()
-            rows = X.to_numpy()[part]
-            top = drivers(contributions(stored.model, rows, approximate=approximate),
-                          columns, X=rows)
+        started, done = time.perf_counter(), 0
+        for part, (chunk_risk, chunk_bands, chunk_drivers) in answers:
             t1 = time.perf_counter()
+            seconds["risk and drivers"] += t1 - started
+            risk[part], bands[part] = chunk_risk, chunk_bands
             copy_rows(conn, sql.COPY_RISKS, zip(
-                ids[part].tolist(), [stored.id] * len(top), np.round(risk[part], 6).tolist(),
-                bands[part].tolist(), [json.dumps(d) for d in top], strict=True))
-            seconds["drivers"] += t1 - t0
-            seconds["write"] += time.perf_counter() - t1
+                ids[part].tolist(), [stored.id] * len(chunk_risk),
+                np.round(chunk_risk, 6).tolist(), chunk_bands.tolist(), chunk_drivers,
+                strict=True))
+            done += len(chunk_risk)
+            started = time.perf_counter()
+            seconds["write"] += started - t1
             if progress:
-                progress("scoring", min(start + CHUNK, len(X)), len(X))
+                progress("scoring", done, len(X))
         # the month's scores for the cube (gcrm.cube's risk family)
         t0 = time.perf_counter()
-        keep_month(conn, last_day.replace(day=1), stored.id, ids, risk, bands,
-                   frame.X["revenue_365"].reindex(X.index).fillna(0).to_numpy())
+        keep_month(conn, last_day.replace(day=1), stored.id, ids, risk, bands.astype(str),
+                   frame.X["revenue_365"].fillna(0).to_numpy())
         seconds["write"] += time.perf_counter() - t0
     counts = pd.Series(bands).value_counts()
     return Scoring(stored.version, last_day, int(len(X)),
                    {b: int(counts.get(b, 0)) for b in ("low", "medium", "high")},
                    "shap approximate (Saabas)" if approximate else "tree shap", seconds)
+
+
+def _on_dask(client, model, X: np.ndarray, chunks: list[slice], columns: list[str],
+             thresholds: dict, approximate: bool, threads: int | None):
+    """``(chunk, answer)`` pairs as the workers finish: the model goes to every worker
+    once; each task carries its rows, so a task whose worker died runs again elsewhere."""
+    from distributed import as_completed
+
+    with on_dask("scoring churn risk on Dask"):
+        fitted = client.scatter(model, broadcast=True)
+        futures = {client.submit(score_rows, fitted, X[part], columns, thresholds,
+                                 approximate=approximate, threads=threads or 1): part
+                   for part in chunks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gcrm.db.engine import get_engine
-from gcrm.engines import choose_engine, dask_client
+from gcrm.engines import choose_engine, client_for
 from gcrm.regions import sql
 
 
@@ -40,15 +40,10 @@ def assign(
     if choose_engine(run_on) == "dask":
         from gcrm.regions.assign_dask import dask_level_pass
 
-        own = client is None
-        client = client if client is not None else dask_client()
-        try:
+        with client_for(client) as client:
             level_pass = dask_level_pass(client, progress=progress)
             return _in_transaction(engine, connection, list(entities), levels, incremental,
                                    level_pass)
-        finally:
-            if own:
-                client.close()
     return _in_transaction(engine, connection, list(entities), levels, incremental, level_pass)
 
 

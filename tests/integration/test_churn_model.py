@@ -3,13 +3,17 @@ more cases, more complaints and lower satisfaction before they leave, and a trou
 around Dover loses customers in the last year): features ignore everything after their
 cutoff; the model beats a plain RFM rule on the same window, is calibrated within 0.05
 per decile, and names service and regional churn among its drivers; a manager sees risks
-in their county only; an erased person is scored and exposes nothing; refusals say what
-would work."""
+in their county only; scoring on Dask writes the same scores, and a worker that dies for
+good leaves the earlier ones; an erased person is scored and exposes nothing; refusals say
+what would work."""
 
 import datetime as dt
 
+import dask
 import pandas as pd
 import pytest
+from distributed import Client, LocalCluster, get_task_stream
+from dying_workers import KillOnTask
 from psycopg.errors import InsufficientPrivilege
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
@@ -18,7 +22,7 @@ from typer.testing import CliRunner
 from gcrm import privacy
 from gcrm.access import users
 from gcrm.cli import app
-from gcrm.errors import InvalidInput
+from gcrm.errors import EngineUnavailable, InvalidInput
 from gcrm.models import churn_features, churn_score, churn_train, store
 
 NEW_CASTLE = "DE-NEW_CASTLE"
@@ -141,6 +145,46 @@ def test_every_customer_is_scored_with_service_and_region_among_the_top_drivers(
     assert any(top.index[:5].str.contains("churn_rate")), top.head()
     # High risk is higher risk.
     assert high["risk"].min() >= risks.loc[risks["band"] == "low", "risk"].max()
+
+
+def _scores(engine) -> list[tuple]:
+    """Every stored score and the month's copy the cube reads (scored_at left out)."""
+    with engine.connect() as conn:
+        return (conn.execute(text("SELECT account_id, model_id, risk, band, drivers::text "
+                                  "FROM account_risk ORDER BY account_id")).all()
+                + conn.execute(text("SELECT account_id, month, model_id, risk, band, "
+                                    "revenue_365 FROM account_risk_months "
+                                    "ORDER BY account_id, month")).all())
+
+
+def test_scoring_on_dask_even_past_a_killed_worker_writes_this_process_s_scores(
+        trained, demo, dask_client, tmp_path, monkeypatch):
+    expected = _scores(demo)   # scored in this process, all customers at once
+    monkeypatch.setattr(churn_score, "CHUNK", 500)  # 1,382 customers: three tasks
+    flag = tmp_path / "killed"
+    dask_client.register_plugin(KillOnTask("score_rows", once_flag=str(flag)),
+                                name="die-once-score")
+    try:
+        with get_task_stream(client=dask_client) as stream:
+            scoring = churn_score.score(demo, run_on="dask", client=dask_client)
+    finally:
+        dask_client.unregister_worker_plugin("die-once-score")
+    assert flag.exists()                      # a worker died on a chunk, which ran again
+    assert _scores(demo) == expected
+    assert sum(str(t["key"]).startswith("score_rows") for t in stream.data) >= 3
+    assert f"{scoring.customers:,} customers" in trained["score"]
+
+
+def test_a_worker_dying_for_good_mid_scoring_keeps_the_earlier_scores(trained, demo):
+    before = _scores(demo)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        client.register_plugin(KillOnTask("score_rows"))
+        with pytest.raises(EngineUnavailable, match="scoring churn risk on Dask: a Dask "
+                                                    "worker died while running it"):
+            churn_score.score(demo, run_on="dask", client=client)
+    assert _scores(demo) == before
 
 
 def test_show_prints_the_stored_model(trained):
