@@ -18,6 +18,9 @@ from gcrm.ingest.columns import parse_map
 from gcrm.regions.assign import assign
 
 console = Console()
+ENGINE = typer.Option(None, "--engine", help="local (this process) or dask (addresses parsed "
+                      "on the scheduler of GCRM_DASK_SCHEDULER, matched in PostGIS); default: "
+                      "dask when that is set, else local.")
 reference_app = typer.Typer(help="Reference data for offline geocoding.", no_args_is_help=True)
 
 
@@ -44,12 +47,13 @@ def geocode(
     all_: bool = typer.Option(False, "--all", help="Geocode every account not given "
                                                     "coordinates, not only those without a point."),
     source: str = typer.Option(None, help="Only accounts from this source."),
+    run_on: str = ENGINE,
 ) -> None:
     """Geocode accounts without coordinates against the offline reference."""
     with progress_bar() as report, get_engine().begin() as conn:
         counts = geocode_accounts(conn, where={"source": source}, everything=all_,
-                                  progress=report)
-        assign(["account"], connection=conn)
+                                  progress=report, run_on=run_on)
+        assign(["account"], connection=conn, run_on=run_on)
     _print_counts(counts, "accounts geocoded")
 
 
@@ -58,6 +62,7 @@ def geocode_file_command(
     input_file: Path = typer.Argument(..., metavar="IN", help="File of addresses."),
     output_file: Path = typer.Argument(..., metavar="OUT", help="CSV, Parquet, GeoJSON or GPKG."),
     map_: list[str] = typer.Option([], "--map", help="FILE_COLUMN=FIELD, repeatable."),
+    run_on: str = ENGINE,
 ) -> None:
     """Geocode a file without loading it.
 
@@ -65,7 +70,7 @@ def geocode_file_command(
     """
     with progress_bar() as report:
         counts = geocode_file(input_file, output_file, column_map=parse_map(map_),
-                              progress=report)
+                              progress=report, run_on=run_on)
     _print_counts(counts, f"addresses geocoded into {output_file}")
 
 

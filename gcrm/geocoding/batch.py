@@ -7,17 +7,19 @@ are not matched again.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from gcrm.db.copy import copy_frame, copy_rows
+from gcrm.engines import choose_engine, client_for, on_dask
 from gcrm.geocoding import sql
 from spatial.geocoding import ParsedAddress, parse_addresses
 
 BATCH = 50_000
+AHEAD = 4  # batches parsed on Dask ahead of the matching (bounded memory)
 MIN_SIMILARITY = 0.5
 RESULT_COLUMNS = ["lon", "lat", "precision", "score", "matched"]
 Progress = Callable[[str, int, int], None]
@@ -50,25 +52,33 @@ def geocode_records(
     *,
     use_cache: bool = True,
     progress: Progress | None = None,
+    run_on: str | None = None,
+    client=None,
 ) -> pd.DataFrame:
     """Geocode a frame with columns street (number + street), unit, city, region, postcode.
 
     Missing columns count as empty. Returns the result columns, aligned to ``frame``.
+
+    ``run_on``: ``"local"`` (this process, the default) or ``"dask"`` (the batches parsed
+    on the workers of ``GCRM_DASK_SCHEDULER``'s scheduler, or ``client``'s, a few ahead of
+    the matching, which stays set-based in PostGIS; the default when that variable is
+    set): the same answers either way (docs/scale.md).
     """
+    if choose_engine(run_on) == "dask":
+        with client_for(client) as client:
+            return _geocode_records(conn, frame, use_cache, progress, client)
+    return _geocode_records(conn, frame, use_cache, progress, None)
+
+
+def _geocode_records(conn: Connection, frame: pd.DataFrame, use_cache: bool,
+                     progress: Progress | None, client) -> pd.DataFrame:
     report = progress or (lambda stage, done, total: None)
     results = []
-    total = len(frame)
-    for start in range(0, total, BATCH):
-        part = frame.iloc[start : start + BATCH]
-        parsed = parse_addresses(
-            _column(part, "street"),
-            units=_column(part, "unit"),
-            cities=_column(part, "city"),
-            regions=_column(part, "region"),
-            postcodes=_column(part, "postcode"),
-        )
+    total, done = len(frame), 0
+    for parsed in _parsed_batches(frame, client):
         results.append(geocode_parsed(conn, parsed, use_cache=use_cache))
-        report("geocode", min(start + BATCH, total), total)
+        done += len(parsed)
+        report("geocode", done, total)
     if not results:
         return pd.DataFrame(columns=RESULT_COLUMNS, index=frame.index)
     out = pd.concat(results, ignore_index=True)
@@ -84,11 +94,14 @@ def geocode_accounts(
     retry: bool = True,
     use_cache: bool = True,
     progress: Progress | None = None,
+    run_on: str | None = None,
+    client=None,
 ) -> dict[str, int]:
     """Geocode accounts that have no point (or, with ``everything``, all not ``provided``).
 
     ``where={"source": S}`` limits to one source. ``retry=False`` skips accounts
-    that an earlier run could not place. Returns counts by precision.
+    that an earlier run could not place. Returns counts by precision. ``run_on`` and
+    ``client``: as :func:`geocode_records`.
     """
     source = (where or {}).get("source")
     query = sql.ACCOUNTS_TO_REGEOCODE if everything else sql.ACCOUNTS_TO_GEOCODE
@@ -98,7 +111,8 @@ def geocode_accounts(
     )
     if accounts.empty:
         return {}
-    results = geocode_records(conn, accounts, use_cache=use_cache, progress=progress)
+    results = geocode_records(conn, accounts, use_cache=use_cache, progress=progress,
+                              run_on=run_on, client=client)
     results["id"] = accounts["id"]
     conn.execute(text("DROP TABLE IF EXISTS gc_out"))
     conn.execute(text(sql.CREATE_OUTPUT))
@@ -123,6 +137,34 @@ def _match(conn: Connection, addresses: list[ParsedAddress]) -> dict[str, tuple]
     for row in conn.execute(text(sql.RESULTS)):
         out[addresses[row.kid].key] = (row.lon, row.lat, row.precision, row.score, row.matched)
     return out
+
+
+def _parsed_batches(frame: pd.DataFrame, client) -> Iterator[list[ParsedAddress]]:
+    """Each batch of ``BATCH`` rows, parsed: here, or on Dask's workers (at most ``AHEAD``
+    batches ahead of the caller; each task carries its addresses, so a task whose worker
+    died runs again on another)."""
+    batches = [frame.iloc[start : start + BATCH] for start in range(0, len(frame), BATCH)]
+    if client is None:
+        for part in batches:
+            streets, parts = _arguments(part)
+            yield parse_addresses(streets, **parts)
+        return
+    with on_dask("parsing addresses on Dask"):
+        ahead: deque = deque()
+        for part in batches:
+            streets, parts = _arguments(part)
+            ahead.append(client.submit(parse_addresses, streets, **parts))
+            if len(ahead) > AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _arguments(part: pd.DataFrame) -> tuple[list[str | None], dict]:
+    """parse_addresses's arguments for ``part``: the streets, and the other parts by name."""
+    return _column(part, "street"), {
+        "units": _column(part, "unit"), "cities": _column(part, "city"),
+        "regions": _column(part, "region"), "postcodes": _column(part, "postcode")}
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str | None]:

@@ -28,11 +28,13 @@ def geocode_file(
     *,
     column_map: dict[str, str] | None = None,
     progress: Progress | None = None,
+    run_on: str | None = None,
 ) -> dict[str, int]:
     """Write ``output_path``: the input columns plus lon, lat, precision, score, matched.
 
     The output format follows the suffix: .csv, .parquet, .geojson or .gpkg
-    (the spatial ones carry a point geometry). Returns counts by precision.
+    (the spatial ones carry a point geometry). Returns counts by precision. ``run_on``:
+    as :func:`gcrm.geocoding.batch.geocode_records`.
     """
     output_path = Path(output_path)
     table = read_table(input_path)
@@ -46,7 +48,7 @@ def geocode_file(
         )
     addresses = pd.DataFrame({name: frame[column] for name, column in mapping.items()})
     with get_engine().begin() as conn:
-        results = geocode_records(conn, addresses, progress=progress)
+        results = geocode_records(conn, addresses, progress=progress, run_on=run_on)
     out = pd.concat([frame.reset_index(drop=True), results.reset_index(drop=True)], axis=1)
     _write(out, output_path)
     return dict(Counter(results["precision"]).most_common())
