@@ -8,7 +8,7 @@ are not matched again.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from gcrm.db.copy import copy_frame, copy_rows
 from gcrm.engines import choose_engine, client_for, on_dask
 from gcrm.geocoding import sql
-from spatial.geocoding import ParsedAddress, parse_addresses
+from spatial.geocoding import parse_addresses
 
 BATCH = 50_000
 AHEAD = 4  # batches parsed on Dask ahead of the matching (bounded memory)
@@ -25,24 +25,42 @@ RESULT_COLUMNS = ["lon", "lat", "precision", "score", "matched"]
 Progress = Callable[[str, int, int], None]
 
 
-def geocode_parsed(
-    conn: Connection, addresses: Sequence[ParsedAddress], *, use_cache: bool = True
-) -> pd.DataFrame:
-    """Geocode parsed addresses; one result row per input, in input order.
+PARSED_COLUMNS = ["key", "number", "number_int", "street", "unit", "city", "region",
+                  "postcode"]
+
+
+def parse_batch(part: pd.DataFrame) -> pd.DataFrame:
+    """The addresses of ``part`` (columns street, unit, city, region, postcode; missing
+    ones empty) parsed and normalised: one row per address, :data:`PARSED_COLUMNS`
+    (``key`` equal for equal addresses). What a Dask worker runs per batch: a frame
+    travels back far faster than a list of objects."""
+    streets, parts = _arguments(part)
+    parsed = parse_addresses(streets, **parts)
+    return pd.DataFrame({
+        "key": [a.key for a in parsed], "number": [a.number for a in parsed],
+        "number_int": pd.array([a.number_int for a in parsed], dtype="Int64"),
+        "street": [a.street for a in parsed], "unit": [a.unit for a in parsed],
+        "city": [a.city for a in parsed], "region": [a.region for a in parsed],
+        "postcode": [a.postcode for a in parsed]}, columns=PARSED_COLUMNS)
+
+
+def geocode_parsed(conn: Connection, parsed: pd.DataFrame, *,
+                   use_cache: bool = True) -> pd.DataFrame:
+    """Geocode parsed addresses (:func:`parse_batch`); one result row per input, in input
+    order.
 
     Columns: lon, lat, precision (rooftop, interpolated, postcode, city, none),
     score (0..1), matched (the reference address, postcode or place it matched).
     """
-    keys = [a.key for a in addresses]
-    unique = list(dict.fromkeys(keys))
+    keys = parsed["key"].tolist()
+    unique = parsed.drop_duplicates("key")
     found: dict[str, tuple] = {}
-    if use_cache and unique:
-        for row in conn.execute(text(sql.CACHE_LOOKUP), {"keys": unique}):
+    if use_cache and len(unique):
+        for row in conn.execute(text(sql.CACHE_LOOKUP), {"keys": unique["key"].tolist()}):
             found[row.address_key] = (row.lon, row.lat, row.precision, row.score, row.matched)
-    todo = [k for k in unique if k not in found]
-    if todo:
-        by_key = {a.key: a for a in addresses}
-        found.update(_match(conn, [by_key[k] for k in todo]))
+    todo = unique[~unique["key"].isin(found)]
+    if len(todo):
+        found.update(_match(conn, todo))
     return pd.DataFrame([found[k] for k in keys], columns=RESULT_COLUMNS)
 
 
@@ -122,38 +140,37 @@ def geocode_accounts(
     return dict(Counter(results["precision"]).most_common())
 
 
-def _match(conn: Connection, addresses: list[ParsedAddress]) -> dict[str, tuple]:
+def _match(conn: Connection, addresses: pd.DataFrame) -> dict[str, tuple]:
     conn.execute(text("DROP TABLE IF EXISTS gc_in"))
     conn.execute(text(sql.CREATE_INPUT))
+    rows = addresses[PARSED_COLUMNS].astype(object)
     copy_rows(conn, sql.COPY_INPUT, (
-        (kid, a.key, a.number, a.number_int, a.street, a.unit, a.city, a.region, a.postcode)
-        for kid, a in enumerate(addresses)
-    ))
+        (kid, *row) for kid, row in enumerate(
+            rows.where(rows.notna(), None).itertuples(index=False, name=None))))
+    keys = addresses["key"].tolist()
     conn.execute(text("ANALYZE gc_in"))
     for _, statement in sql.CASCADE:
         conn.execute(text(statement), {"min_similarity": MIN_SIMILARITY})
     conn.execute(text(sql.CACHE_STORE))
     out = {}
     for row in conn.execute(text(sql.RESULTS)):
-        out[addresses[row.kid].key] = (row.lon, row.lat, row.precision, row.score, row.matched)
+        out[keys[row.kid]] = (row.lon, row.lat, row.precision, row.score, row.matched)
     return out
 
 
-def _parsed_batches(frame: pd.DataFrame, client) -> Iterator[list[ParsedAddress]]:
+def _parsed_batches(frame: pd.DataFrame, client) -> Iterator[pd.DataFrame]:
     """Each batch of ``BATCH`` rows, parsed: here, or on Dask's workers (at most ``AHEAD``
     batches ahead of the caller; each task carries its addresses, so a task whose worker
     died runs again on another)."""
     batches = [frame.iloc[start : start + BATCH] for start in range(0, len(frame), BATCH)]
     if client is None:
         for part in batches:
-            streets, parts = _arguments(part)
-            yield parse_addresses(streets, **parts)
+            yield parse_batch(part)
         return
     with on_dask("parsing addresses on Dask"):
         ahead: deque = deque()
         for part in batches:
-            streets, parts = _arguments(part)
-            ahead.append(client.submit(parse_addresses, streets, **parts))
+            ahead.append(client.submit(parse_batch, part))
             if len(ahead) > AHEAD:
                 yield ahead.popleft().result()
         while ahead:

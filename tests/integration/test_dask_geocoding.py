@@ -73,7 +73,7 @@ def test_addresses_geocoded_on_dask_equal_this_process_s_at_every_precision(
                                 client=dask_client)
     pd.testing.assert_frame_equal(there, here)
     assert set(here["precision"]) == {"rooftop", "interpolated", "postcode", "city", "none"}
-    assert sum(str(t["key"]).startswith("parse_addresses") for t in stream.data) == 5
+    assert sum(str(t["key"]).startswith("parse_batch") for t in stream.data) == 5
 
 
 def _load_accounts(engine, tmp_path):
@@ -101,7 +101,7 @@ def test_accounts_geocoded_on_dask_past_a_killed_worker_get_this_process_s_point
     _forget_points(reference)
     monkeypatch.setattr(batch, "BATCH", 30)
     flag = tmp_path / "killed"
-    dask_client.register_plugin(KillOnTask("parse_addresses", once_flag=str(flag)),
+    dask_client.register_plugin(KillOnTask("parse_batch", once_flag=str(flag)),
                                 name="die-once-geocode")
     try:
         with reference.begin() as conn:
@@ -124,7 +124,7 @@ def test_a_worker_dying_for_good_mid_geocoding_stores_nothing(reference, tmp_pat
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(KillOnTask("parse_addresses"))
+        client.register_plugin(KillOnTask("parse_batch"))
         with pytest.raises(EngineUnavailable, match="parsing addresses on Dask: a Dask "
                                                     "worker died while running it"), \
                 reference.begin() as conn:
