@@ -76,6 +76,9 @@ STEPS = (
          what="bulk load (COPY) vs GeoPandas to_postgis"),
     Step("geocode_throughput", ("--repeat", "{repeat}"),
          what="batch geocoding vs one query per address"),
+    Step("dask_geocode", ("--repeat", "{repeat}"),
+         what="batch geocoding on Dask (LocalCluster 2x1: parsing on the workers) vs in one "
+              "process, the same answers"),
     Step("assign_vs_sjoin", ("--points", "{accounts}", "--repeat", "{repeat}"),
          what="point-to-region assignment vs GeoPandas sjoin"),
     Step("dask_assign", ("--points", "200000", "--repeat", "{repeat}"),
@@ -108,6 +111,9 @@ STEPS = (
     Step("churn_model", ("--repeat", "{repeat}"), on_world=True,
          what="churn features (SQL vs pandas from the facts), training on a sample, "
               "scoring every customer; the model beside the RFM rule"),
+    Step("dask_score", ("--repeat", "{repeat}"), on_world=True,
+         what="churn scoring on Dask (LocalCluster 2x1) vs in one process, the same scores "
+              "(after churn_model, which trains the world's model)"),
     Step("risk_cube", ("--repeat", "{repeat}"), on_world=True,
          what="churn risk in the cube: a scoring's month kept, the risk family's cells "
               "(DuckDB) vs pandas"),
