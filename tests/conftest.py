@@ -172,13 +172,12 @@ def as_user(people):
 def delaware(engine, tmp_path_factory):
     """The demo world of Delaware built by ``gcrm demo``'s own code (3,000 accounts, seed
     42: 60 ZIP areas in 3 counties, Wilmington's crowds, the trouble area planted around
-    Dover) for one test module, which adds its own users; emptied after the module."""
+    Dover) for one test module, which adds its own users; emptied after the module. Built
+    once per test process, restored for the next module (tests/demo_snapshot.py)."""
+    from demo_snapshot import demo_world
     from empty_tables import empty_all_tables
 
-    from gcrm.demo import build_demo
-
-    build_demo(tmp_path_factory.mktemp("demo"), seed=42, accounts=3000, states=("DE",),
-               engine=engine)
+    demo_world(engine, tmp_path_factory, seed=42, accounts=3000, states=("DE",))
     yield engine
     empty_all_tables(engine)
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from demo_snapshot import demo_world
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from gcrm import campaigns, tradeareas
 from gcrm.access import users
 from gcrm.campaigns import TargetFilter
-from gcrm.demo import build_demo
 
 APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 PAGE = "app_pages/tradeareas.py"
@@ -26,8 +26,7 @@ PASSWORD = "trade area password"
 
 @pytest.fixture(scope="module")
 def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=3, accounts=1500, states=("DE",),
-               engine=engine)
+    demo_world(engine, tmp_path_factory, seed=3, accounts=1500, states=("DE",))
     for username, role in (("mona", "marketer"), ("tess", "analyst"), ("tina", "planner")):
         users.add_user(username, role, password=PASSWORD, engine=engine)
     yield engine

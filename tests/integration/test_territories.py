@@ -4,17 +4,16 @@ figures, two scenarios compare, applying hands every account to its territory's 
 is audited, and keeping the current plan then moves fewer accounts than a fresh design."""
 
 import pytest
+from demo_snapshot import demo_world
 from sqlalchemy import text
 
 from gcrm import territories
-from gcrm.demo import build_demo
 from gcrm.errors import InvalidInput
 
 
 @pytest.fixture(scope="module")
 def demo(engine, tmp_path_factory):
-    build_demo(tmp_path_factory.mktemp("demo"), seed=3, accounts=1500, states=("DE",),
-               engine=engine)
+    demo_world(engine, tmp_path_factory, seed=3, accounts=1500, states=("DE",))
     yield engine
     from empty_tables import empty_all_tables
 
