@@ -2,7 +2,8 @@
 
 One round trip per batch of addresses, never one per address. Identical
 normalised addresses are matched once; addresses already in ``geocode_cache``
-are not matched again.
+are not matched again. On Dask the parsing runs on the workers; the matching stays here
+(docs/scale.md).
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ BATCH = 50_000
 AHEAD = 4  # batches parsed on Dask ahead of the matching (bounded memory)
 MIN_SIMILARITY = 0.5
 RESULT_COLUMNS = ["lon", "lat", "precision", "score", "matched"]
-Progress = Callable[[str, int, int], None]
-
-
 PARSED_COLUMNS = ["key", "number", "number_int", "street", "unit", "city", "region",
                   "postcode"]
+Progress = Callable[[str, int, int], None]
 
 
 def parse_batch(part: pd.DataFrame) -> pd.DataFrame:
