@@ -35,7 +35,7 @@ import shapely
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import scratch_engine, spread, summary_row, write_results  # noqa: E402
+from harness import local_cluster, scratch_engine, spread, summary_row, write_and_print  # noqa: E402
 
 from gcrm import regions  # noqa: E402
 from gcrm.db.engine import database_url  # noqa: E402
@@ -159,13 +159,7 @@ def main() -> None:
     args = parser.parse_args()
     engine, n_regions = setup(args.points)
 
-    from distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    client = Client(cluster)
-    cluster_start = time.perf_counter() - t0
+    client, cluster, cluster_start = local_cluster()
 
     runs: dict[str, list[float]] = {"local": [], "dask": [], "geopandas": [],
                                     "dask_geopandas": []}
@@ -226,11 +220,7 @@ def main() -> None:
                         note=f"{size}; same rows stored; gcrm broadcasts the parts"),
         ],
     }
-    out = write_results("dask_assign", payload)
-    for key, value in payload.items():
-        if key != "summary":
-            print(f"{key:>26}: {value}")
-    print(f"written to {out}")
+    write_and_print("dask_assign", payload)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import spread, summary_row, write_results  # noqa: E402
+from harness import local_cluster, spread, summary_row, write_and_print  # noqa: E402
 
 from gcrm import cube  # noqa: E402
 from gcrm.cube.build import COLUMNS  # noqa: E402
@@ -50,13 +50,7 @@ def main() -> None:
         accounts = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
         sales = conn.execute(text("SELECT count(*) FROM sales")).scalar_one()
 
-    from distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    client = Client(cluster)
-    cluster_start = time.perf_counter() - t0
+    client, cluster, cluster_start = local_cluster()
 
     runs: dict[str, list[float]] = {"local": [], "dask": []}
     steps: dict[str, list[dict]] = {"local": [], "dask": []}
@@ -95,11 +89,7 @@ def main() -> None:
                              f"{cluster_start:.1f} s not included"),
         ],
     }
-    out = write_results("dask_cube", payload)
-    for key, value in payload.items():
-        if key != "summary":
-            print(f"{key:>22}: {value}")
-    print(f"written to {out}")
+    write_and_print("dask_cube", payload)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from geocode_throughput import build_queries, build_reference  # noqa: E402
-from harness import scratch_engine, spread, summary_row, write_results  # noqa: E402
+from harness import local_cluster, scratch_engine, spread, summary_row, write_and_print  # noqa: E402
 
 from gcrm.geocoding import batch  # noqa: E402
 from gcrm.geocoding.reference import load_reference  # noqa: E402
@@ -63,13 +63,7 @@ def main() -> None:
     load_reference("addresses", path, engine=engine)
     queries = build_queries(reference, args.queries, rng)
 
-    from distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    client = Client(cluster)
-    cluster_start = time.perf_counter() - t0
+    client, cluster, cluster_start = local_cluster()
 
     def geocode(run_on: str) -> pd.DataFrame:
         with engine.begin() as conn:
@@ -118,11 +112,7 @@ def main() -> None:
                              f"cluster start {cluster_start:.1f} s not included"),
         ],
     }
-    out = write_results("dask_geocode", payload)
-    for key, value in payload.items():
-        if key != "summary":
-            print(f"{key:>24}: {value}")
-    print(f"written to {out}")
+    write_and_print("dask_geocode", payload)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import spread, summary_row, write_results  # noqa: E402
+from harness import local_cluster, spread, summary_row, write_and_print  # noqa: E402
 
 from gcrm.db.engine import database_url  # noqa: E402
 from gcrm.models import churn_score  # noqa: E402
@@ -53,13 +53,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     engine = create_engine(database_url())
 
-    from distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    client = Client(cluster)
-    cluster_start = time.perf_counter() - t0
+    client, cluster, cluster_start = local_cluster()
 
     sides = {
         "local": lambda: churn_score.score(engine, threads=2, run_on="local"),
@@ -108,11 +102,7 @@ def main() -> None:
                              "PostGIS) and the write are the same for both"),
         ],
     }
-    out = write_results("dask_score", payload)
-    for key, value in payload.items():
-        if key != "summary":
-            print(f"{key:>26}: {value}")
-    print(f"written to {out}")
+    write_and_print("dask_score", payload)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,28 @@ def write_results(name: str, payload: dict) -> Path:
     return path
 
 
+def write_and_print(name: str, payload: dict) -> Path:
+    """:func:`write_results`, then every figure but the summary rows, one per line."""
+    out = write_results(name, payload)
+    width = max(len(key) for key in payload)
+    for key, value in payload.items():
+        if key != "summary":
+            print(f"{key:>{width}}: {value}")
+    print(f"written to {out}")
+    return out
+
+
+def local_cluster():
+    """A Dask ``LocalCluster`` of 2 worker processes x 1 thread on this machine and its
+    client: ``(client, cluster, seconds it took to start)``. Close both when done."""
+    from distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster), cluster, time.perf_counter() - started
+
+
 def spread(values) -> dict:
     """Median, min and max of repeated measurements (and how many runs)."""
     values = [float(v) for v in values]
