@@ -1,15 +1,19 @@
 """A Dask worker plugin that kills its worker process (SIGKILL) as a task starts, for the
-tests of what a build does when a worker dies. Registered by value (cloudpickle), so the
-workers need not import this file."""
+tests of what a build does when a worker dies, and a one-worker cluster that dies for good
+on such a task. Registered by value (cloudpickle), so the workers need not import this
+file."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import cloudpickle
-from distributed import WorkerPlugin
+import dask
+from distributed import Client, LocalCluster, WorkerPlugin
 
 
 class KillOnTask(WorkerPlugin):
@@ -30,6 +34,18 @@ class KillOnTask(WorkerPlugin):
             except FileExistsError:
                 return
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def dying_for_good(prefix: str) -> Iterator[Client]:
+    """A client of a one-worker cluster (a real process) whose worker is killed by every
+    task whose key starts with ``prefix``, with no retry (``allowed-failures`` 0): the
+    step fails at its first such task."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        client.register_plugin(KillOnTask(prefix))
+        yield client
 
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])

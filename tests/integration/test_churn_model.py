@@ -9,11 +9,10 @@ what would work."""
 
 import datetime as dt
 
-import dask
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
-from dying_workers import KillOnTask
+from distributed import get_task_stream
+from dying_workers import KillOnTask, dying_for_good
 from psycopg.errors import InsufficientPrivilege
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
@@ -177,13 +176,9 @@ def test_scoring_on_dask_even_past_a_killed_worker_writes_this_process_s_scores(
 
 def test_a_worker_dying_for_good_mid_scoring_keeps_the_earlier_scores(trained, demo):
     before = _scores(demo)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(KillOnTask("score_rows"))
-        with pytest.raises(EngineUnavailable, match="scoring churn risk on Dask: a Dask "
-                                                    "worker died while running it"):
-            churn_score.score(demo, run_on="dask", client=client)
+    died = "scoring churn risk on Dask: a Dask worker died while running it"
+    with dying_for_good("score_rows") as client, pytest.raises(EngineUnavailable, match=died):
+        churn_score.score(demo, run_on="dask", client=client)
     assert _scores(demo) == before
 
 

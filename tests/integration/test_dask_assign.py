@@ -7,10 +7,9 @@ import asyncio
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
-import dask
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
-from dying_workers import KillOnTask
+from distributed import get_task_stream
+from dying_workers import KillOnTask, dying_for_good
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -121,13 +120,9 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(world, monkeypatch):
 def test_a_worker_killed_mid_assignment_stores_nothing_and_names_the_step(world):
     before = _rows(world)
     assert before
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(KillOnTask("region_of_points"))
-        with pytest.raises(EngineUnavailable, match="assigning accounts to .* regions on Dask: "
-                           "a Dask worker died while running it"):
-            regions.assign(incremental=False, engine=world, run_on="dask", client=client)
+    died = "assigning accounts to .* regions on Dask: a Dask worker died while running it"
+    with dying_for_good("region_of_points") as client, pytest.raises(EngineUnavailable, match=died):
+        regions.assign(incremental=False, engine=world, run_on="dask", client=client)
     assert _rows(world) == before
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import socket
 
-import dask
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
-from dying_workers import KillOnTask
+from distributed import get_task_stream
+from dying_workers import KillOnTask, dying_for_good
 from sqlalchemy import text
 
 from gcrm import cube
@@ -67,13 +66,9 @@ def test_a_worker_killed_mid_build_names_the_step_and_leaves_the_cube_as_it_was(
     cube.build(engine=world, run_on="local")
     before = _cube(world)
     last = cube.last_build(engine=world)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(KillOnTask("cells_of_months"))
-        with pytest.raises(EngineUnavailable, match="building the cube's monthly cells on Dask:"
-                           " a Dask worker died while running it"):
-            cube.build(engine=world, run_on="dask", client=client)
+    died = "building the cube's monthly cells on Dask: a Dask worker died while running it"
+    with dying_for_good("cells_of_months") as client, pytest.raises(EngineUnavailable, match=died):
+        cube.build(engine=world, run_on="dask", client=client)
     assert _cube(world) == before
     assert cube.last_build(engine=world) == last
 

@@ -4,11 +4,10 @@ once is retried, and a worker dying for good stores nothing."""
 
 from __future__ import annotations
 
-import dask
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
-from dying_workers import KillOnTask
+from distributed import get_task_stream
+from dying_workers import KillOnTask, dying_for_good
 from sqlalchemy import text
 
 from gcrm.errors import EngineUnavailable
@@ -121,13 +120,9 @@ def test_a_worker_dying_for_good_mid_geocoding_stores_nothing(reference, tmp_pat
     _forget_points(reference)
     with reference.connect() as conn:
         before = conn.execute(text(POINTS)).all()
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as client:
-        client.register_plugin(KillOnTask("parse_batch"))
-        with pytest.raises(EngineUnavailable, match="parsing addresses on Dask: a Dask "
-                                                    "worker died while running it"), \
-                reference.begin() as conn:
-            geocode_accounts(conn, use_cache=False, run_on="dask", client=client)
+    died = "parsing addresses on Dask: a Dask worker died while running it"
+    with dying_for_good("parse_batch") as client, \
+            pytest.raises(EngineUnavailable, match=died), reference.begin() as conn:
+        geocode_accounts(conn, use_cache=False, run_on="dask", client=client)
     with reference.connect() as conn:
         assert conn.execute(text(POINTS)).all() == before
