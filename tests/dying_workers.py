@@ -37,6 +37,17 @@ class KillOnTask(WorkerPlugin):
 
 
 @contextmanager
+def dying_once(prefix: str, flag: str) -> Iterator[Client]:
+    """A client of a one-worker cluster (a real process) whose worker is killed by the first
+    task whose key starts with ``prefix`` (``flag`` then exists) and restarted by its nanny:
+    whatever the worker held is lost, and Dask's default retries apply."""
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.register_plugin(KillOnTask(prefix, once_flag=flag))
+        yield client
+
+
+@contextmanager
 def dying_for_good(prefix: str) -> Iterator[Client]:
     """A client of a one-worker cluster (a real process) whose worker is killed by every
     task whose key starts with ``prefix``, with no retry (``allowed-failures`` 0): the

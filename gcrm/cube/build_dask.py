@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from gcrm.cube import compute, lake_facts
-from gcrm.engines import on_dask
+from gcrm.engines import on_dask, to_every_worker
 
 # The families whose cells are per month, and the facts they read (all carry a month).
 MONTHLY = ("cube_sales", "cube_service", "cube_risk", "cube_cost", "account_margins")
@@ -128,8 +128,8 @@ def _run_tasks(client, db, levels, months, outs, progress, lake=None) -> None:
     per_task = math.ceil(len(months) / (TASKS_PER_WORKER * workers))
     groups = [months[i:i + per_task] for i in range(0, len(months), per_task)]
     with on_dask(STEP):
-        [shared] = client.scatter([{name: db.sql(query).to_arrow_table()
-                                    for name, query in SHARED.items()}], broadcast=True)
+        shared = to_every_worker(client, {name: db.sql(query).to_arrow_table()
+                                          for name, query in SHARED.items()})
         # Each task carries its own facts (not scattered): the scheduler holds them until
         # the task is done, so a task whose worker died runs again on another.
         futures = [client.submit(cells_of_months, _facts(db, group, lake), shared, levels,

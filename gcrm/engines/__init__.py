@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from gcrm.engines.choose import ENGINES, choose_engine
 from gcrm.engines.client import client_for, dask_client
+from gcrm.engines.shared import to_every_worker
 from gcrm.engines.steps import on_dask
 
-__all__ = ["ENGINES", "choose_engine", "client_for", "dask_client", "on_dask"]
+__all__ = ["ENGINES", "choose_engine", "client_for", "dask_client", "on_dask",
+           "to_every_worker"]

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 from threadpoolctl import threadpool_limits
 
 from gcrm.db.copy import copy_rows
-from gcrm.engines import choose_engine, client_for, on_dask
+from gcrm.engines import choose_engine, client_for, on_dask, to_every_worker
 from gcrm.errors import InvalidInput
 from gcrm.models import churn_features, sql, store
 from gcrm.models.churn_train import data_span
@@ -183,7 +183,7 @@ def _on_dask(client, model, X: np.ndarray, chunks: list[slice], columns: list[st
     from distributed import as_completed
 
     with on_dask("scoring churn risk on Dask"):
-        fitted = client.scatter(model, broadcast=True)
+        fitted = to_every_worker(client, model)
         futures = {client.submit(score_rows, fitted, X[part], columns, thresholds,
                                  approximate=approximate, threads=threads or 1): part
                    for part in chunks}

@@ -12,6 +12,8 @@ from gcrm.db.engine import get_engine
 from gcrm.engines import choose_engine, client_for
 from gcrm.regions import sql
 
+ANALYZE_ROWS = 1_000  # a pass writing this many assignments analyzes the table
+
 
 def assign(
     entities: Iterable[str] = ("account", "site", "rep"),
@@ -80,6 +82,12 @@ def _assign(conn: Connection, entities, levels, incremental, level_pass) -> dict
             written, outside = level_pass(conn, entity, level)
             counts[level]["outside"] += outside
             counts[level]["assigned"] += written - outside
+    written = sum(c["assigned"] + c["outside"] for c in counts.values())
+    if written >= ANALYZE_ROWS:
+        # The planner's statistics of the assignments, now rather than when autovacuum gets
+        # to them: every per-region query reads this table (the churn model's region
+        # features took 8.8 s instead of 1.0 s on a just-built 3,000-account demo).
+        conn.execute(text("ANALYZE region_assignments"))
     return counts
 
 

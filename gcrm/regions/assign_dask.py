@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
-from gcrm.engines import on_dask
+from gcrm.engines import on_dask, to_every_worker
 from gcrm.regions import sql
 from spatial.assign import region_of_points
 
@@ -37,7 +37,7 @@ def dask_level_pass(client, *, partition_rows: int = PARTITION_ROWS,
         step = f"assigning {entity}s to {level} regions on Dask"
         stage = f"{entity} {level}"
         with on_dask(step):
-            parts = client.scatter(_parts(conn, level), broadcast=True)
+            parts = to_every_worker(client, _parts(conn, level))
             # Each task carries its chunk (not scattered): the scheduler keeps it until the
             # task is done, so a task whose worker died runs again on another.
             futures = [
