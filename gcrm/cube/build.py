@@ -94,7 +94,7 @@ def build(*, incremental: bool = False, engine: Engine | None = None,
     ``client``; the default when that variable is set): the same cells either way
     (docs/scale.md). ``task_progress(stage, done, total)`` is called as Dask tasks finish.
     """
-    on_dask = choose_engine(run_on) == "dask"  # refused before anything changes
+    choose_engine(run_on)  # an unknown engine is refused before anything is read
     facts = None
     if lake is not None:
         if incremental:
@@ -102,10 +102,8 @@ def build(*, incremental: bool = False, engine: Engine | None = None,
                                "changed; a lake keeps no such record. Build in full from "
                                "the lake (leave out --incremental).")
         facts = _LakeFacts(lake, lake_facts.files(lake), lake_facts.rows(lake))
-    if on_dask:
-        with client_for(client) as client:
-            return _build(incremental, engine, progress, client, task_progress, facts)
-    return _build(incremental, engine, progress, None, None, facts)
+    with client_for(run_on, client) as client:  # None: on this machine
+        return _build(incremental, engine, progress, client, task_progress, facts)
 
 
 @dataclass

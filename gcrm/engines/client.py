@@ -39,9 +39,17 @@ def dask_client(address: str | None = None, *, timeout: float = 5.0):
 
 
 @contextmanager
-def client_for(client=None) -> Iterator:
-    """``client`` when the caller holds one (left open), else a client of
-    ``GCRM_DASK_SCHEDULER``'s scheduler, closed when the block ends."""
+def client_for(run_on: str | None = None, client=None) -> Iterator:
+    """The Dask client a bulk path runs on, or None when it runs on this machine.
+
+    ``run_on`` is chosen as :func:`~gcrm.engines.choose_engine` does. On Dask: ``client``
+    when the caller holds one (left open), else a client of ``GCRM_DASK_SCHEDULER``'s
+    scheduler, closed when the block ends."""
+    from gcrm.engines.choose import choose_engine
+
+    if choose_engine(run_on) == "local":
+        yield None
+        return
     if client is not None:
         yield client
         return

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from gcrm.db.copy import copy_frame, copy_rows
-from gcrm.engines import choose_engine, client_for, on_dask
+from gcrm.engines import client_for, on_dask
 from gcrm.geocoding import sql
 from spatial.geocoding import parse_addresses
 
@@ -81,21 +81,14 @@ def geocode_records(
     the matching, which stays set-based in PostGIS; the default when that variable is
     set): the same answers either way (docs/scale.md).
     """
-    if choose_engine(run_on) == "dask":
-        with client_for(client) as client:
-            return _geocode_records(conn, frame, use_cache, progress, client)
-    return _geocode_records(conn, frame, use_cache, progress, None)
-
-
-def _geocode_records(conn: Connection, frame: pd.DataFrame, use_cache: bool,
-                     progress: Progress | None, client) -> pd.DataFrame:
     report = progress or (lambda stage, done, total: None)
     results = []
     total, done = len(frame), 0
-    for parsed in _parsed_batches(frame, client):
-        results.append(geocode_parsed(conn, parsed, use_cache=use_cache))
-        done += len(parsed)
-        report("geocode", done, total)
+    with client_for(run_on, client) as client:
+        for parsed in _parsed_batches(frame, client):
+            results.append(geocode_parsed(conn, parsed, use_cache=use_cache))
+            done += len(parsed)
+            report("geocode", done, total)
     if not results:
         return pd.DataFrame(columns=RESULT_COLUMNS, index=frame.index)
     out = pd.concat(results, ignore_index=True)

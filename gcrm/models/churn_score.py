@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 from threadpoolctl import threadpool_limits
 
 from gcrm.db.copy import copy_rows
-from gcrm.engines import choose_engine, client_for, on_dask, to_every_worker
+from gcrm.engines import client_for, on_dask, to_every_worker
 from gcrm.errors import InvalidInput
 from gcrm.models import churn_features, sql, store
 from gcrm.models.churn_train import data_span
@@ -116,11 +116,11 @@ def score(engine: Engine, *, threads: int | None = None,
     that variable is set). The features come from PostGIS either way and the scores written
     are the same (docs/scale.md, "Churn scoring on Dask").
     """
-    if choose_engine(run_on) == "dask":
-        with client_for(client) as client:
+    with client_for(run_on, client) as client:
+        if client is not None:  # each task limits its own threads
             return _score(engine, threads=threads, progress=progress, client=client)
-    with threadpool_limits(limits=threads):
-        return _score(engine, threads=None, progress=progress, client=None)
+        with threadpool_limits(limits=threads):
+            return _score(engine, threads=None, progress=progress, client=None)
 
 
 def _score(engine: Engine, *, threads, progress, client) -> Scoring:

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gcrm.db.engine import get_engine
-from gcrm.engines import choose_engine, client_for
+from gcrm.engines import client_for
 from gcrm.regions import sql
 
 ANALYZE_ROWS = 1_000  # a pass writing this many assignments analyzes the table
@@ -38,15 +38,14 @@ def assign(
     set); the same answers either way (docs/scale.md). ``progress(stage, done, total)`` is
     called as Dask partitions finish.
     """
-    level_pass = _assign_level
-    if choose_engine(run_on) == "dask":
-        from gcrm.regions.assign_dask import dask_level_pass
+    with client_for(run_on, client) as client:
+        level_pass = _assign_level
+        if client is not None:
+            from gcrm.regions.assign_dask import dask_level_pass
 
-        with client_for(client) as client:
             level_pass = dask_level_pass(client, progress=progress)
-            return _in_transaction(engine, connection, list(entities), levels, incremental,
-                                   level_pass)
-    return _in_transaction(engine, connection, list(entities), levels, incremental, level_pass)
+        return _in_transaction(engine, connection, list(entities), levels, incremental,
+                               level_pass)
 
 
 def _in_transaction(engine, connection, entities, levels, incremental, level_pass) -> dict:
