@@ -235,7 +235,14 @@ def _design(page, scenario: str, reps: int) -> None:
     form.get_by_label("Name", exact=True).fill(scenario)
     form.get_by_role("button", name="Design").click()
     box = page.get_by_role("combobox", name="Scenario", exact=True)
-    expect(box).to_have_value(scenario, timeout=60_000)
+    try:
+        expect(box).to_have_value(scenario, timeout=60_000)
+    except AssertionError as error:  # failed in full runs without ../shared: say why
+        screenshot(page, f"demo-territories-design-{scenario}-failed")
+        said = page.locator('[data-testid^="stAlert"]').all_inner_texts()
+        raise AssertionError(f"{error}\nThe page's messages: {said}; the form's name field: "
+                             f"{form.get_by_label('Name', exact=True).input_value()!r}"
+                             ) from None
     settled(page)
 
 
