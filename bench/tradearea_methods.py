@@ -202,9 +202,7 @@ def peak_mib() -> int:
 
 
 def as_matrix(result) -> np.ndarray:
-    m = np.zeros((result.n_cells, result.n_sites))
-    m[result.cell, result.site] = result.probability
-    return m
+    return result.matrix()
 
 
 def main() -> None:

@@ -12,11 +12,19 @@ near ones. ``k=None`` is the exact model over every site.
 Distances are great-circle kilometres (mean Earth radius 6,371.0088 km) from 3-D unit
 vectors; the k nearest come from a ``scipy.spatial.cKDTree`` on those vectors, whose
 straight-line order is the great-circle order.
+
+Over every site (``k=None``, no ``max_km``) every pair is a row, so the result is kept
+dense: one cells x sites matrix of probabilities and one of distances, filled a block of
+cells at a time in place (each block stays in the CPU cache: a distance, a log, an exp
+per pair). The flat arrays ``cell``, ``site``, ``probability``, ``distance_km`` are made
+from it only when read, and :func:`market_shares` is one matrix product. Truncated
+models (``k`` below the number of sites, or ``max_km``) stay sparse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -24,27 +32,72 @@ from scipy.optimize import minimize_scalar
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from spatial.tradearea._geodesy import chord_to_km, km_to_chord, unit_vectors
+from spatial.tradearea._geodesy import (EARTH_RADIUS_KM, chord_to_km, km_to_chord,
+                                        unit_vectors)
 
 _CHUNK_PAIRS = 250_000  # (cell, site) pairs worked on at once: small, reused buffers
 
 
 @dataclass(frozen=True, eq=False)
 class HuffResult:
-    """The sparse Huff probabilities: one row per (cell, considered site), grouped by cell
-    in ascending order (within a cell: nearest site first when ``k`` truncates, else by
+    """The Huff probabilities: one row per (cell, considered site), grouped by cell in
+    ascending order (within a cell: nearest site first when ``k`` truncates, else by
     site index). Cells with no site within ``max_km`` have no rows.
 
     cell, site: int64 indices into the cell and site arrays given to :func:`huff`.
     probability: P_ij (sums to 1 over each cell's rows). distance_km: great-circle km.
+    With every site considered the result is held as two n_cells x n_sites matrices
+    (:meth:`matrix`, :meth:`distance_matrix`) and these flat arrays are made from them on
+    first use.
     """
 
-    cell: np.ndarray
-    site: np.ndarray
-    probability: np.ndarray
-    distance_km: np.ndarray
     n_cells: int
     n_sites: int
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False)
+    dense: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def is_dense(self) -> bool:
+        """Every (cell, site) pair is held, as matrices."""
+        return self.dense is not None
+
+    @cached_property
+    def cell(self) -> np.ndarray:
+        if self.dense is None:
+            return self.rows[0]
+        return np.repeat(np.arange(self.n_cells, dtype=np.int64), self.n_sites)
+
+    @cached_property
+    def site(self) -> np.ndarray:
+        if self.dense is None:
+            return self.rows[1]
+        return np.tile(np.arange(self.n_sites, dtype=np.int64), self.n_cells)
+
+    @property
+    def probability(self) -> np.ndarray:
+        return self.rows[2] if self.dense is None else self.dense[0].ravel()
+
+    @property
+    def distance_km(self) -> np.ndarray:
+        return self.rows[3] if self.dense is None else self.dense[1].ravel()
+
+    def matrix(self) -> np.ndarray:
+        """P as an n_cells x n_sites matrix (0 for pairs a truncated model leaves out);
+        the held matrix itself when dense (do not write to it)."""
+        if self.dense is not None:
+            return self.dense[0]
+        out = np.zeros((self.n_cells, self.n_sites))
+        out[self.cell, self.site] = self.probability
+        return out
+
+    def distance_matrix(self) -> np.ndarray:
+        """Great-circle km as an n_cells x n_sites matrix (inf for pairs left out)."""
+        if self.dense is not None:
+            return self.dense[1]
+        out = np.full((self.n_cells, self.n_sites), np.inf)
+        out[self.cell, self.site] = self.distance_km
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """The rows as a DataFrame: ``cell``, ``site``, ``probability``, ``distance_km``."""
@@ -113,6 +166,9 @@ def huff(cells_lon, cells_lat, sites_lon, sites_lat, attractiveness, *,
     log_a = _log_attractiveness(attractiveness, len(sites_lon))
     _check_model(decay, k, max_km, min_km)
     n_cells, n_sites = len(cells_lon), len(sites_lon)
+    if max_km is None and (k is None or k >= n_sites):
+        return _dense_huff(unit_vectors(cells_lon, cells_lat),
+                           unit_vectors(sites_lon, sites_lat), log_a, decay, min_km)
     capacity = n_cells * (n_sites if k is None else min(int(k), n_sites))
     cell = np.empty(capacity, dtype=np.int64)
     site = np.empty(capacity, dtype=np.int64)
@@ -141,7 +197,8 @@ def huff(cells_lon, cells_lat, sites_lon, sites_lat, attractiveness, *,
     if filled < capacity:  # cells beyond max_km: keep only what was filled
         cell, site = cell[:filled].copy(), site[:filled].copy()
         probability, distance_km = probability[:filled].copy(), distance_km[:filled].copy()
-    return HuffResult(cell, site, probability, distance_km, n_cells=n_cells, n_sites=n_sites)
+    return HuffResult(n_cells=n_cells, n_sites=n_sites,
+                      rows=(cell, site, probability, distance_km))
 
 
 def market_shares(result: HuffResult, demand) -> pd.DataFrame:
@@ -161,10 +218,14 @@ def market_shares(result: HuffResult, demand) -> pd.DataFrame:
                          "give one per cell, in the cells' order")
     if not np.isfinite(demand).all() or (demand < 0).any():
         raise ValueError("demand must be non-negative finite numbers (one per cell)")
-    expected = np.bincount(result.site, weights=demand[result.cell] * result.probability,
-                           minlength=result.n_sites)
-    covered = np.zeros(result.n_cells, dtype=bool)
-    covered[result.cell] = True
+    if result.is_dense:  # every cell has every site
+        expected = demand @ result.matrix()
+        covered = np.ones(result.n_cells, dtype=bool)
+    else:
+        expected = np.bincount(result.site, weights=demand[result.cell] * result.probability,
+                               minlength=result.n_sites)
+        covered = np.zeros(result.n_cells, dtype=bool)
+        covered[result.cell] = True
     covered_demand = float(demand[covered].sum())
     share = expected / covered_demand if covered_demand > 0 else np.zeros(result.n_sites)
     frame = pd.DataFrame({"expected": expected, "share": share},
@@ -244,6 +305,30 @@ def calibrate_decay(flows: pd.DataFrame, cells_lon, cells_lat, sites_lon, sites_
                        at_bound=bool(min(decay - low, high - decay) < 1e-3))
 
 
+def _dense_huff(cell_vectors: np.ndarray, site_vectors: np.ndarray, log_a: np.ndarray,
+                decay: float, min_km: float) -> HuffResult:
+    """Huff over every site as two matrices, P and km, filled a block of cells at a time
+    in place: chord (cdist) -> km, then log-utility and a row-wise softmax."""
+    n_cells, n_sites = len(cell_vectors), len(site_vectors)
+    probability = np.empty((n_cells, n_sites))
+    km = np.empty((n_cells, n_sites))
+    chunk = max(1, _CHUNK_PAIRS // n_sites)
+    for first in range(0, n_cells, chunk):
+        d = km[first:first + chunk]
+        cdist(cell_vectors[first:first + chunk], site_vectors, out=d)
+        np.multiply(d, 0.5, out=d)
+        np.minimum(d, 1.0, out=d)
+        np.arcsin(d, out=d)
+        np.multiply(d, 2 * EARTH_RADIUS_KM, out=d)
+        utility = probability[first:first + chunk]
+        np.maximum(d, min_km, out=utility)
+        np.log(utility, out=utility)
+        utility *= -decay
+        utility += log_a
+        _normalise(utility, _ALL)
+    return HuffResult(n_cells=n_cells, n_sites=n_sites, dense=(probability, km))
+
+
 def _considered(cell_vectors: np.ndarray, site_vectors: np.ndarray, k: int | None,
                 max_km: float | None):
     """Yield (first cell, site, km, valid) per chunk of cells: m x kk arrays of each
@@ -272,8 +357,12 @@ def _considered(cell_vectors: np.ndarray, site_vectors: np.ndarray, k: int | Non
         yield first, site, km, valid
 
 
+_ALL = np.ones(1, dtype=bool)  # "every entry is valid", for _normalise
+
+
 def _normalise(utility: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of ``utility`` over the valid entries (log-space, no overflow)."""
+    """Row-wise softmax of ``utility`` over the valid entries (log-space, no overflow),
+    in place when every entry is valid."""
     if not valid.all():
         utility = np.where(valid, utility, -np.inf)
     top = utility.max(axis=1, keepdims=True)
