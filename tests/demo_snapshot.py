@@ -48,6 +48,14 @@ def _tables() -> list[str]:
     return [t.name for t in Base.metadata.sorted_tables]
 
 
+def _stored_columns(table: str) -> str:
+    """The table's columns a row is written with (not the generated ones), quoted."""
+    from gcrm.db.models import Base
+
+    return ", ".join(f'"{c.name}"' for c in Base.metadata.tables[table].columns
+                     if c.computed is None)
+
+
 def _save(engine: Engine, schema: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -65,7 +73,9 @@ def _restore(engine: Engine, schema: str) -> None:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # no triggers
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         for table in tables:
-            conn.execute(text(f'INSERT INTO public."{table}" SELECT * FROM {schema}."{table}"'))
+            columns = _stored_columns(table)
+            conn.execute(text(f'INSERT INTO public."{table}" ({columns}) '
+                              f'SELECT {columns} FROM {schema}."{table}"'))
         conn.execute(text(f"SELECT setval('public.' || quote_ident(sequencename), last_value) "
                           f"FROM {schema}._sequences"))
         for table in tables:

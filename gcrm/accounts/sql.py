@@ -6,10 +6,10 @@ Two families of queries, chosen by whether the signed-in user may read personal 
 * personal-data roles (admin, marketer, manager) read ``accounts`` itself: exact points,
   real names, the GiST index on ``geom`` finds a view's accounts;
 * the others (analyst, planner) may not name ``accounts.name`` or ``accounts.geom`` at all:
-  they find a view's accounts through the coarse H3 cells (``region_assignments``,
-  resolution 7 at the finest) and read names and points from ``account_profiles`` only
-  (masked names, points snapped to 0.01 degree), fetched by id so the view never scans the
-  whole table.
+  they find a view's accounts by ``accounts.geom_masked`` (the point snapped to 0.01
+  degree, as ``account_profiles`` shows it; its own GiST index, migration 0027) and read
+  names and points from ``account_profiles`` only (masked names, snapped points), fetched
+  by id so the view never scans the whole table.
 
 Zoomed out, everybody sees counts per H3 cell: from the regional cube when it holds the
 answer (no filter, or one status or segment, for roles that see every account), else
@@ -102,6 +102,17 @@ ORDER BY l.depth, r.code
 """
 
 # --- zoomed in: the accounts themselves ----------------------------------------------------
+# First how many are in view, counting no further than :limit (limit + 1 when asked
+# whether there are more): the GiST index of the exact point (personal-data roles) or of
+# the masked one (``geom_masked``, the point snapped as ``account_profiles`` shows it).
+IN_VIEW_PII = f"""
+SELECT count(*) FROM (SELECT 1 FROM accounts a WHERE a.geom && {ENVELOPE} {{where}}
+                      LIMIT :limit) x
+"""
+IN_VIEW_MASKED = f"""
+SELECT count(*) FROM (SELECT 1 FROM accounts a WHERE a.geom_masked && {ENVELOPE} {{where}}
+                      LIMIT :limit) x
+"""
 ACCOUNTS_PII = f"""
 SELECT a.id, a.name, a.status, a.segment, rep.name AS owner, ST_X(a.geom) AS lon,
        ST_Y(a.geom) AS lat
@@ -109,28 +120,14 @@ FROM accounts a LEFT JOIN reps rep ON rep.id = a.owner_rep_id
 WHERE a.geom && {ENVELOPE} {{where}}
 LIMIT :limit
 """
-# Ids first (cells meeting the view, non-personal columns), then the masked view by id:
-# ``id = ANY(array)`` is leakproof, so it reaches the view's primary-key index.
-_MASKED_IDS = f"""
-SELECT array_agg(a.id) FROM region_assignments ra JOIN accounts a ON a.id = ra.entity_id
-WHERE ra.entity = 'account' AND ra.level = :level
-  AND ra.region_id IN (SELECT c.id FROM regions c WHERE c.level = :level
-                       AND c.geom && {ENVELOPE}) {{where}}
-"""
+# Ids first (by the masked point's index, non-personal columns), then the masked view by
+# id: ``id = ANY(array)`` is leakproof, so it reaches the view's primary-key index.
 ACCOUNTS_MASKED = f"""
 SELECT p.id, p.name, p.status, p.segment, rep.name AS owner, ST_X(p.geom) AS lon,
        ST_Y(p.geom) AS lat
 FROM account_profiles p LEFT JOIN reps rep ON rep.id = p.owner_rep_id
-WHERE p.id = ANY(CAST(({_MASKED_IDS}) AS bigint[])) AND p.geom && {ENVELOPE}
-LIMIT :limit
-"""
-# Without an H3 grid (small worlds): the masked view scanned with the filters as ids.
-ACCOUNTS_MASKED_NO_GRID = f"""
-SELECT p.id, p.name, p.status, p.segment, rep.name AS owner, ST_X(p.geom) AS lon,
-       ST_Y(p.geom) AS lat
-FROM account_profiles p LEFT JOIN reps rep ON rep.id = p.owner_rep_id
-WHERE p.geom && {ENVELOPE}
-  AND p.id IN (SELECT a.id FROM accounts a WHERE true {{where}})
+WHERE p.id = ANY(CAST((SELECT array_agg(a.id) FROM accounts a
+                       WHERE a.geom_masked && {ENVELOPE} {{where}}) AS bigint[]))
 LIMIT :limit
 """
 
@@ -152,16 +149,16 @@ ORDER BY p.id LIMIT :limit
 
 # --- zoomed out: counts per cell -----------------------------------------------------------
 # No H3 grid (small worlds): a square grid of :size degrees over the points (exact for
-# personal-data roles, GiST on geom); a cell stands at the mean of its points.
+# personal-data roles, GiST on geom); a cell stands at the mean of its points. Each point's
+# coordinates are read once (OFFSET 0 keeps the subquery from being folded into the sums).
 GRID_PII = f"""
-SELECT floor((ST_X(a.geom) + 180) / :size)::bigint AS gx,
-       floor((ST_Y(a.geom) + 90) / :size)::bigint AS gy,
-       sum(ST_X(a.geom)) AS sum_lon, sum(ST_Y(a.geom)) AS sum_lat, count(*) AS count,
-       count(*) FILTER (WHERE a.status = 'customer') AS customers,
-       count(*) FILTER (WHERE a.status = 'prospect') AS prospects,
-       count(*) FILTER (WHERE a.status = 'churned') AS churned
-FROM accounts a
-WHERE a.geom && {ENVELOPE} {{where}}
+SELECT floor((q.x + 180) / :size)::bigint AS gx, floor((q.y + 90) / :size)::bigint AS gy,
+       sum(q.x) AS sum_lon, sum(q.y) AS sum_lat, count(*) AS count,
+       count(*) FILTER (WHERE q.status = 'customer') AS customers,
+       count(*) FILTER (WHERE q.status = 'prospect') AS prospects,
+       count(*) FILTER (WHERE q.status = 'churned') AS churned
+FROM (SELECT ST_X(a.geom) AS x, ST_Y(a.geom) AS y, a.status FROM accounts a
+      WHERE a.geom && {ENVELOPE} {{where}} OFFSET 0) q
 GROUP BY 1, 2
 """
 # The H3 cells of :level meeting the view, counted live; a cell stands at its centre
@@ -195,14 +192,13 @@ SELECT EXISTS (SELECT 1 FROM cube_accounts WHERE level = :level AND dim = '*')
 """
 # The same without personal data: the masked (snapped) points.
 GRID_MASKED_NO_GRID = f"""
-SELECT floor((ST_X(p.geom) + 180) / :size)::bigint AS gx,
-       floor((ST_Y(p.geom) + 90) / :size)::bigint AS gy,
-       sum(ST_X(p.geom)) AS sum_lon, sum(ST_Y(p.geom)) AS sum_lat, count(*) AS count,
-       count(*) FILTER (WHERE p.status = 'customer') AS customers,
-       count(*) FILTER (WHERE p.status = 'prospect') AS prospects,
-       count(*) FILTER (WHERE p.status = 'churned') AS churned
-FROM account_profiles p
-WHERE p.geom && {ENVELOPE} AND p.id IN (SELECT a.id FROM accounts a WHERE true {{where}})
+SELECT floor((q.x + 180) / :size)::bigint AS gx, floor((q.y + 90) / :size)::bigint AS gy,
+       sum(q.x) AS sum_lon, sum(q.y) AS sum_lat, count(*) AS count,
+       count(*) FILTER (WHERE q.status = 'customer') AS customers,
+       count(*) FILTER (WHERE q.status = 'prospect') AS prospects,
+       count(*) FILTER (WHERE q.status = 'churned') AS churned
+FROM (SELECT ST_X(a.geom_masked) AS x, ST_Y(a.geom_masked) AS y, a.status FROM accounts a
+      WHERE a.geom_masked && {ENVELOPE} {{where}} OFFSET 0) q
 GROUP BY 1, 2
 """
 

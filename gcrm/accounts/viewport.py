@@ -63,13 +63,17 @@ def in_view(bbox: tuple[float, float, float, float], zoom: int, *,
         where, params = _filters(conn, filters or {})
         if search and search.strip():
             return _search(conn, pii, search.strip(), where, params, limit)
-        grids = list(conn.execute(text(sql.GRID_LEVELS)).scalars())
+        if zoom >= ACCOUNT_ZOOM and pii:
+            # exact points are counted finer than the cells; shown one by one when few
+            squares = _squares(conn, pii, box, where, params, limit)
+            if squares.total > limit:
+                return squares
+            return _accounts(conn, pii, box, where, params, limit, counted=True)
         if zoom >= ACCOUNT_ZOOM:
-            found = _accounts(conn, pii, grids, box, where, params, limit)
+            found = _accounts(conn, pii, box, where, params, limit)
             if found is not None:
                 return found
-            if pii:  # exact points may be counted finer than the cells
-                return _squares(conn, pii, box, where, params, limit)
+        grids = list(conn.execute(text(sql.GRID_LEVELS)).scalars())
         if grids:
             return _cells(conn, grids, box, zoom, where, params, limit)
         return _squares(conn, pii, box, where, params, limit)
@@ -141,19 +145,20 @@ def _checked(conn: Connection, name: str, value: str):
 
 
 # --- what the view shows ---------------------------------------------------------------------
-def _accounts(conn, pii, grids, box, where, params, limit) -> ViewResult | None:
-    """The accounts themselves, or None when more than ``limit`` are in view."""
-    if pii:
-        query, extra = sql.ACCOUNTS_PII, {}
-    elif grids:
-        query, extra = sql.ACCOUNTS_MASKED, {"level": _finest(grids)}
-    else:
-        query, extra = sql.ACCOUNTS_MASKED_NO_GRID, {}
-    rows = conn.execute(text(query.format(where=where)),
-                        {"limit": limit + 1, **box, **extra, **params}).mappings().all()
-    if len(rows) > limit:
+def _accounts(conn, pii, box, where, params, limit, counted: bool = False
+              ) -> ViewResult | None:
+    """The accounts themselves, or None when more than ``limit`` are in view (counted by
+    the point's index first, so a full view reads no account row; ``counted``: the
+    caller knows they are not)."""
+    probe = sql.IN_VIEW_PII if pii else sql.IN_VIEW_MASKED
+    bound = {**box, **params}
+    if not counted and conn.execute(text(probe.format(where=where)),
+                                    {"limit": limit + 1, **bound}).scalar_one() > limit:
         return None
-    return ViewResult("accounts", pd.DataFrame(rows, columns=COLUMNS["accounts"]), len(rows))
+    query = sql.ACCOUNTS_PII if pii else sql.ACCOUNTS_MASKED
+    rows = _frame(conn.execute(text(query.format(where=where)), {"limit": limit, **bound}),
+                  COLUMNS["accounts"])
+    return ViewResult("accounts", rows, len(rows))
 
 
 def _cells(conn, grids, box, zoom, where, params, limit) -> ViewResult:
@@ -183,7 +188,7 @@ def _cell_counts(conn, level, box, where, params) -> pd.DataFrame:
     else:
         result = conn.execute(text(sql.CELLS_LIVE.format(where=where)),
                               {"level": level, **box, **params})
-    return _counts(pd.DataFrame(result.mappings().all(), columns=COLUMNS["clusters"]))
+    return _counts(_frame(result, COLUMNS["clusters"]))
 
 
 def _squares(conn, pii, box, where, params, limit) -> ViewResult:
@@ -191,10 +196,10 @@ def _squares(conn, pii, box, where, params, limit) -> ViewResult:
     in too far for the cells."""
     size = max(box["east"] - box["west"], box["north"] - box["south"]) / _GRID_CELLS
     query = sql.GRID_PII if pii else sql.GRID_MASKED_NO_GRID
-    rows = pd.DataFrame(conn.execute(text(query.format(where=where)),
-                                     {"size": size, **box, **params}).mappings().all(),
-                        columns=["gx", "gy", "sum_lon", "sum_lat", "count", "customers",
-                                 "prospects", "churned"])
+    rows = _frame(conn.execute(text(query.format(where=where)),
+                               {"size": size, **box, **params}),
+                  ["gx", "gy", "sum_lon", "sum_lat", "count", "customers", "prospects",
+                   "churned"])
     frame = _counts(rows.assign(lon=rows["sum_lon"].astype(float) / rows["count"],
                                 lat=rows["sum_lat"].astype(float) / rows["count"])
                     [COLUMNS["clusters"]])
@@ -212,6 +217,13 @@ def _search(conn, pii, term, where, params, limit) -> ViewResult:
     rows = conn.execute(text(query.format(where=f"{where} {clause}")),
                         {"limit": limit, **params, **found}).mappings().all()
     return ViewResult("accounts", pd.DataFrame(rows, columns=COLUMNS["accounts"]), len(rows))
+
+
+def _frame(result, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame of ``columns``, built from plain tuples (pandas probes
+    each SQLAlchemy Row for named-tuple fields, a lookup miss per row and column)."""
+    return pd.DataFrame([tuple(row) for row in result.all()],
+                        columns=list(result.keys()))[columns]
 
 
 def _fullest(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -232,9 +244,3 @@ def _counts(frame: pd.DataFrame) -> pd.DataFrame:
 def _resolution(level: str) -> int:
     match = re.search(r"(\d+)$", level)
     return int(match.group(1)) if match else 0
-
-
-def _finest(grids: list[str]) -> str:
-    """The finest H3 level whose cells a masked role may see (resolution 7 or coarser)."""
-    visible = [g for g in grids if _resolution(g) <= 7] or grids
-    return max(visible, key=_resolution)

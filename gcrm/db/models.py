@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -152,6 +153,9 @@ class Account(Base):
     postcode: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
     geom = _point()
+    # geom snapped to 0.01 degree, as roles without personal data see it (migration 0027)
+    geom_masked = mapped_column(Geometry("POINT", srid=4326, spatial_index=True),
+                                Computed("ST_SnapToGrid(geom, 0.01)", persisted=True))
     geocode_precision: Mapped[str | None] = mapped_column(Text)
     geocode_score: Mapped[float | None] = mapped_column(Float)
     geocode_source: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from gcrm import basemap
 from gcrm.cube import build as build_cube
 from gcrm.db.engine import get_engine
+from gcrm.db.optimize import cluster_accounts
 from gcrm.demo.geography import build_geography
 from gcrm.demo.world import write_world
 from gcrm.geocoding.reference import load_reference
@@ -92,6 +93,8 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     say(f"Building the H3 grid (resolutions {', '.join(map(str, GRID))}) and assigning")
     build_grid(GRID, engine=engine)
     assign(engine=engine)
+    say("Putting the accounts in map order (gcrm db optimize)")
+    cluster_accounts(engine=engine)
     say("Building the regional cube")
     build_cube(engine=engine)
     say("Building trade areas (rings of 3 and 5 km; the Huff model, calibrated on the sales)")

@@ -95,3 +95,25 @@ def test_fine_grid_cells_of_accounts_are_hidden_without_personal_data_access(peo
 
     with pytest.raises(InvalidInput, match="stops at H3 resolution 7"):
         cube.query(["revenue"], level="h3_9", engine=people)
+
+
+@pytest.mark.parametrize("username", ["ana", "pat"])
+def test_the_indexed_masked_point_is_the_profiles_point_and_follows_every_move(
+        people, as_user, username):
+    """``accounts.geom_masked`` (migration 0027) is what the masked roles find a map view's
+    accounts by: the snapped point account_profiles shows them, kept by PostgreSQL."""
+    same = ("SELECT count(*), count(*) FILTER (WHERE ST_Equals(a.geom_masked, p.geom)) "
+            "FROM accounts a JOIN account_profiles p ON p.id = a.id "
+            "WHERE a.geom_masked IS NOT NULL")
+    with as_user(username).connect() as conn:
+        total, equal = conn.execute(text(same)).one()
+    assert total > 0 and equal == total
+    with people.begin() as conn:  # the operator moves an account
+        conn.execute(text("UPDATE accounts SET geom = ST_SetSRID(ST_MakePoint(-79.123456, "
+                          "41.987654), 4326) WHERE external_id = 'A1'"))
+    with as_user(username).connect() as conn:
+        point = conn.execute(text("SELECT ST_X(geom_masked), ST_Y(geom_masked) FROM accounts "
+                                  "WHERE external_id = 'A1'")).one()
+        profile = conn.execute(text(PROFILE)).mappings().one()
+    assert point == pytest.approx((-79.12, 41.99))
+    assert (profile["lon"], profile["lat"]) == pytest.approx(point)
