@@ -95,7 +95,8 @@ def test_every_geometry_column_has_a_gist_index(engine):
             ).all()
         )
     expected = {
-        ("accounts", "geom"), ("accounts", "geom_masked"), ("reps", "home_geom"), ("regions", "geom"), ("sites", "geom"),
+        ("accounts", "geom"), ("accounts", "geom_masked"), ("reps", "home_geom"),
+        ("regions", "geom"), ("sites", "geom"),
         ("trade_areas", "geom"), ("territories", "geom"), ("geocode_cache", "geom"),
         ("ref_addresses", "geom"), ("ref_postcodes", "geom"), ("ref_places", "geom"),
         ("region_parts", "geom"), ("road_nodes", "geom"), ("road_edges", "geom"),
