@@ -14,10 +14,11 @@ vectors; the k nearest come from a ``scipy.spatial.cKDTree`` on those vectors, w
 straight-line order is the great-circle order.
 
 Over every site (``k=None``, no ``max_km``) every pair is a row, so the result is kept
-dense: one cells x sites matrix of probabilities and one of distances, filled a block of
-cells at a time in place (each block stays in the CPU cache: a distance, a log, an exp
-per pair). The flat arrays ``cell``, ``site``, ``probability``, ``distance_km`` are made
-from it only when read, and :func:`market_shares` is one matrix product. Truncated
+dense: one cells x sites matrix of probabilities, filled a block of cells at a time in
+place (each block's distances in a small buffer that stays in the CPU cache: a distance,
+a log, an exp per pair). The flat arrays ``cell``, ``site``, ``probability``,
+``distance_km`` (and the distance matrix) are made only when read, and
+:func:`market_shares` is one matrix product. Truncated
 models (``k`` below the number of sites, or ``max_km``) stay sparse.
 """
 
@@ -55,12 +56,23 @@ class HuffResult:
     n_sites: int
     rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False)
-    dense: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    # dense: P and the unit vectors of the cells and sites (distances made when asked)
+    dense: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def is_dense(self) -> bool:
         """Every (cell, site) pair is held, as matrices."""
         return self.dense is not None
+
+    @cached_property
+    def _km(self) -> np.ndarray:
+        _, cell_vectors, site_vectors = self.dense
+        km = np.empty((self.n_cells, self.n_sites))
+        chunk = max(1, _CHUNK_PAIRS // self.n_sites)
+        for first in range(0, self.n_cells, chunk):
+            _great_circle_km(cell_vectors[first:first + chunk], site_vectors,
+                             km[first:first + chunk])
+        return km
 
     @cached_property
     def cell(self) -> np.ndarray:
@@ -80,7 +92,7 @@ class HuffResult:
 
     @property
     def distance_km(self) -> np.ndarray:
-        return self.rows[3] if self.dense is None else self.dense[1].ravel()
+        return self.rows[3] if self.dense is None else self._km.ravel()
 
     def matrix(self) -> np.ndarray:
         """P as an n_cells x n_sites matrix (0 for pairs a truncated model leaves out);
@@ -94,7 +106,7 @@ class HuffResult:
     def distance_matrix(self) -> np.ndarray:
         """Great-circle km as an n_cells x n_sites matrix (inf for pairs left out)."""
         if self.dense is not None:
-            return self.dense[1]
+            return self._km
         out = np.full((self.n_cells, self.n_sites), np.inf)
         out[self.cell, self.site] = self.distance_km
         return out
@@ -307,26 +319,35 @@ def calibrate_decay(flows: pd.DataFrame, cells_lon, cells_lat, sites_lon, sites_
 
 def _dense_huff(cell_vectors: np.ndarray, site_vectors: np.ndarray, log_a: np.ndarray,
                 decay: float, min_km: float) -> HuffResult:
-    """Huff over every site as two matrices, P and km, filled a block of cells at a time
-    in place: chord (cdist) -> km, then log-utility and a row-wise softmax."""
+    """Huff over every site as one matrix P, filled a block of cells at a time in place:
+    km (into a small reused buffer), then log-utility and a row-wise softmax. The
+    distances are made again only if they are asked for."""
     n_cells, n_sites = len(cell_vectors), len(site_vectors)
     probability = np.empty((n_cells, n_sites))
-    km = np.empty((n_cells, n_sites))
     chunk = max(1, _CHUNK_PAIRS // n_sites)
+    km = np.empty((min(chunk, n_cells), n_sites))
     for first in range(0, n_cells, chunk):
-        d = km[first:first + chunk]
-        cdist(cell_vectors[first:first + chunk], site_vectors, out=d)
-        np.multiply(d, 0.5, out=d)
-        np.minimum(d, 1.0, out=d)
-        np.arcsin(d, out=d)
-        np.multiply(d, 2 * EARTH_RADIUS_KM, out=d)
+        block = cell_vectors[first:first + chunk]
+        d = _great_circle_km(block, site_vectors, km[:len(block)])
         utility = probability[first:first + chunk]
         np.maximum(d, min_km, out=utility)
         np.log(utility, out=utility)
         utility *= -decay
         utility += log_a
         _normalise(utility, _ALL)
-    return HuffResult(n_cells=n_cells, n_sites=n_sites, dense=(probability, km))
+    return HuffResult(n_cells=n_cells, n_sites=n_sites,
+                      dense=(probability, cell_vectors, site_vectors))
+
+
+def _great_circle_km(cell_vectors: np.ndarray, site_vectors: np.ndarray,
+                     out: np.ndarray) -> np.ndarray:
+    """Great-circle km between every cell and site, into ``out`` (chord, then arcsin)."""
+    cdist(cell_vectors, site_vectors, out=out)
+    np.multiply(out, 0.5, out=out)
+    np.minimum(out, 1.0, out=out)
+    np.arcsin(out, out=out)
+    np.multiply(out, 2 * EARTH_RADIUS_KM, out=out)
+    return out
 
 
 def _considered(cell_vectors: np.ndarray, site_vectors: np.ndarray, k: int | None,
