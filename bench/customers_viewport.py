@@ -28,7 +28,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import spread, summary_row, write_results  # noqa: E402
+from harness import apptest_overhead, spread, summary_row, write_results  # noqa: E402
 
 from dashboards import components, data, maps  # noqa: E402
 from gcrm.access import users  # noqa: E402
@@ -71,17 +71,6 @@ def page_update(user: dict, view: dict, repeat: int) -> list[float]:
     return times
 
 
-def harness_overhead(repeat: int) -> float:
-    """AppTest's own cost of a run (a page that writes one line): taken off page times."""
-    times = []
-    for _ in range(repeat):
-        at = AppTest.from_string("import streamlit as st\nst.write('ok')")
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def layer_bytes(result) -> int:
     """What the browser receives for the view's layer (its Leaflet JavaScript)."""
     empty = len(maps.base_map().get_root().render().encode())
@@ -102,7 +91,7 @@ def main() -> None:
         total = conn.execute(text("SELECT count(*) FROM accounts")).scalar()
         owner = conn.execute(text("SELECT name FROM reps ORDER BY id LIMIT 1")).scalar()
     FILTERS["owner"] = (("owner", owner),)
-    overhead = harness_overhead(args.repeat)
+    overhead = apptest_overhead(args.repeat)
     results: dict = {"accounts": total, "views": {}, "apptest_overhead_s": overhead}
     print(f"{total:,} accounts; median of {args.repeat}; times are server-side, page times "
           f"net of AppTest's own {overhead * 1000:.0f} ms a run")

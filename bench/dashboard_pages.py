@@ -27,7 +27,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import spread, summary_row, write_results  # noqa: E402
+from harness import apptest_overhead, spread, summary_row, write_results  # noqa: E402
 
 from dashboards import data, maps  # noqa: E402
 from gcrm.access import users  # noqa: E402
@@ -42,8 +42,9 @@ SELECT entity_id AS account_id, region_id FROM region_assignments
 WHERE entity = 'account' AND level = 'county'"""
 
 
-def page_times(page: str, user: dict, params: dict, repeat: int) -> dict:
-    """First render with empty caches, then reruns (the page's own caches warm)."""
+def page_times(page: str, user: dict, params: dict, repeat: int, overhead: float) -> dict:
+    """First render with empty caches, then reruns (the page's own caches warm), net of
+    AppTest's own ``overhead`` a run."""
     firsts, reruns = [], []
     for _ in range(repeat):
         st.cache_data.clear()
@@ -53,12 +54,12 @@ def page_times(page: str, user: dict, params: dict, repeat: int) -> dict:
             at.query_params[key] = value
         start = time.perf_counter()
         at.run()
-        firsts.append(time.perf_counter() - start)
+        firsts.append(time.perf_counter() - start - overhead)
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception[0].message}")
         start = time.perf_counter()
         at.run()
-        reruns.append(time.perf_counter() - start)
+        reruns.append(time.perf_counter() - start - overhead)
     return {"first_render": statistics.median(firsts), "rerun": statistics.median(reruns),
             "errors": [e.value for e in at.error], "warnings": [w.value for w in at.warning],
             "first_render_runs": firsts, "rerun_runs": reruns}
@@ -92,8 +93,11 @@ def main() -> None:
     periods = data.cube_periods(args.user)
     quarters = [p for p in periods if "-Q" in p]
     quarter = quarters[1] if len(quarters) > 1 else quarters[0]  # the page's default
-    results: dict = {"accounts": accounts, "user": args.user, "quarter": quarter}
-    print(f"{accounts:,} accounts; user {args.user}; median of {args.repeat}")
+    overhead = apptest_overhead(args.repeat)
+    results: dict = {"accounts": accounts, "user": args.user, "quarter": quarter,
+                     "apptest_overhead_s": overhead}
+    print(f"{accounts:,} accounts; user {args.user}; median of {args.repeat}; page times net "
+          f"of AppTest's own {overhead * 1000:.0f} ms a run")
 
     views = {
         "overview (state, counties)": ("overview.py", {"region": f"state:{state}",
@@ -111,7 +115,7 @@ def main() -> None:
             views[extra] = (page, {})
     results["pages"] = {}
     for name, (page, params) in views.items():
-        timing = page_times(page, user, params, args.repeat)
+        timing = page_times(page, user, params, args.repeat, overhead)
         results["pages"][name] = timing
         print(f"{name:36s} first render {timing['first_render']:5.2f} s, "
               f"rerun {timing['rerun']:5.2f} s")
@@ -157,7 +161,8 @@ def main() -> None:
     notebook_view = "overview (state, counties)"
     summary = []
     for name, timing in results["pages"].items():
-        peer, note = {}, "server side, caches empty"
+        net = f"net of AppTest's own {overhead * 1000:.0f} ms a run"
+        peer, note = {}, f"server side, caches empty, {net}"
         if name == notebook_view:  # the question the notebook answers
             peer = {"peer_name": "pandas notebook (revenue by county, a quarter)",
                     "peer": spread(times)}
@@ -166,7 +171,7 @@ def main() -> None:
         summary.append(summary_row(f"{name}: first render", spread(timing["first_render_runs"]),
                                    note=note, **peer))
         summary.append(summary_row(f"{name}: rerun", spread(timing["rerun_runs"]),
-                                   note="server side, the page's caches warm"))
+                                   note=f"server side, the page's caches warm, {net}"))
     summary.append(summary_row(
         "overview county map: bytes per view", sent, unit="bytes",
         note=f"{len(shapes)} features in the HTML sent; the stored outlines alone "

@@ -126,3 +126,18 @@ def summary_row(measure: str, gcrm, *, peer_name: str | None = None, peer=None,
         if a > 0 and b > 0:
             row["ratio"] = round(a / b if higher_is_better else b / a, 3)
     return row
+
+
+def apptest_overhead(repeat: int) -> float:
+    """Streamlit AppTest's own cost of a run (a page that writes one line; it scans the
+    installed packages for components on every run): taken off page times, so they are
+    the page's own server-side time."""
+    from streamlit.testing.v1 import AppTest
+
+    times = []
+    for _ in range(max(repeat, 3)):
+        at = AppTest.from_string("import streamlit as st\nst.write('ok')")
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
