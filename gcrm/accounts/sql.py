@@ -151,16 +151,21 @@ ORDER BY p.id LIMIT :limit
 # No H3 grid (small worlds): a square grid of :size degrees over the points (exact for
 # personal-data roles, GiST on geom); a cell stands at the mean of its points. Each point's
 # coordinates are read once (OFFSET 0 keeps the subquery from being folded into the sums).
-GRID_PII = f"""
+def _squares(point: str) -> str:
+    """Counts in squares of :size degrees over ``accounts.<point>`` in the view."""
+    return f"""
 SELECT floor((q.x + 180) / :size)::bigint AS gx, floor((q.y + 90) / :size)::bigint AS gy,
        sum(q.x) AS sum_lon, sum(q.y) AS sum_lat, count(*) AS count,
        count(*) FILTER (WHERE q.status = 'customer') AS customers,
        count(*) FILTER (WHERE q.status = 'prospect') AS prospects,
        count(*) FILTER (WHERE q.status = 'churned') AS churned
-FROM (SELECT ST_X(a.geom) AS x, ST_Y(a.geom) AS y, a.status FROM accounts a
-      WHERE a.geom && {ENVELOPE} {{where}} OFFSET 0) q
+FROM (SELECT ST_X(a.{point}) AS x, ST_Y(a.{point}) AS y, a.status FROM accounts a
+      WHERE a.{point} && {ENVELOPE} {{where}} OFFSET 0) q
 GROUP BY 1, 2
 """
+
+
+GRID_PII = _squares("geom")
 # The H3 cells of :level meeting the view, counted live; a cell stands at its centre
 # (never an account's own point).
 CELLS_LIVE = f"""
@@ -191,16 +196,7 @@ CUBE_READY = """
 SELECT EXISTS (SELECT 1 FROM cube_accounts WHERE level = :level AND dim = '*')
 """
 # The same without personal data: the masked (snapped) points.
-GRID_MASKED_NO_GRID = f"""
-SELECT floor((q.x + 180) / :size)::bigint AS gx, floor((q.y + 90) / :size)::bigint AS gy,
-       sum(q.x) AS sum_lon, sum(q.y) AS sum_lat, count(*) AS count,
-       count(*) FILTER (WHERE q.status = 'customer') AS customers,
-       count(*) FILTER (WHERE q.status = 'prospect') AS prospects,
-       count(*) FILTER (WHERE q.status = 'churned') AS churned
-FROM (SELECT ST_X(a.geom_masked) AS x, ST_Y(a.geom_masked) AS y, a.status FROM accounts a
-      WHERE a.geom_masked && {ENVELOPE} {{where}} OFFSET 0) q
-GROUP BY 1, 2
-"""
+GRID_MASKED_NO_GRID = _squares("geom_masked")
 
 # --- one account's history -------------------------------------------------------------------
 PROFILE = """
