@@ -33,8 +33,7 @@ from scipy.optimize import minimize_scalar
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from spatial.tradearea._geodesy import (EARTH_RADIUS_KM, chord_to_km, km_to_chord,
-                                        unit_vectors)
+from spatial.tradearea._geodesy import EARTH_RADIUS_KM, chord_to_km, km_to_chord, unit_vectors
 
 _CHUNK_PAIRS = 250_000  # (cell, site) pairs worked on at once: small, reused buffers
 
