@@ -23,6 +23,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gcrm.errors import GcrmError
+from gcrm.ingest.plain_csv import is_plain, plain_chunks
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv", ".psv"}
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
@@ -124,6 +125,9 @@ def _csv_chunks(path: Path, rows: int) -> Iterator[RawTable]:
                                   f"{problem}.")
         header = [_clean_name(name) for name in header]
         _check_header(header, path)
+        if line == 1 and encoding == "utf-8" and is_plain(path, delimiter, len(header)):
+            yield from _plain_tables(path, header, delimiter, rows)
+            return
         data, numbers, broken, sent = [], [], [], False
         for line, row, problem in records:
             if problem is None and len(row) != len(header):
@@ -139,6 +143,25 @@ def _csv_chunks(path: Path, rows: int) -> Iterator[RawTable]:
                 data, numbers, broken, sent = [], [], [], True
         if data or broken or not sent:
             yield _csv_table(data, numbers, broken, header, encoding, delimiter)
+
+
+def _plain_tables(path: Path, header: list[str], delimiter: str, rows: int
+                  ) -> Iterator[RawTable]:
+    """A plain file (gcrm.ingest.plain_csv) read by Arrow, in tables of ``rows`` rows as
+    the careful reader gives them (the last may be shorter; at least one, maybe empty)."""
+    pending: list[pd.DataFrame] = []
+    held, sent = 0, False
+    for frame in plain_chunks(path, header, delimiter, LINE):
+        pending.append(frame)
+        held += len(frame)
+        while held >= rows:
+            whole = pd.concat(pending) if len(pending) > 1 else pending[0]
+            yield RawTable(whole.iloc[:rows], [], encoding="utf-8", delimiter=delimiter)
+            pending, held, sent = [whole.iloc[rows:]], held - rows, True
+    if held or not sent:
+        whole = pd.concat(pending) if len(pending) > 1 else (
+            pending[0] if pending else _csv_table([], [], [], header, "utf-8", delimiter).frame)
+        yield RawTable(whole, [], encoding="utf-8", delimiter=delimiter)
 
 
 def _csv_table(data, numbers, broken, header, encoding, delimiter) -> RawTable:
@@ -172,19 +195,34 @@ def _file_encoding(path: Path) -> str:
     """'utf-8' unless some line is not UTF-8 and no line has UTF-8 beyond ASCII: then the
     file is in a legacy encoding ('cp1252'; bytes Windows-1252 lacks read as Latin-1).
     A file mixing both is UTF-8 with its other lines rejected (see :func:`_decoded_lines`):
-    decoding it whole one way or the other would garble half of it."""
+    decoding it whole one way or the other would garble half of it. Read in blocks cut
+    at line ends; a block is looked at line by line only when it is not all UTF-8."""
     utf8_beyond_ascii = invalid = False
     with path.open("rb") as handle:
-        batch: list[bytes] = []
-        for raw in _physical_lines(handle):
-            batch.append(raw)
-            if len(batch) >= 10_000:
-                u, i = _scan(batch)
+        rest = b""
+        while True:
+            block = handle.read(BLOCK * 16)
+            data = rest + block
+            if block:
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                data, rest = data[:cut], data[cut:]
+            if data:
+                u, i = _scan_block(data)
                 utf8_beyond_ascii, invalid = utf8_beyond_ascii or u, invalid or i
-                batch = []
-        u, i = _scan(batch)
-        utf8_beyond_ascii, invalid = utf8_beyond_ascii or u, invalid or i
+            if not block:
+                break
     return "cp1252" if invalid and not utf8_beyond_ascii else "utf-8"
+
+
+def _scan_block(data: bytes) -> tuple[bool, bool]:
+    """:func:`_scan` of whole lines, at C speed when they are ASCII or all UTF-8."""
+    if data.isascii():
+        return False, False
+    try:
+        data.decode("utf-8")
+        return True, False
+    except UnicodeDecodeError:
+        return _scan(data.splitlines(keepends=True))
 
 
 def _scan(lines: list[bytes]) -> tuple[bool, bool]:
