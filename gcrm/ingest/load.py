@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Engine, insert, text, update
 
 from gcrm import vocab
@@ -126,19 +127,25 @@ def load_file(
     with engine.begin() as conn:
         conn.execute(text(sql.create_stage(fields)))
         # A piece of the file at a time: read, validate, COPY; only rejected rows are kept.
+        # One COPY for the whole file, written from a thread: PostgreSQL stores a piece
+        # while the next is read and validated here.
         found, originals, staged = [], [], 0
         columns, pending = list(first.frame.columns), [first]
         del first  # held by nothing once read: memory stays one piece of the file
-        for table in itertools.chain(_drain(pending), chunks):
-            good, reasons = validate_rows(table.frame, spec, mapping, crs=crs, vocab=lists,
-                                          value_map=value_map, date_range=dates,
-                                          duplicates=False)
-            found += [reasons, _broken(table.broken)]
-            originals.append(table.frame.loc[reasons.index])
-            summary.read += len(table.frame) + len(table.broken)
-            _copy(conn, good, fields, report, before=staged)
-            staged += len(good)
-            del table, good
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+                sql.copy_stage(fields), writer=QueuedLibpqWriter(cursor)) as copy:
+            for table in itertools.chain(_drain(pending), chunks):
+                good, reasons = validate_rows(table.frame, spec, mapping, crs=crs,
+                                              vocab=lists, value_map=value_map,
+                                              date_range=dates, duplicates=False)
+                found += [reasons, _broken(table.broken)]
+                originals.append(table.frame.loc[reasons.index])
+                summary.read += len(table.frame) + len(table.broken)
+                _copy(copy, good, fields, report, before=staged)
+                staged += len(good)
+                del table, good
+        report("copy", staged, staged)
         if staged >= ANALYZE_ROWS:
             conn.execute(text(f"ANALYZE {sql.STAGE}"))  # temp tables get no autovacuum
         params = {"source": source, "ref_source": ref_source}
@@ -160,11 +167,12 @@ def load_file(
                 summary.new_values[f.vocabulary] = new
         report("upsert", 0, 1)
         fresh = not conn.execute(text(sql.has_source(spec.table)), params).scalar_one()
-        update_rows, insert_rows = sql.upsert(spec, fields, fresh=fresh)
+        in_bulk = bulk.worth_it(conn, spec.table, staged)
+        update_rows, insert_rows = sql.upsert(spec, fields, fresh=fresh, bulk=in_bulk)
         if update_rows is not None:
             summary.updated = conn.execute(text(update_rows), params).rowcount
         rows_before = conn.execute(text(sql.ESTIMATED_ROWS), {"table": spec.table}).scalar()
-        if bulk.worth_it(conn, spec.table, staged):
+        if in_bulk:
             with bulk.indexes_built_after(conn, spec.table):  # analyzes the table
                 summary.inserted = conn.execute(text(insert_rows), params).rowcount
         else:
@@ -221,18 +229,15 @@ def _check_targets(spec, mapping: dict[str, str], value_map: dict[str, dict[str,
                     f"opens the list with `gcrm vocab open {listed.vocabulary.name}`.")
 
 
-def _copy(conn: Connection, good: pd.DataFrame, fields, report: Progress,
-          before: int = 0) -> None:
-    """COPY the validated rows into the staging table, in CSV chunks (empty = NULL);
-    ``before`` rows of the file are staged already (the progress counts on from there)."""
+def _copy(copy, good: pd.DataFrame, fields, report: Progress, before: int = 0) -> None:
+    """Write the validated rows to the staging table's open COPY, in CSV chunks (empty =
+    NULL); ``before`` rows of the file are staged already (the progress counts on from
+    there)."""
     names = [f.name for f in fields]
     total = before + len(good)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(sql.copy_stage(fields)) as copy:
-        for start in range(0, len(good), COPY_CHUNK):
-            copy.write(_csv(good.iloc[start : start + COPY_CHUNK][names]))
-            report("copy", min(before + start + COPY_CHUNK, total), total)
-    report("copy", total, total)
+    for start in range(0, len(good), COPY_CHUNK):
+        copy.write(_csv(good.iloc[start : start + COPY_CHUNK][names]))
+        report("copy", min(before + start + COPY_CHUNK, total), total)
 
 
 def _csv(chunk: pd.DataFrame) -> bytes:

@@ -96,7 +96,8 @@ def delete_stage_lines() -> str:
     return f"DELETE FROM {STAGE} WHERE line = ANY(:lines)"
 
 
-def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple[str | None, str]:
+def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False,
+           bulk: bool = False) -> tuple[str | None, str]:
     """Two set-based statements: UPDATE the rows whose values changed, then INSERT the new.
 
     Rows are matched on ``(source, external_id)``. Each statement's row count is what it
@@ -105,7 +106,10 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
     holds nothing of this source yet) there is nothing to update or to match: the UPDATE
     is None and the INSERT skips the anti-join. Rows go in sorted by their first reference
     (else their external id), so the indexes and foreign-key checks walk in order instead
-    of jumping around: about twice as fast on millions of rows.
+    of jumping around: about twice as fast on millions of rows. With ``bulk`` (the
+    table's indexes are built after the insert, gcrm.ingest.bulk) only a reference is
+    worth sorting by (the facts of an account then sit together on disk); rows with
+    none go in file order (sorting a million accounts by external id cost 0.8 s).
     """
     names = {f.name for f in fields}
     has_point = entity.point is not None and {"lat", "lon"} <= names
@@ -184,7 +188,7 @@ def upsert(entity: Entity, fields: list[Field], *, fresh: bool = False) -> tuple
         + ("" if fresh else
            f"WHERE NOT EXISTS (SELECT 1 FROM {entity.table} t "
            "WHERE t.source = n.source AND t.external_id = n.external_id) ")
-        + f"ORDER BY {order}"
+        + ("" if bulk and not refs else f"ORDER BY {order}")
     )
     return (None if fresh else update), insert
 

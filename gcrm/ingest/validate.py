@@ -243,9 +243,13 @@ def _bool(raw: pd.Series, field: Field):
 
 
 def _enum(raw: pd.Series, field: Field):
-    lowered = raw.str.lower().str.replace(_SEPARATORS, " ", regex=True)
+    # A list field holds a handful of distinct values: each is lowered and matched once.
+    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+    lowered = pd.Series(distinct, dtype=object).str.lower().str.replace(_SEPARATORS, " ",
+                                                                         regex=True)
     aliases = {_SEPARATORS.sub(" ", k): v for k, v in field.aliases}
-    value = lowered.replace(aliases)
+    value = pd.Series(lowered.replace(aliases).to_numpy(dtype=object)[codes],
+                      index=raw.index, dtype=object)
     bad = (raw != "") & ~value.isin(field.values)
     why = f": {field.why}" if field.why else ""
     problem = _quote(bad, raw, f"{field.name} '",
