@@ -99,7 +99,8 @@ def _assign_level(conn: Connection, entity: str, level: str) -> tuple[int, int]:
     hits = sql.HITS_PENDING if some_assigned else sql.HITS_ALL
     with _parallel_join(conn):
         conn.execute(text(hits.format(table=table, geom=geom)), params)
-    row = conn.execute(text(sql.ASSIGN.format(table=table, geom=geom)), params).one()
+    write = sql.ASSIGN if some_assigned else sql.ASSIGN_ALL
+    row = conn.execute(text(write.format(table=table, geom=geom)), params).one()
     return row.written, row.outside
 
 

@@ -137,23 +137,32 @@ SELECT EXISTS (SELECT 1 FROM region_assignments WHERE entity = :entity AND level
 # right edge instead of splitting pages all over). A point on a shared edge hits two
 # regions and the one with the smallest code wins; a point in no region is written with
 # no region, to be reported.
-ASSIGN = """
+def assign_sql(all_pending: bool) -> str:
+    """The write. With ``all_pending`` (nothing of this entity and level is assigned, so
+    every point with a location is pending) it skips looking each one up among the
+    assignments."""
+    pending = "" if all_pending else """ AND NOT EXISTS (
+        SELECT 1 FROM region_assignments x
+        WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)"""
+    return f"""
 WITH written AS (
     INSERT INTO region_assignments (entity, entity_id, level, region_id)
     SELECT :entity, t.id, :level, hit.region_id
-    FROM {table} t
+    FROM {{table}} t
     LEFT JOIN (
         SELECT DISTINCT ON (h.id) h.id, h.region_id
         FROM assign_hits h JOIN regions r ON r.id = h.region_id ORDER BY h.id, r.code
     ) hit ON hit.id = t.id
-    WHERE t.{geom} IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM region_assignments x
-        WHERE x.entity = :entity AND x.entity_id = t.id AND x.level = :level)
+    WHERE t.{{geom}} IS NOT NULL{pending}
     ORDER BY t.id
     RETURNING region_id
 )
 SELECT count(*) AS written, count(*) FILTER (WHERE region_id IS NULL) AS outside FROM written
 """
+
+
+ASSIGN = assign_sql(False)
+ASSIGN_ALL = assign_sql(True)
 
 # The same pass run on Dask (gcrm.regions.assign_dask). The pending points
 # (as ASSIGN picks them) go out in id order; the region parts go out once, each with the
