@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gcrm.db.engine import get_engine
 from gcrm.engines import client_for
+from gcrm.ingest import bulk
 from gcrm.regions import sql
 
 ANALYZE_ROWS = 1_000  # a pass writing this many assignments analyzes the table
@@ -99,8 +100,15 @@ def _assign_level(conn: Connection, entity: str, level: str) -> tuple[int, int]:
     hits = sql.HITS_PENDING if some_assigned else sql.HITS_ALL
     with _parallel_join(conn):
         conn.execute(text(hits.format(table=table, geom=geom)), params)
-    write = sql.ASSIGN if some_assigned else sql.ASSIGN_ALL
-    row = conn.execute(text(write.format(table=table, geom=geom)), params).one()
+    write = text((sql.ASSIGN if some_assigned else sql.ASSIGN_ALL).format(table=table,
+                                                                          geom=geom))
+    points = conn.execute(text(sql.POINT_ROWS.format(table=table, geom=geom))).scalar_one()
+    if bulk.worth_it(conn, "region_assignments", points):
+        # the first pass into an empty table: its two indexes built once, afterwards
+        with bulk.indexes_built_after(conn, "region_assignments"):
+            row = conn.execute(write, params).one()
+    else:
+        row = conn.execute(write, params).one()
     return row.written, row.outside
 
 

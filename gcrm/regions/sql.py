@@ -129,6 +129,8 @@ WHERE p.{geom} IS NOT NULL AND NOT EXISTS (
     WHERE x.entity = :entity AND x.entity_id = p.id AND x.level = :level)
 """
 
+POINT_ROWS = "SELECT count(*) FROM {table} WHERE {geom} IS NOT NULL"
+
 ANY_ASSIGNED = """
 SELECT EXISTS (SELECT 1 FROM region_assignments WHERE entity = :entity AND level = :level)
 """

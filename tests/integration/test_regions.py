@@ -131,3 +131,36 @@ def test_h3_grid_hierarchy_over_the_data(db, tmp_path):
     assert orphans == 0
     assert assigned == 0  # grid built after the load: assignment is a separate step
     assert regions.assign(engine=db)["h3_7"] == {"assigned": 3, "outside": 0}
+
+
+def test_a_first_big_pass_builds_the_indexes_after_and_writes_the_same_rows(db, tmp_path,
+                                                                              monkeypatch):
+    """Into an empty region_assignments a big pass drops its two indexes, writes and builds
+    them again (gcrm.ingest.bulk); the rows are those of the row-by-row write, the edge
+    rule included, and the keys hold after."""
+    from gcrm.ingest import bulk
+
+    squares = gpd.GeoDataFrame({"code": ["B", "A"]},
+                               geometry=[box(-79, 40, -78, 41), box(-80, 40, -79, 41)], crs=4326)
+    regions.load_regions(squares, level="square", code_field="code", engine=db)
+    rows = ["id,name,lat,lon"] + [f"P{i},Someone,{40 + (i % 97) / 97:.4f},{-80.5 + (i % 50) / 20}"
+                                  for i in range(600)]
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("\n".join(rows) + "\n")
+    load_file("accounts", accounts, source="crm", engine=db)
+    query = ("SELECT a.external_id, r.code FROM region_assignments ra "
+             "JOIN accounts a ON a.id = ra.entity_id LEFT JOIN regions r ON r.id = ra.region_id "
+             "WHERE ra.level = 'square' ORDER BY 1")
+    with db.connect() as conn:
+        row_by_row = conn.execute(text(query)).all()
+    with db.begin() as conn:
+        conn.execute(text("DELETE FROM region_assignments"))
+    monkeypatch.setattr(bulk, "BULK_ROWS", 100)
+    regions.assign(["account"], incremental=False, engine=db)
+    with db.connect() as conn:
+        in_bulk = conn.execute(text(query)).all()
+        indexes = set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'region_assignments'")).scalars())
+    assert in_bulk == row_by_row and len(in_bulk) == 600
+    assert ("P30", "A") in in_bulk and ("P0", None) in in_bulk  # on the edge; outside
+    assert {"pk_region_assignments", "ix_region_assignments_region"} <= indexes
