@@ -226,15 +226,7 @@ def _scan_block(data: bytes) -> tuple[bool, bool]:
 
 
 def _scan(lines: list[bytes]) -> tuple[bool, bool]:
-    """(some line is UTF-8 beyond ASCII, some line is not UTF-8)"""
-    block = b"".join(lines)
-    if block.isascii():
-        return False, False
-    try:
-        block.decode("utf-8")
-        return True, False
-    except UnicodeDecodeError:
-        pass
+    """(some line is UTF-8 beyond ASCII, some line is not UTF-8), line by line"""
     beyond = invalid = False
     for raw in lines:
         if raw.isascii():
