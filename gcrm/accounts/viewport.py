@@ -214,9 +214,9 @@ def _search(conn, pii, term, where, params, limit) -> ViewResult:
              "f_id": int(term.lstrip("#")) if re.fullmatch(r"#?\d{1,18}", term) else None}
     if not pii:
         found.pop("f_pattern")
-    rows = conn.execute(text(query.format(where=f"{where} {clause}")),
-                        {"limit": limit, **params, **found}).mappings().all()
-    return ViewResult("accounts", pd.DataFrame(rows, columns=COLUMNS["accounts"]), len(rows))
+    rows = _frame(conn.execute(text(query.format(where=f"{where} {clause}")),
+                               {"limit": limit, **params, **found}), COLUMNS["accounts"])
+    return ViewResult("accounts", rows, len(rows))
 
 
 def _frame(result, columns: list[str]) -> pd.DataFrame:

@@ -34,7 +34,6 @@ def is_plain(path: Path, delimiter: str, width: int) -> bool:
     if width < 2 or len(delimiter) != 1:
         return False  # one column: a blank line would look like a value
     sep = ord(delimiter)
-    decoder = _Utf8Check()
     with path.open("rb") as handle:
         head = handle.readline()
         if not head.endswith(b"\n") or b"\r" in head:
@@ -43,21 +42,15 @@ def is_plain(path: Path, delimiter: str, width: int) -> bool:
         while True:
             block = handle.read(SCAN_BLOCK)
             data = rest + block
-            if not block:  # the last line may have no line end
-                if data:
-                    data += b"\n"
-                rest = b""
-            elif b"\n" in data:
-                cut = data.rindex(b"\n") + 1
-                data, rest = data[:cut], data[cut:]
-            else:
+            if not block:  # the end: the last line may have no line end
+                return not data or _plain_lines(data + b"\n", sep, width)
+            if b"\n" not in data:
                 rest = data
                 continue
-            if data and not _plain_lines(data, sep, width, decoder):
+            cut = data.rindex(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+            if not _plain_lines(data, sep, width):
                 return False
-            if not block:
-                return not rest
-    return True
 
 
 def plain_chunks(path: Path, header: list[str], delimiter: str, line_index: str
@@ -80,11 +73,10 @@ def plain_chunks(path: Path, header: list[str], delimiter: str, line_index: str
     for batch in reader:
         numbers = np.arange(line, line + batch.num_rows)
         line += batch.num_rows
-        blank = None
-        for column in batch.columns:
-            empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-            blank = empty if blank is None else pc.and_(blank, empty)
-        keep = np.ones(batch.num_rows, dtype=bool) if blank is None else ~np.asarray(blank)
+        blank = pc.equal(pc.utf8_trim_whitespace(batch.column(0)), "")
+        for column in batch.columns[1:]:
+            blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(column), ""))
+        keep = ~np.asarray(blank)
         frame = pd.DataFrame(
             {name: column.to_numpy(zero_copy_only=False)[keep]
              for name, column in zip(header, batch.columns, strict=True)},
@@ -92,27 +84,24 @@ def plain_chunks(path: Path, header: list[str], delimiter: str, line_index: str
         yield frame
 
 
-class _Utf8Check:
-    """Whether every block so far decodes as UTF-8 (blocks are cut at line ends, so a
-    character never straddles two)."""
-
-    def ok(self, data: bytes) -> bool:
-        if data.isascii():
-            return True
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-
-
-def _plain_lines(data: bytes, sep: int, width: int, decoder: _Utf8Check) -> bool:
+def _plain_lines(data: bytes, sep: int, width: int) -> bool:
     """Whole lines (``data`` ends with a line end): no quote or carriage return, valid
     UTF-8, each with ``width - 1`` delimiters and none empty."""
-    if b'"' in data or b"\r" in data or not decoder.ok(data):
+    if b'"' in data or b"\r" in data or not _utf8(data):
         return False
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
     seps = np.flatnonzero(raw == sep)
     per_line = np.diff(np.searchsorted(seps, ends), prepend=0)
     return bool((per_line == width - 1).all())
+
+
+def _utf8(data: bytes) -> bool:
+    """Valid UTF-8 (blocks are cut at line ends, so no character straddles two)."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -155,13 +155,12 @@ def _plain_tables(path: Path, header: list[str], delimiter: str, rows: int
         pending.append(frame)
         held += len(frame)
         while held >= rows:
-            whole = pd.concat(pending) if len(pending) > 1 else pending[0]
+            whole = pd.concat(pending)
             yield RawTable(whole.iloc[:rows], [], encoding="utf-8", delimiter=delimiter)
             pending, held, sent = [whole.iloc[rows:]], held - rows, True
     if held or not sent:
-        whole = pd.concat(pending) if len(pending) > 1 else (
-            pending[0] if pending else _csv_table([], [], [], header, "utf-8", delimiter).frame)
-        yield RawTable(whole, [], encoding="utf-8", delimiter=delimiter)
+        yield (RawTable(pd.concat(pending), [], encoding="utf-8", delimiter=delimiter)
+               if pending else _csv_table([], [], [], header, "utf-8", delimiter))
 
 
 def _csv_table(data, numbers, broken, header, encoding, delimiter) -> RawTable:

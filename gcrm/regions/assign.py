@@ -102,8 +102,8 @@ def _assign_level(conn: Connection, entity: str, level: str) -> tuple[int, int]:
         conn.execute(text(hits.format(table=table, geom=geom)), params)
     write = text((sql.ASSIGN if some_assigned else sql.ASSIGN_ALL).format(table=table,
                                                                           geom=geom))
-    points = conn.execute(text(sql.POINT_ROWS.format(table=table, geom=geom))).scalar_one()
-    if bulk.worth_it(conn, "region_assignments", points):
+    if not some_assigned and bulk.worth_it(conn, "region_assignments", conn.execute(
+            text(sql.POINT_ROWS.format(table=table, geom=geom))).scalar_one()):
         # the first pass into an empty table: its two indexes built once, afterwards
         with bulk.indexes_built_after(conn, "region_assignments"):
             row = conn.execute(write, params).one()

@@ -46,9 +46,9 @@ class HuffResult:
 
     cell, site: int64 indices into the cell and site arrays given to :func:`huff`.
     probability: P_ij (sums to 1 over each cell's rows). distance_km: great-circle km.
-    With every site considered the result is held as two n_cells x n_sites matrices
-    (:meth:`matrix`, :meth:`distance_matrix`) and these flat arrays are made from them on
-    first use.
+    With every site considered the result holds one n_cells x n_sites matrix of P
+    (:meth:`matrix`); these flat arrays and :meth:`distance_matrix` are made from it and
+    the points on first use.
     """
 
     n_cells: int

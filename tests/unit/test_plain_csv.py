@@ -11,14 +11,11 @@ from gcrm.ingest.plain_csv import is_plain
 HEADER = "id,name,email,city\n"
 
 
-def _careful(path, rows):
+def _careful(path, rows, monkeypatch):
     """What the careful (line by line) reader makes of the file."""
-    plain = readers.is_plain
-    readers.is_plain = lambda *args: False
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(readers, "is_plain", lambda *args: False)
         return list(readers.read_chunks(path, rows=rows))
-    finally:
-        readers.is_plain = plain
 
 
 def _write(tmp_path, body: bytes, name="accounts.csv"):
@@ -27,14 +24,15 @@ def _write(tmp_path, body: bytes, name="accounts.csv"):
     return path
 
 
-def test_a_plain_file_gives_the_careful_readers_rows_values_and_line_numbers(tmp_path):
+def test_a_plain_file_gives_the_careful_readers_rows_values_and_line_numbers(tmp_path,
+                                                                              monkeypatch):
     lines = [f"A{i}, Zoë {i} ,{'' if i % 3 else f'z{i}@mail.example'},Erie" for i in range(250)]
     lines[17] = ",,,"  # a row of empty fields: skipped by both, its line number too
     lines[40] = " , , , "
     path = _write(tmp_path, (HEADER + "\n".join(lines)).encode())  # no final line end
     assert is_plain(path, ",", 4)
     fast = list(readers.read_chunks(path, rows=60))
-    careful = _careful(path, rows=60)
+    careful = _careful(path, 60, monkeypatch)
     assert [len(t.frame) for t in fast] == [len(t.frame) for t in careful] == [60, 60, 60, 60, 8]
     both = [pd.concat([t.frame for t in tables]) for tables in (fast, careful)]
     pd.testing.assert_frame_equal(*both)
