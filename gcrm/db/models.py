@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -1122,3 +1124,95 @@ class AccountValue(Base):
     expected_revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     expected_purchases: Mapped[float] = mapped_column(Float)
     probability_alive: Mapped[float] = mapped_column(Float)
+
+
+def _line() -> Any:
+    return mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True), nullable=True)
+
+
+class VisitWindow(Base):
+    """When an account may be visited (time of day) and how long a visit lasts."""
+
+    __tablename__ = "visit_windows"
+    __table_args__ = (
+        CheckConstraint("closes > opens", name="closes_after_opens"),
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    opens: Mapped[dt.time] = mapped_column(Time)
+    closes: Mapped[dt.time] = mapped_column(Time)
+    minutes: Mapped[int] = mapped_column(Integer)
+
+
+class VisitPlan(Base):
+    """One planning run of a day's visits: how travel was measured and what was asked."""
+
+    __tablename__ = "visit_plans"
+    __table_args__ = (
+        CheckConstraint("method IN ('road', 'straight line')", name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(Text)
+    network: Mapped[str | None] = mapped_column(Text)
+    kmh: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class VisitRoute(Base):
+    """One rep's day in a plan: leaving and coming home, the drive, the way home."""
+
+    __tablename__ = "visit_routes"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("visit_plans.id", ondelete="CASCADE"), primary_key=True)
+    rep_id: Mapped[int] = mapped_column(
+        ForeignKey("reps.id", ondelete="CASCADE"), primary_key=True)
+    leave: Mapped[dt.time] = mapped_column(Time)
+    back: Mapped[dt.time] = mapped_column(Time)
+    drive_seconds: Mapped[int] = mapped_column(Integer)
+    drive_m: Mapped[float] = mapped_column(Float)
+    home_leg = _line()
+
+
+class VisitStop(Base):
+    """A planned visit: its place in the rep's day, its times and the drive to it."""
+
+    __tablename__ = "visit_stops"
+    __table_args__ = (
+        ForeignKeyConstraint(["plan_id", "rep_id"],
+                             ["visit_routes.plan_id", "visit_routes.rep_id"],
+                             ondelete="CASCADE"),
+    )
+
+    plan_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    rep_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    arrive: Mapped[dt.time] = mapped_column(Time)
+    start: Mapped[dt.time] = mapped_column(Time)
+    depart: Mapped[dt.time] = mapped_column(Time)
+    drive_seconds: Mapped[int] = mapped_column(Integer)
+    drive_m: Mapped[float] = mapped_column(Float)
+    leg = _line()
+
+
+class VisitLeftOut(Base):
+    """A visit asked for and not planned, and why in words."""
+
+    __tablename__ = "visit_left_out"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("visit_plans.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    asked: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)

@@ -101,6 +101,7 @@ def test_every_geometry_column_has_a_gist_index(engine):
         ("ref_addresses", "geom"), ("ref_postcodes", "geom"), ("ref_places", "geom"),
         ("region_parts", "geom"), ("road_nodes", "geom"), ("road_edges", "geom"),
         ("basemap_features", "geom"),
+        ("visit_routes", "home_leg"), ("visit_stops", "leg"),
     }
     assert geometry_columns == expected
     assert geometry_columns <= gist_indexed
