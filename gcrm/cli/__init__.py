@@ -20,6 +20,7 @@ from gcrm.cli.stats import stats_app
 from gcrm.cli.territory import territory_app
 from gcrm.cli.tradearea import roads_app, tradearea_app
 from gcrm.cli.users import users_app
+from gcrm.cli.visits import visits_app
 from gcrm.cli.vocab import vocab_app
 
 app = typer.Typer(
@@ -50,3 +51,4 @@ app.command()(forecast)
 app.add_typer(model_app, name="model")
 app.add_typer(costs_app, name="cost-to-serve")
 app.add_typer(lake_app, name="lake")
+app.add_typer(visits_app, name="visits")

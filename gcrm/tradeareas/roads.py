@@ -95,8 +95,17 @@ def network_near(conn: Connection, network: str, lon: float, lat: float, minutes
     expects; (None, None) when no road is in reach."""
     km = fastest_kmh * minutes / 60
     degrees = km / (111.32 * max(np.cos(np.radians(lat)), 0.05))
-    rows = pd.DataFrame(conn.execute(text(sql.NETWORK_NEAR), {
-        "network": network, "lon": lon, "lat": lat, "degrees": degrees}).mappings().all(),
+    return network_in_box(conn, network, lon - degrees, lat - degrees, lon + degrees,
+                          lat + degrees)
+
+
+def network_in_box(conn: Connection, network: str, west: float, south: float, east: float,
+                   north: float):
+    """The nodes and edges of ``network`` whose roads touch the box, renumbered 0..n-1 as
+    ``spatial.tradearea`` and ``spatial.routing`` expect; (None, None) when none does."""
+    rows = pd.DataFrame(conn.execute(text(sql.NETWORK_IN_BOX), {
+        "network": network, "west": west, "south": south, "east": east,
+        "north": north}).mappings().all(),
         columns=["source", "target", "length_m", "seconds", "reverse_seconds", "highway", "wkb"])
     if rows.empty:
         return None, None

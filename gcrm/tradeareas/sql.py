@@ -126,12 +126,12 @@ FROM unnest(CAST(:sources AS bigint[]), CAST(:targets AS bigint[]),
      AS u(source, target, length_m, seconds, reverse_seconds, highway, wkb)
 """
 # The part of the network a drive of :km kilometres from a point can reach (a box around it).
-NETWORK_NEAR = """
+NETWORK_IN_BOX = """
 SELECT e.source, e.target, e.length_m, e.seconds, e.reverse_seconds, e.highway,
        ST_AsBinary(e.geom) AS wkb
 FROM road_edges e
 WHERE e.network = :network
-  AND e.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :degrees)
+  AND e.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)
 """
 # The fastest road of a network (km/h): no drive gets farther than this in the time asked.
 FASTEST = "SELECT max(length_m / seconds) * 3.6 FROM road_edges WHERE network = :network"

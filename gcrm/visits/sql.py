@@ -1,0 +1,101 @@
+"""The SQL of visit plans and visit windows, in one place."""
+
+REPS = """
+SELECT id, external_id, name, ST_X(home_geom) AS lon, ST_Y(home_geom) AS lat, active
+FROM reps WHERE external_id = ANY(:keys) OR name = ANY(:keys)
+"""
+LIST_EXISTS = "SELECT id FROM campaigns WHERE name = :name"
+LIST_ACCOUNTS = """
+SELECT a.id, a.external_id FROM campaign_members m JOIN accounts a ON a.id = m.account_id
+WHERE m.campaign_id = :campaign_id
+ORDER BY m.risk DESC NULLS LAST, a.id
+"""
+# An account asked for by its external id ("C-104") or as source:external_id.
+ACCOUNTS_BY_KEY = """
+SELECT a.id, a.source, a.external_id FROM accounts a
+WHERE a.external_id = ANY(:keys) OR a.source || ':' || a.external_id = ANY(:keys)
+"""
+# What a plan needs of each account: where, whose, when it may be visited.
+VISIT_ACCOUNTS = """
+SELECT a.id, a.source, a.external_id, a.name, a.status, a.owner_rep_id,
+       ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, a.erased_at IS NOT NULL AS erased,
+       concat_ws(', ', a.street, a.city, a.postcode) AS address,
+       w.opens, w.closes, w.minutes
+FROM accounts a LEFT JOIN visit_windows w ON w.account_id = a.id
+WHERE a.id = ANY(:ids)
+"""
+REP_NAMES = "SELECT id, external_id, name FROM reps WHERE id = ANY(:ids)"
+
+# The loaded network with a road junction nearest to a point, and how far (metres).
+NEAREST_NETWORK = """
+SELECT n.network, ST_Distance(n.geom::geography,
+                              ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS metres
+FROM road_nodes n
+WHERE (CAST(:network AS text) IS NULL OR n.network = :network)
+ORDER BY n.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+LIMIT 1
+"""
+NETWORK_EXISTS = "SELECT EXISTS (SELECT 1 FROM road_edges WHERE network = :network)"
+
+INSERT_PLAN = """
+INSERT INTO visit_plans (day, method, network, kmh, source, params, created_by)
+VALUES (:day, :method, :network, :kmh, :source, CAST(:params AS jsonb), :created_by)
+RETURNING id
+"""
+INSERT_ROUTE = """
+INSERT INTO visit_routes (plan_id, rep_id, leave, back, drive_seconds, drive_m, home_leg)
+VALUES (:plan_id, :rep_id, :leave, :back, :drive_seconds, :drive_m,
+        ST_SetSRID(ST_GeomFromWKB(:leg), 4326))
+"""
+INSERT_STOP = """
+INSERT INTO visit_stops (plan_id, rep_id, seq, account_id, arrive, start, depart,
+                         drive_seconds, drive_m, leg)
+VALUES (:plan_id, :rep_id, :seq, :account_id, :arrive, :start, :depart, :drive_seconds,
+        :drive_m, ST_SetSRID(ST_GeomFromWKB(:leg), 4326))
+"""
+INSERT_LEFT_OUT = """
+INSERT INTO visit_left_out (plan_id, position, account_id, asked, reason)
+VALUES (:plan_id, :position, :account_id, :asked, :reason)
+"""
+
+PLAN = """
+SELECT id, day, method, network, kmh, source, params, created_by, created_at
+FROM visit_plans WHERE id = :plan_id
+"""
+PLANS = """
+SELECT p.id, p.day, p.method, p.network, p.source, p.created_by, p.created_at,
+       count(DISTINCT r.rep_id) AS reps, count(s.seq) AS stops,
+       (SELECT count(*) FROM visit_left_out l WHERE l.plan_id = p.id) AS left_out
+FROM visit_plans p
+LEFT JOIN visit_routes r ON r.plan_id = p.id
+LEFT JOIN visit_stops s ON s.plan_id = r.plan_id AND s.rep_id = r.rep_id
+WHERE CAST(:day AS date) IS NULL OR p.day = :day
+GROUP BY p.id ORDER BY p.created_at DESC, p.id DESC
+"""
+ROUTES = """
+SELECT r.rep_id, rep.external_id AS rep, rep.name AS rep_name, r.leave, r.back,
+       r.drive_seconds, r.drive_m, ST_AsBinary(r.home_leg) AS home_leg,
+       ST_X(rep.home_geom) AS home_lon, ST_Y(rep.home_geom) AS home_lat
+FROM visit_routes r JOIN reps rep ON rep.id = r.rep_id
+WHERE r.plan_id = :plan_id ORDER BY rep.external_id
+"""
+STOPS = """
+SELECT s.rep_id, s.seq, s.account_id, a.source, a.external_id, a.name,
+       concat_ws(', ', a.street, a.city, a.postcode) AS address,
+       ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, s.arrive, s.start, s.depart,
+       s.drive_seconds, s.drive_m, ST_AsBinary(s.leg) AS leg
+FROM visit_stops s JOIN accounts a ON a.id = s.account_id
+WHERE s.plan_id = :plan_id ORDER BY s.rep_id, s.seq
+"""
+LEFT_OUT = """
+SELECT l.position, l.account_id, l.asked, a.name, l.reason
+FROM visit_left_out l LEFT JOIN accounts a ON a.id = l.account_id
+WHERE l.plan_id = :plan_id ORDER BY l.position
+"""
+
+UPSERT_WINDOW = """
+INSERT INTO visit_windows (account_id, opens, closes, minutes)
+VALUES (:account_id, :opens, :closes, :minutes)
+ON CONFLICT (account_id) DO UPDATE
+SET opens = EXCLUDED.opens, closes = EXCLUDED.closes, minutes = EXCLUDED.minutes
+"""
