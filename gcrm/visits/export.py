@@ -100,10 +100,10 @@ def _rep_page(pdf, plan: Plan, route, stops: pd.DataFrame) -> None:
     figure = plt.figure(figsize=(8.27, 11.69))  # A4 portrait
     figure.suptitle(f"{route.rep_name} ({route.rep}): visits on {_day_words(plan.day)}",
                     x=0.06, ha="left", fontsize=14, fontweight="bold")
-    figure.text(0.06, 0.935, f"Leave {clock(route.leave)}, back {clock(route.back)}; "
+    figure.text(0.06, 0.925, f"Leave {clock(route.leave)}, back {clock(route.back)}; "
                 f"{route.stops} visits; {route.drive_seconds / 60:,.0f} minutes and "
-                f"{route.drive_m / 1000:,.1f} km of driving. Measured with {plan.travel}.",
-                fontsize=8, wrap=True)
+                f"{route.drive_m / 1000:,.1f} km of driving.\nMeasured with {plan.travel}.",
+                fontsize=8.5)
     axes = figure.add_axes([0.06, 0.47, 0.88, 0.44])
     legs = list(plan.stops.loc[plan.stops["rep"] == route.rep].sort_values("seq")["leg"])
     for leg in [g for g in [*legs, route.home_leg] if g is not None]:
@@ -127,7 +127,7 @@ def _rep_page(pdf, plan: Plan, route, stops: pd.DataFrame) -> None:
         cells = lower.table(cellText=rows, colLabels=["#", "Arrive", "Visit", "Account",
                                                       "Address", "Drive min", "km"],
                             loc="upper left", colLoc="left", cellLoc="left",
-                            colWidths=[0.05, 0.09, 0.15, 0.25, 0.32, 0.09, 0.07])
+                            colWidths=[0.04, 0.08, 0.14, 0.22, 0.36, 0.09, 0.07])
         cells.auto_set_font_size(False)
         cells.set_fontsize(7.5)
     pdf.savefig(figure)

@@ -160,8 +160,10 @@ class VisitPlanner:
     def _why_dropped(self, visit: Visit) -> str:
         if sum(rep.max_stops for rep in self.reps) <= sum(
                 len(r.stops) for r in self.routes_):
+            each = sorted({rep.max_stops for rep in self.reps})
             return (f"the day is full: {sum(len(r.stops) for r in self.routes_)} visits "
-                    "planned, the most the day allows")
+                    f"planned, the most the reps' days allow ({' or '.join(map(str, each))} "
+                    "each)")
         return ("no room left in the day: it does not fit between the visits planned and "
                 "their windows")
 
