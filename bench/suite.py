@@ -126,6 +126,9 @@ STEPS = (
               "model beside 'last year repeats'"),
     Step("tradearea_methods", ("--repeat", "{repeat}"),
          what="Huff and customer-derived trade areas vs dense NumPy / GeoPandas"),
+    Step("visit_routes", ("--repeat", "{repeat}", "--long", "60"),
+         what="a day of visits for several reps on real roads: matrix vs networkx, plan vs "
+              "a 60 s search"),
     Step("ux_timings", ("--repeat", "5"), on_world=True,
          what="click to settled page in Chromium: design, move, open a customer, measure"),
     Step("concurrent_sessions", ("--repeat", "{repeat}"),

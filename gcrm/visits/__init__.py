@@ -6,8 +6,10 @@
 >>> plan.stops, plan.left_out  # doctest: +SKIP
 """
 
+from gcrm.errors import InvalidInput
 from gcrm.visits.plan import DayRules, plan
 from gcrm.visits.show import Plan, plans, show
 from gcrm.visits.windows import WindowsLoaded, load_windows
 
-__all__ = ["DayRules", "Plan", "WindowsLoaded", "load_windows", "plan", "plans", "show"]
+__all__ = ["DayRules", "InvalidInput", "Plan", "WindowsLoaded", "load_windows", "plan",
+           "plans", "show"]

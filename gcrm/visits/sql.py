@@ -58,39 +58,34 @@ INSERT INTO visit_left_out (plan_id, position, account_id, asked, reason)
 VALUES (:plan_id, :position, :account_id, :asked, :reason)
 """
 
+# Reading plans back goes through the views of migration 0028: each reader sees the stops
+# of the accounts they may see, masked as account_profiles masks them for their role.
 PLAN = """
 SELECT id, day, method, network, kmh, source, params, created_by, created_at
-FROM visit_plans WHERE id = :plan_id
+FROM visit_plan_heads WHERE id = :plan_id
 """
 PLANS = """
 SELECT p.id, p.day, p.method, p.network, p.source, p.created_by, p.created_at,
-       count(DISTINCT r.rep_id) AS reps, count(s.seq) AS stops,
-       (SELECT count(*) FROM visit_left_out l WHERE l.plan_id = p.id) AS left_out
-FROM visit_plans p
-LEFT JOIN visit_routes r ON r.plan_id = p.id
-LEFT JOIN visit_stops s ON s.plan_id = r.plan_id AND s.rep_id = r.rep_id
+       (SELECT count(*) FROM visit_plan_routes r WHERE r.plan_id = p.id) AS reps,
+       (SELECT count(*) FROM visit_plan_stops s WHERE s.plan_id = p.id) AS stops,
+       (SELECT count(*) FROM visit_plan_left_out l WHERE l.plan_id = p.id) AS left_out
+FROM visit_plan_heads p
 WHERE CAST(:day AS date) IS NULL OR p.day = :day
-GROUP BY p.id ORDER BY p.created_at DESC, p.id DESC
+ORDER BY p.created_at DESC, p.id DESC
 """
 ROUTES = """
-SELECT r.rep_id, rep.external_id AS rep, rep.name AS rep_name, r.leave, r.back,
-       r.drive_seconds, r.drive_m, ST_AsBinary(r.home_leg) AS home_leg,
-       ST_X(rep.home_geom) AS home_lon, ST_Y(rep.home_geom) AS home_lat
-FROM visit_routes r JOIN reps rep ON rep.id = r.rep_id
-WHERE r.plan_id = :plan_id ORDER BY rep.external_id
+SELECT rep_id, rep, rep_name, leave, back, drive_seconds, drive_m,
+       ST_AsBinary(home_leg) AS home_leg, home_lon, home_lat
+FROM visit_plan_routes WHERE plan_id = :plan_id ORDER BY rep
 """
 STOPS = """
-SELECT s.rep_id, s.seq, s.account_id, a.source, a.external_id, a.name,
-       concat_ws(', ', a.street, a.city, a.postcode) AS address,
-       ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, s.arrive, s.start, s.depart,
-       s.drive_seconds, s.drive_m, ST_AsBinary(s.leg) AS leg
-FROM visit_stops s JOIN accounts a ON a.id = s.account_id
-WHERE s.plan_id = :plan_id ORDER BY s.rep_id, s.seq
+SELECT rep_id, seq, account_id, source, external_id, name, address, lon, lat, arrive,
+       start, depart, drive_seconds, drive_m, ST_AsBinary(leg) AS leg
+FROM visit_plan_stops WHERE plan_id = :plan_id ORDER BY rep_id, seq
 """
 LEFT_OUT = """
-SELECT l.position, l.account_id, l.asked, a.name, l.reason
-FROM visit_left_out l LEFT JOIN accounts a ON a.id = l.account_id
-WHERE l.plan_id = :plan_id ORDER BY l.position
+SELECT position, account_id, asked, name, reason
+FROM visit_plan_left_out WHERE plan_id = :plan_id ORDER BY position
 """
 
 UPSERT_WINDOW = """

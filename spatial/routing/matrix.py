@@ -28,7 +28,8 @@ class TravelMatrix:
 
     ``method`` is "road" or "straight line"; ``kmh`` the straight line's speed (None on
     roads); ``snap_m`` each place's distance to the road it joins (0 in a straight line);
-    ``on_network`` whether it joined at all (always True in a straight line).
+    ``on_network`` whether it joined at all (always True in a straight line);
+    ``junction`` the network node each place joins (None in a straight line).
     """
 
     seconds: np.ndarray
@@ -37,6 +38,7 @@ class TravelMatrix:
     on_network: np.ndarray
     snap_m: np.ndarray
     kmh: float | None = None
+    junction: np.ndarray | None = None
     _legs: object = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -111,7 +113,7 @@ def road_matrix(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, lon, lat, *,
         return shapely.LineString(keep if len(keep) > 1 else keep * 2)
 
     return TravelMatrix(seconds=out_s, metres=out_m, method="road", on_network=on,
-                        snap_m=snap_m, _legs=leg)
+                        snap_m=snap_m, junction=node_of, _legs=leg)
 
 
 @dataclass(frozen=True)

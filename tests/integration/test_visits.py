@@ -79,7 +79,7 @@ def test_a_two_rep_day_from_a_list_keeps_every_window_and_drives_the_roads(los_a
     by_id = plan.stops.set_index("external_id")
     for key in ("C00", "C01"):
         stop = by_id.loc[key]
-        assert 9 * 60 <= _minutes(stop["start"]) and _minutes(stop["depart"]) <= 11 * 60
+        assert _minutes(stop["start"]) >= 9 * 60 and _minutes(stop["depart"]) <= 11 * 60
         assert _minutes(stop["depart"]) - _minutes(stop["start"]) == 45
     for route in plan.routes.itertuples():
         day = plan.stops[plan.stops["rep"] == route.rep].sort_values("seq")

@@ -10,8 +10,16 @@ from, by whom, when. ``visit_routes``: each rep's day in it (leave, back, drive)
 departure times and the drive to each (``leg``, along the roads driven).
 ``visit_left_out``: each visit not planned and why, in words.
 
-Written by the operator only for now; no gcrm role reads them yet (the page and its
-grants come with it). A leg ends at an account's location, which is personal.
+Written by the operator only (``gcrm visits plan``). Every gcrm role reads plans through
+four views, never the tables: ``visit_plan_stops`` joins ``account_profiles``, so a stop
+shows only for an account the reader may see (a manager: their regions), with the name,
+address and point masked as that view masks them for roles without personal data, and
+its ``leg`` (the drive along the roads, which ends at the account) only for roles with
+personal data. ``visit_plan_routes``: the reps' days with a stop the reader sees (every
+day for the roles that see every account); the drive home only when its start, the last
+stop, is shown too. ``visit_plan_left_out``: the left-out visits of accounts the reader
+sees (and those of no account for the see-all roles). ``visit_plan_heads``: the plans
+with anything the reader sees.
 
 Revision ID: 0028
 Revises: 0027
@@ -125,9 +133,51 @@ def upgrade() -> None:
     op.create_index('idx_visit_stops_leg', 'visit_stops', ['leg'], postgresql_using='gist')
     op.execute("REVOKE ALL ON visit_windows, visit_plans, visit_routes, visit_stops, "
                "visit_left_out FROM PUBLIC")
+    for view in VIEWS:
+        op.execute(view)
+    prefix = op.get_bind().execute(sa.text("SELECT gcrm_role_prefix()")).scalar_one()
+    op.execute(f"GRANT SELECT ON visit_plan_stops, visit_plan_routes, visit_plan_left_out, "
+               f"visit_plan_heads TO {prefix}_user")
+
+
+VIEWS = (
+    """CREATE VIEW visit_plan_stops WITH (security_barrier) AS
+    SELECT s.plan_id, s.rep_id, s.seq, s.account_id, p.source, p.external_id, p.name,
+           concat_ws(', ', p.street, p.city, p.postcode) AS address,
+           ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, s.arrive, s.start, s.depart,
+           s.drive_seconds, s.drive_m, CASE WHEN gcrm_sees_pii() THEN s.leg END AS leg
+    FROM visit_stops s JOIN account_profiles p ON p.id = s.account_id""",
+    """CREATE VIEW visit_plan_routes WITH (security_barrier) AS
+    SELECT r.plan_id, r.rep_id, rep.external_id AS rep, rep.name AS rep_name, r.leave,
+           r.back, r.drive_seconds, r.drive_m,
+           CASE WHEN gcrm_sees_pii() AND shown.last = (
+               SELECT max(s.seq) FROM visit_stops s
+               WHERE s.plan_id = r.plan_id AND s.rep_id = r.rep_id)
+           THEN r.home_leg END AS home_leg,
+           ST_X(rep.home_geom) AS home_lon, ST_Y(rep.home_geom) AS home_lat
+    FROM visit_routes r JOIN reps rep ON rep.id = r.rep_id
+    CROSS JOIN LATERAL (SELECT max(v.seq) AS last, count(*) AS stops FROM visit_plan_stops v
+                        WHERE v.plan_id = r.plan_id AND v.rep_id = r.rep_id) shown
+    WHERE gcrm_sees_all_accounts() OR shown.stops > 0""",
+    """CREATE VIEW visit_plan_left_out WITH (security_barrier) AS
+    SELECT l.plan_id, l.position, l.account_id, l.asked, p.name, l.reason
+    FROM visit_left_out l LEFT JOIN account_profiles p ON p.id = l.account_id
+    WHERE p.id IS NOT NULL OR (l.account_id IS NULL AND gcrm_sees_all_accounts())""",
+    """CREATE VIEW visit_plan_heads WITH (security_barrier) AS
+    SELECT p.id, p.day, p.method, p.network, p.kmh, p.source, p.params - 'accounts' AS params,
+           p.created_by,
+           p.created_at
+    FROM visit_plans p
+    WHERE gcrm_sees_all_accounts()
+       OR EXISTS (SELECT 1 FROM visit_plan_routes r WHERE r.plan_id = p.id)
+       OR EXISTS (SELECT 1 FROM visit_plan_left_out l WHERE l.plan_id = p.id)""",
+)
 
 
 def downgrade() -> None:
+    for view in ('visit_plan_heads', 'visit_plan_left_out', 'visit_plan_routes',
+                 'visit_plan_stops'):
+        op.execute(f"DROP VIEW {view}")
     for table in ('visit_left_out', 'visit_stops', 'visit_routes', 'visit_plans',
                   'visit_windows'):
         op.drop_table(table)
