@@ -175,3 +175,16 @@ def for_people(frame: pd.DataFrame, *, drop: tuple[str, ...] = ("id",),
         elif column in counts:
             out[column] = pd.to_numeric(series, errors="coerce").round().astype("Int64")
     return out
+
+
+def clock(t) -> str:
+    """A time of day as on a plan: "08:30"."""
+    return "" if _missing(t) else t.strftime("%H:%M")
+
+
+def minutes(seconds) -> str:
+    """Seconds of driving in whole minutes: "1 h 05 min", "27 min"."""
+    if _missing(seconds):
+        return ""
+    total = int(round(float(seconds) / 60))
+    return f"{total // 60} h {total % 60:02d} min" if total >= 60 else f"{total} min"

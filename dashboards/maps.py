@@ -569,3 +569,59 @@ def _penetration_layers(penetration: gpd.GeoDataFrame, level: str):
             tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
         ).add_to(white_layer)
     return choropleth_layer, white_layer, classes
+
+
+def visit_route_map(routes: pd.DataFrame, stops: pd.DataFrame, *, tiles: str | None = None,
+                    attribution: str | None = None) -> folium.Map:
+    """Each rep's day in its colour: home (a square), the stops numbered in order and the
+    drive along the roads (``leg``, ``home_leg``). Where a leg is not given (a reader
+    without personal data, whose stops sit on the ~1 km grid) the stops are joined by thin
+    dashed straight lines, which say only the order."""
+    color = territory_colors(routes["rep"])
+    points = [(r.home_lon, r.home_lat) for r in routes.itertuples()]
+    points += list(zip(stops["lon"], stops["lat"], strict=True))
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    bounds = None
+    if points:  # with a margin, so no stop sits on the map's edge
+        pad = max(max(lons) - min(lons), max(lats) - min(lats), 0.005) * 0.08
+        bounds = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
+    m = base_map(bounds, tiles=tiles, attribution=attribution)
+    for route in routes.itertuples():
+        tint = color[route.rep]
+        day = stops[stops["rep"] == route.rep].sort_values("seq")
+        layer = folium.FeatureGroup(name=f"{route.rep_name} ({route.rep})")
+        home = (route.home_lat, route.home_lon)
+        legs = [*day["leg"], route.home_leg]
+        if all(leg is not None for leg in legs) and len(day):
+            for leg in legs:
+                folium.PolyLine([(y, x) for x, y in leg.coords], color=tint, weight=4,
+                                opacity=0.85, class_name="gcrm-route").add_to(layer)
+        elif len(day):
+            path = [home, *zip(day["lat"], day["lon"], strict=True), home]
+            folium.PolyLine(path, color=tint, weight=2, opacity=0.7, dash_array="6 6",
+                            class_name="gcrm-route-order").add_to(layer)
+        folium.Marker(home, tooltip=f"{html.escape(str(route.rep_name))} (home)",
+                      icon=folium.DivIcon(html=_square(tint), icon_size=(14, 14),
+                                          icon_anchor=(7, 7))).add_to(layer)
+        for stop in day.itertuples():
+            words = (f"{stop.seq}. {html.escape(str(stop.name or ''))}<br>"
+                     f"{html.escape(str(stop.address or ''))}<br>arrive "
+                     f"{formatting.clock(stop.arrive)}, visit {formatting.clock(stop.start)}"
+                     f"-{formatting.clock(stop.depart)}")
+            folium.Marker((stop.lat, stop.lon), tooltip=words,
+                          icon=folium.DivIcon(html=_numbered(stop.seq, tint),
+                                              icon_size=(22, 22), icon_anchor=(11, 11))
+                          ).add_to(layer)
+        layer.add_to(m)
+    return offline(m)
+
+
+def _numbered(n: int, color: str) -> str:
+    return (f'<div class="gcrm-stop" style="width:22px;height:22px;border-radius:11px;'
+            f'background:{color};color:#fff;font:bold 11px/22px sans-serif;'
+            f'text-align:center;border:1.5px solid #fff;box-shadow:0 0 2px #000">{n}</div>')
+
+
+def _square(color: str) -> str:
+    return (f'<div class="gcrm-home" style="width:14px;height:14px;background:#000;'
+            f'border:3px solid {color}"></div>')

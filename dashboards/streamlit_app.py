@@ -20,6 +20,7 @@ CATALOGUE = {
     "cube": ("cube_explorer.py", "Cube explorer", ":material/table_chart:"),
     "territories": ("territories.py", "Territories", ":material/border_all:"),
     "tradeareas": ("tradeareas.py", "Trade areas", ":material/storefront:"),
+    "visits": ("visits.py", "Visits", ":material/route:"),
     "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),

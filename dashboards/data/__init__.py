@@ -5,7 +5,7 @@ masking decide what a page can show; the pages never see another user's data.
 
 Pages call ``data.<function>``; each feature's functions live in their own module
 (``session``, ``cube``, ``quality``, ``accounts``, ``territories``, ``tradeareas``,
-``stats``, ...) and are
+``stats``, ``visits``, ...) and are
 gathered here so a page needs one import.
 """
 
@@ -20,6 +20,7 @@ from dashboards.data.session import *  # noqa: F403
 from dashboards.data.stats import *  # noqa: F403
 from dashboards.data.territories import *  # noqa: F403
 from dashboards.data.tradeareas import *  # noqa: F403
+from dashboards.data.visits import *  # noqa: F403
 from gcrm.errors import GcrmError, PermissionDenied
 
 __all__ = ["GcrmError", "PermissionDenied"]

@@ -22,8 +22,8 @@ ROLES: dict[str, Role] = {
     role.name: role
     for role in (
         Role("admin", "Runs gcrm: users, audit log, data quality, every page.", True, True,
-             ("home", "overview", "customers", "cube", "territories", "tradeareas", "data",
-              "users", "audit", "system"),
+             ("home", "overview", "customers", "cube", "territories", "tradeareas", "visits",
+              "data", "users", "audit", "system"),
              ("export", "export_contacts", "erase", "apply_territories", "build_trade_areas",
               "campaigns")),
         Role("analyst", "Slices and exports the regional cube; sees no personal data.",
@@ -32,10 +32,10 @@ ROLES: dict[str, Role] = {
              ("home", "overview", "customers", "cube", "tradeareas"),
              ("export", "export_contacts", "build_trade_areas", "campaigns")),
         Role("planner", "Territories and rep workloads; sees no personal data.", False, True,
-             ("home", "overview", "customers", "cube", "territories"),
+             ("home", "overview", "customers", "cube", "territories", "visits"),
              ("export", "apply_territories")),
         Role("manager", "One or more regions (and all inside them), with their customers.",
-             True, False, ("home", "overview", "customers", "cube"), ("export",)),
+             True, False, ("home", "overview", "customers", "cube", "visits"), ("export",)),
     )
 }
 

@@ -7,9 +7,10 @@
 """
 
 from gcrm.errors import InvalidInput
+from gcrm.visits.export import FORMATS, export
 from gcrm.visits.plan import DayRules, plan
 from gcrm.visits.show import Plan, plans, show
 from gcrm.visits.windows import WindowsLoaded, load_windows
 
-__all__ = ["DayRules", "InvalidInput", "Plan", "WindowsLoaded", "load_windows", "plan",
-           "plans", "show"]
+__all__ = ["FORMATS", "DayRules", "InvalidInput", "Plan", "WindowsLoaded", "export", "load_windows",
+           "plan", "plans", "show"]

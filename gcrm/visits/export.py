@@ -19,11 +19,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 
-from gcrm.visits.show import Plan  # noqa: E402
+from gcrm import audit  # noqa: E402
+from gcrm.db.engine import get_engine  # noqa: E402
+from gcrm.visits.show import Plan, show  # noqa: E402
 from gcrm.visits.times import clock  # noqa: E402
 
 FORMATS = {"csv": "CSV", "gpx": "GPX (navigation apps)", "pdf": "PDF (printable)"}
+
+
+def export(plan_id: int, format: str, *, actor: str | None = None,
+           engine: Engine | None = None) -> bytes:
+    """The plan ``plan_id`` as the reader of ``engine`` sees it, in ``format``; audited."""
+    engine = engine or get_engine()
+    data = to_bytes(show(plan_id, engine=engine), format)
+    audit.record("visits.export", f"plan {plan_id}", {"format": format, "bytes": len(data)},
+                 actor=actor, engine=engine)
+    return data
 
 
 def to_bytes(plan: Plan, format: str) -> bytes:

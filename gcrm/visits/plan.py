@@ -43,7 +43,7 @@ class DayRules:
     visit_minutes: int = 30
     kmh: float = 30.0  # the straight-line speed, used only where no road network reaches
     snap_max_m: float = 500.0  # farther from the roads than this: off the network
-    time_limit_s: float = 5.0  # the solver's search time
+    time_limit_s: float | None = None  # the solver's search (None: by the visits, <= 8 s)
 
     def check(self) -> tuple[int, int]:
         start, end = clock_seconds(self.start, "--start"), clock_seconds(self.end, "--end")
@@ -51,7 +51,7 @@ class DayRules:
             raise InvalidInput(f"The day ends ({self.end}) before it starts ({self.start}).")
         for name, value in (("--max-stops", self.max_stops),
                             ("--visit-minutes", self.visit_minutes), ("--kmh", self.kmh),
-                            ("the solver's time", self.time_limit_s)):
+                            ("the solver's time", self.time_limit_s or 1)):
             if not value > 0:
                 raise InvalidInput(f"{name} must be above 0, not {value}.")
         return start, end
@@ -280,7 +280,7 @@ def _store(conn: Connection, day: dt.date, matrix, network, rules: DayRules,
               "visit_minutes": rules.visit_minutes, "snap_max_m": rules.snap_max_m,
               "time_limit_s": rules.time_limit_s, "accounts": list(accounts),
               "reps": [int(i) for i in homed["id"]], "notes": notes}
-    source = " + ".join(filter(None, [f"list {from_list}" if from_list else None,
+    source = " + ".join(filter(None, [f"the list '{from_list}'" if from_list else None,
                                       f"{len(accounts)} accounts named" if accounts else None]))
     plan_id = conn.execute(text(sql.INSERT_PLAN), {
         "day": day, "method": method, "network": network if method == "road" else None,

@@ -9,7 +9,7 @@ OR-Tools; pure functions and a solver object, no database.
 """
 
 from spatial.routing.matrix import TravelMatrix, road_matrix, straight_line_matrix
-from spatial.routing.visits import RepDay, Route, Stop, Visit, VisitPlanner, clock
+from spatial.routing.visits import RepDay, Route, Stop, Visit, VisitPlanner, clock, search_seconds
 
 __all__ = ["RepDay", "Route", "Stop", "TravelMatrix", "Visit", "VisitPlanner", "clock",
-           "road_matrix", "straight_line_matrix"]
+           "road_matrix", "search_seconds", "straight_line_matrix"]

@@ -6,59 +6,24 @@ network reaches, and the plan says so."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pytest
-import shapely
+from los_altos import HOMES, ROADS, build
 from sqlalchemy import text
 
-from gcrm import tradeareas, visits
+from gcrm import visits
 from gcrm.errors import InvalidInput
 from spatial import routing
 from spatial.tradearea import drive_network
 from spatial.tradearea._geodesy import GEOD
 
-ROADS = Path(__file__).parents[3] / "shared" / "data" / "roads" / "los_altos_ca_osm_roads.geojson"
 DAY = dt.date(2026, 12, 8)
-# Two reps' homes and twelve customers at junctions of Los Altos' roads (picked once with
-# a seeded generator from the network's main part), nudged 40 m off the road.
-HOMES = {"R1": (-122.1141, 37.3853), "R2": (-122.0839, 37.3652)}
-
-
-def _junctions(count: int, seed: int) -> np.ndarray:
-    """``count`` junctions of the network's main part: a junction joins it at no distance."""
-    nodes, edges = drive_network(gpd.read_file(ROADS))
-    xy = shapely.get_coordinates(nodes.geometry.to_numpy())
-    rng = np.random.default_rng(seed)
-    sample = rng.choice(len(xy), 4 * count, replace=False)
-    joined = routing.road_matrix(nodes, edges, xy[sample, 0], xy[sample, 1]).snap_m < 1e-6
-    return xy[sample[joined][:count]]
 
 
 @pytest.fixture
 def los_altos(db):
-    if not ROADS.exists():
-        pytest.skip(f"the Los Altos roads are not here ({ROADS}): ../shared/data is absent")
-    tradeareas.load_roads(ROADS, network="los_altos", engine=db)
-    points = _junctions(12, seed=42) + [0.0004, 0.0001]
-    with db.begin() as conn:
-        for key, (lon, lat) in HOMES.items():
-            conn.execute(text("INSERT INTO reps (external_id, name, home_geom) VALUES "
-                              "(:k, :n, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
-                         {"k": key, "n": f"Rep {key}", "lon": lon, "lat": lat})
-        conn.execute(text("INSERT INTO reps (external_id, name) VALUES ('R3', 'Rep R3')"))
-        for i, (lon, lat) in enumerate(points):
-            conn.execute(text(
-                "INSERT INTO accounts (source, external_id, name, status, street, city, geom) "
-                "VALUES ('crm', :k, :n, 'customer', :street, 'Los Altos', "
-                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
-                {"k": f"C{i:02d}", "n": f"Customer {i}", "street": f"{i + 1} Main Street",
-                 "lon": lon, "lat": lat})
-        conn.execute(text("INSERT INTO campaigns (name, channel) VALUES ('at risk', 'phone')"))
-        conn.execute(text("INSERT INTO campaign_members (campaign_id, account_id) "
-                          "SELECT c.id, a.id FROM campaigns c, accounts a"))
+    build(db)
     return db
 
 
