@@ -53,7 +53,7 @@ def test_roles_with_personal_data_see_the_whole_plan(planned, as_user, people, u
 
 @pytest.mark.parametrize("username", ["pat", "ana"])
 def test_roles_without_personal_data_see_masked_stops_on_the_grid_and_no_drive_to_a_door(
-        planned, as_user, username):
+        planned, as_user, people, username):
     plan = visits.show(planned.id, engine=as_user(username))
     assert len(plan.stops) == 4
     for row in plan.stops.itertuples():
@@ -63,6 +63,13 @@ def test_roles_without_personal_data_see_masked_stops_on_the_grid_and_no_drive_t
         assert row.leg is None
         assert row.address.startswith("*** ")  # the street without its house number
     assert plan.routes.iloc[0]["home_leg"] is None
+    home = plan.routes.iloc[0][["home_lon", "home_lat"]].tolist()
+    assert home == pytest.approx([-79.0, 41.0])  # on the grid already; a moved home:
+    with people.begin() as conn:
+        conn.execute(text("UPDATE reps SET home_geom = ST_SetSRID(ST_MakePoint(-79.00321, "
+                          "41.00456), 4326)"))
+    moved = visits.show(planned.id, engine=as_user(username)).routes.iloc[0]
+    assert [moved["home_lon"], moved["home_lat"]] == pytest.approx([-79.0, 41.0])
     assert list(plan.routes["drive_seconds"]) == list(planned.routes["drive_seconds"])
     exported = csv_bytes(plan).decode() + gpx_bytes(plan).decode()
     for name in NAMES.values():

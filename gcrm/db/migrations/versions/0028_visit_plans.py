@@ -16,8 +16,9 @@ shows only for an account the reader may see (a manager: their regions), with th
 address and point masked as that view masks them for roles without personal data, and
 its ``leg`` (the drive along the roads, which ends at the account) only for roles with
 personal data. ``visit_plan_routes``: the reps' days with a stop the reader sees (every
-day for the roles that see every account); the drive home only when its start, the last
-stop, is shown too. ``visit_plan_left_out``: the left-out visits of accounts the reader
+day for the roles that see every account), the rep's home on the same grid as
+``rep_bases`` for roles without personal data; the drive home only when its start, the
+last stop, is shown too. ``visit_plan_left_out``: the left-out visits of accounts the reader
 sees (and those of no account for the see-all roles). ``visit_plan_heads``: the plans
 with anything the reader sees.
 
@@ -154,8 +155,10 @@ VIEWS = (
                SELECT max(s.seq) FROM visit_stops s
                WHERE s.plan_id = r.plan_id AND s.rep_id = r.rep_id)
            THEN r.home_leg END AS home_leg,
-           ST_X(rep.home_geom) AS home_lon, ST_Y(rep.home_geom) AS home_lat
+           ST_X(home.geom) AS home_lon, ST_Y(home.geom) AS home_lat
     FROM visit_routes r JOIN reps rep ON rep.id = r.rep_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN gcrm_sees_pii() THEN rep.home_geom
+                                    ELSE ST_SnapToGrid(rep.home_geom, 0.01) END AS geom) home
     CROSS JOIN LATERAL (SELECT max(v.seq) AS last, count(*) AS stops FROM visit_plan_stops v
                         WHERE v.plan_id = r.plan_id AND v.rep_id = r.rep_id) shown
     WHERE gcrm_sees_all_accounts() OR shown.stops > 0""",
