@@ -164,6 +164,9 @@ class Account(Base):
     owner_rep_id: Mapped[int | None] = mapped_column(
         ForeignKey("reps.id", ondelete="SET NULL"), index=True
     )
+    # a lead no routing rule gave a rep waits in a queue (migration 0029)
+    queue: Mapped[str | None] = mapped_column(
+        ForeignKey("work_queues.name", onupdate="CASCADE"))
     customer_since: Mapped[dt.date | None] = mapped_column(Date)
     churned_at: Mapped[dt.date | None] = mapped_column(Date)
     consent_email: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
@@ -212,6 +215,7 @@ class ServiceCase(Base):
         CheckConstraint(
             "closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opened"
         ),
+        CheckConstraint("owner_rep_id IS NULL OR queue IS NULL", name="one_owner"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -226,6 +230,15 @@ class ServiceCase(Base):
     channel: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, server_default="open")
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    # routing (migration 0029): a rep or a queue owns the case, never both
+    owner_rep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reps.id", ondelete="SET NULL"), index=True)
+    queue: Mapped[str | None] = mapped_column(
+        ForeignKey("work_queues.name", onupdate="CASCADE"))
+    routing_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_rules.id", ondelete="SET NULL"))
+    routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Interaction(Base):
@@ -1216,3 +1229,79 @@ class VisitLeftOut(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     asked: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class Team(Base):
+    """Reps grouped for routing work round-robin or by capacity."""
+
+    __tablename__ = "teams"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team: Mapped[str] = mapped_column(
+        ForeignKey("teams.name", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    rep_id: Mapped[int] = mapped_column(
+        ForeignKey("reps.id", ondelete="CASCADE"), primary_key=True)
+
+
+class WorkQueue(Base):
+    """A named queue of work no rule gave a rep; exactly one is the default."""
+
+    __tablename__ = "work_queues"
+    __table_args__ = (
+        Index("uq_work_queues_one_default", "is_default", unique=True,
+              postgresql_where=text("is_default")),
+    )
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    is_default: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class RoutingRule(Base):
+    """Who gets a new lead or case, in priority order (1 first)."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (
+        CheckConstraint("applies_to IN ('lead', 'case')", name="applies_to_known"),
+        CheckConstraint("method IN ('territory', 'team', 'rep')", name="method_known"),
+        CheckConstraint("pick IN ('round_robin', 'capacity')", name="pick_known"),
+        CheckConstraint("method <> 'team' OR team IS NOT NULL", name="team_named"),
+        CheckConstraint("method <> 'rep' OR rep_id IS NOT NULL", name="rep_named"),
+        CheckConstraint("applies_to = 'case' OR case_type IS NULL",
+                        name="case_type_for_cases"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    applies_to: Mapped[str] = mapped_column(Text)
+    case_type: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    team: Mapped[str | None] = mapped_column(ForeignKey("teams.name", onupdate="CASCADE"))
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
+    pick: Mapped[str] = mapped_column(Text, server_default="round_robin")
+    last_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class CaseSla(Base):
+    """Hours a case of a type may wait for its first response and for its resolution."""
+
+    __tablename__ = "case_slas"
+    __table_args__ = (
+        CheckConstraint("first_response_hours > 0", name="first_response_positive"),
+        CheckConstraint("resolution_hours >= first_response_hours",
+                        name="resolution_after_response"),
+    )
+
+    case_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    first_response_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    resolution_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))

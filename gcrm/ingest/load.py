@@ -49,11 +49,13 @@ class LoadSummary:
     geocoded: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
     new_values: dict[str, list[str]] = field(default_factory=dict)  # list -> values recorded
+    routed: dict[str, int] = field(default_factory=dict)  # rule or queue -> new items given
 
     def as_frame(self) -> pd.DataFrame:
         rows = {k: getattr(self, k) for k in
                 ("read", "inserted", "updated", "unchanged", "rejected")}
         rows.update({f"geocoded {k}": v for k, v in self.geocoded.items()})
+        rows.update({f"routed: {k}": v for k, v in self.routed.items()})
         return pd.DataFrame({"count": rows}).rename_axis("what").reset_index()
 
 
@@ -197,6 +199,12 @@ def load_file(
             from gcrm.regions.assign import assign
 
             assign([POINT_ENTITY[spec.name]], connection=conn)  # incremental, every level
+        if spec.table in ("service_cases", "accounts"):
+            from gcrm.routing import route_in
+
+            routed = route_in(conn)  # new leads and cases get an owner, or the queue
+            summary.routed = {**routed.by_rule, **{
+                f"{routed.queue} queue ({kind}s)": n for kind, n in routed.queued.items()}}
         frame, reasons = _without_erased_people(conn, spec, mapping, frame, reasons,
                                                 source, ref_source)
         summary.run_id = _record_run(conn, summary, frame, reasons)

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, text
 
-from gcrm import audit
+from gcrm import audit, routing
 from gcrm.db.engine import get_engine
 from gcrm.errors import GcrmError, InvalidInput
 from gcrm.territories import sql
@@ -223,16 +223,23 @@ def compare(first: str, second: str, *, engine: Engine | None = None) -> pd.Data
 def apply(name: str, *, actor: str | None = None, engine: Engine | None = None) -> int:
     """Make the territories' reps own every account in their areas; returns how many
     accounts changed owner (what ``show(name).summary["accounts_moved"]`` said just before).
-    Audited (``territory.apply``); the scenario records when, by whom and how many."""
+    Their open cases held by the owner before follow them to the new one. Audited
+    (``territory.apply``, with the cases moved); the scenario records when, by whom and
+    how many."""
     with (engine or get_engine()).begin() as conn:
         scenario = _scenario(conn, name)
+        moves = [tuple(r) for r in conn.execute(text(sql.OWNER_MOVES),
+                                                {"scenario_id": scenario.id})]
         changed = conn.execute(text(sql.APPLY), {"scenario_id": scenario.id}).rowcount
+        cases = routing.cases_follow(conn, moves)  # open cases follow their accounts
         conn.execute(text(sql.APPLIED), {"scenario_id": scenario.id,
                                          "actor": actor or audit.operator_name(),
                                          "changed": changed})
         audit.record("territory.apply", name, {"scenario_id": scenario.id,
                                                "level": scenario.level,
-                                               "accounts_changed": changed},
+                                               "accounts_changed": changed,
+                                               "open_cases_moved": len(cases),
+                                               "cases": cases[:1000]},
                      actor=actor, connection=conn)
     return changed
 

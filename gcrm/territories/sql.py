@@ -125,6 +125,9 @@ WHERE ta.scenario_id = :scenario_id AND t.rep_id IS NOT NULL AND a.id = ra.entit
   AND a.owner_rep_id IS DISTINCT FROM t.rep_id
 """
 APPLY = "UPDATE accounts a SET owner_rep_id = t.rep_id" + _OWNER_CHANGES
+# The same rows, with the owner before and after (open cases follow them).
+OWNER_MOVES = ("SELECT a.id, a.owner_rep_id, m.rep_id FROM accounts a "
+               "JOIN LATERAL (SELECT t.rep_id" + _OWNER_CHANGES + ") m ON true")
 OWNER_CHANGES = "SELECT count(*) FROM accounts a WHERE EXISTS (SELECT 1" + _OWNER_CHANGES + ")"
 APPLIED = """
 UPDATE territory_scenarios SET applied_at = now(), applied_by = :actor,

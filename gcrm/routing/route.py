@@ -1,0 +1,124 @@
+"""Give every new lead and service case an owner: the active rules in priority order, each
+taking the items it matches that no earlier rule gave away; whatever is left waits in the
+default queue, never nowhere.
+
+A ``territory`` rule gives an item to the rep owning its account's area (the account's
+owner, else the rep of the territory holding its region in the latest applied scenario);
+items whose area has no rep are left to the next rule. A ``rep`` rule gives all it matches
+to its rep. A ``team`` rule shares them among the team's active members: in turn from
+where it last stopped (``round_robin``), or each to the member with the fewest open items
+for their capacity, skipping members at capacity (``capacity``); when every member is
+full, the rest go on to the next rule.
+
+Runs after every load of cases or accounts (``gcrm load``), and on demand
+(``gcrm routing run``). Audited with what each rule took.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from gcrm import audit
+from gcrm.db.engine import get_engine
+from gcrm.routing import sql
+from gcrm.routing.rules import default_queue
+
+KINDS = {"case": (sql.UNROUTED_CASES, sql.GIVE_CASES, sql.QUEUE_CASES),
+         "lead": (sql.UNROUTED_LEADS, sql.GIVE_LEADS, sql.QUEUE_LEADS)}
+
+
+@dataclass
+class Routed:
+    """What a run gave: items per rule (by name), and how many went to the default queue."""
+
+    by_rule: dict[str, int] = field(default_factory=dict)
+    queued: dict[str, int] = field(default_factory=dict)  # kind -> count
+    queue: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_rule.values()) + sum(self.queued.values())
+
+
+def route(*, engine: Engine | None = None, actor: str | None = None) -> Routed:
+    """Route everything unrouted, in one transaction."""
+    with (engine or get_engine()).begin() as conn:
+        return route_in(conn, actor=actor)
+
+
+def route_in(conn: Connection, *, actor: str | None = None) -> Routed:
+    """Route everything unrouted inside ``conn``'s transaction (a load's)."""
+    result = Routed(queue=default_queue(conn))
+    for rule in conn.execute(text(sql.ACTIVE_RULES)).all():
+        unrouted, give, _ = KINDS[rule.applies_to]
+        items = pd.DataFrame(conn.execute(text(unrouted), {"case_type": rule.case_type})
+                             .all(), columns=["id", "case_type", "account_id"])
+        if items.empty:
+            continue
+        ids, reps = _owners(conn, rule, items)
+        if ids:
+            params = {"ids": ids, "reps": reps}
+            if rule.applies_to == "case":
+                params["rule_id"] = int(rule.id)
+            conn.execute(text(give), params)
+            result.by_rule[rule.name] = result.by_rule.get(rule.name, 0) + len(ids)
+    for kind, (_, _, queue) in KINDS.items():
+        left = conn.execute(text(queue), {"queue": result.queue}).rowcount
+        if left:
+            result.queued[kind] = left
+    if result.total:
+        audit.record("routing.run", result.queue, {"by_rule": result.by_rule,
+                                                   "queued": result.queued},
+                     actor=actor, connection=conn)
+    return result
+
+
+def _owners(conn: Connection, rule, items: pd.DataFrame) -> tuple[list[int], list[int]]:
+    """The items ``rule`` takes and the rep each goes to."""
+    if rule.method == "rep":
+        return items["id"].tolist(), [int(rule.rep_id)] * len(items)
+    if rule.method == "territory":
+        owners = dict(conn.execute(text(sql.AREA_OWNERS),
+                                   {"ids": items["account_id"].unique().tolist()}).all())
+        taken = [(int(i), int(owners[a])) for i, a in zip(items["id"], items["account_id"],
+                                                           strict=True)
+                 if owners.get(a) is not None]
+        return [i for i, _ in taken], [r for _, r in taken]
+    members = conn.execute(text(sql.TEAM_MEMBERS), {"team": rule.team}).all()
+    if not members:
+        return [], []
+    if rule.pick == "round_robin":
+        order = [int(m.id) for m in members]
+        start = (order.index(rule.last_rep_id) + 1) if rule.last_rep_id in order else 0
+        reps = [order[(start + k) % len(order)] for k in range(len(items))]
+        conn.execute(text(sql.LAST_PICKED), {"rep_id": reps[-1], "rule_id": int(rule.id)})
+        return items["id"].tolist(), reps
+    return _by_capacity(conn, members, items["id"].tolist())
+
+
+def _by_capacity(conn: Connection, members, ids: list[int]) -> tuple[list[int], list[int]]:
+    """Each item to the member with the lowest open items / capacity (no capacity: 1),
+    never past a member's capacity; ties to the lower rep id."""
+    open_items = dict(conn.execute(text(sql.OPEN_ITEMS),
+                                   {"ids": [int(m.id) for m in members]}).all())
+    heap = []
+    for m in members:
+        capacity = m.capacity if m.capacity and m.capacity > 0 else None
+        load = open_items.get(m.id, 0)
+        if capacity is None or load < capacity:
+            heapq.heappush(heap, (load / (capacity or 1.0), int(m.id), load, capacity))
+    given_ids, given_reps = [], []
+    for item in ids:
+        if not heap:
+            break
+        _, rep_id, load, capacity = heapq.heappop(heap)
+        given_ids.append(int(item))
+        given_reps.append(rep_id)
+        load += 1
+        if capacity is None or load < capacity:
+            heapq.heappush(heap, (load / (capacity or 1.0), rep_id, load, capacity))
+    return given_ids, given_reps
