@@ -16,6 +16,7 @@ from gcrm.cli.model import model_app
 from gcrm.cli.privacy import privacy_app
 from gcrm.cli.regions import context_app, regions_app
 from gcrm.cli.report import report
+from gcrm.cli.routing import routing_app
 from gcrm.cli.stats import stats_app
 from gcrm.cli.territory import territory_app
 from gcrm.cli.tradearea import roads_app, tradearea_app
@@ -52,3 +53,4 @@ app.add_typer(model_app, name="model")
 app.add_typer(costs_app, name="cost-to-serve")
 app.add_typer(lake_app, name="lake")
 app.add_typer(visits_app, name="visits")
+app.add_typer(routing_app, name="routing")

@@ -68,6 +68,7 @@ PARTS = {
     "households": ("region", "attribute"),
     "population": ("region", "attribute"),
     "median_resolution_hours": ("cases_raw", "median"),
+    "overdue_cases": ("cases_raw", "sum"),
     # churn risk: scores per month of scoring; over a period, its latest scoring month
     "scored_customers": ("risk", "latest"),
     "high_risk_customers": ("risk", "latest"),
@@ -159,6 +160,10 @@ MEASURES = {m.name: m for m in (
     Measure("median_resolution_hours", "median_resolution_hours", "hours",
             "Median hours from opening to closing, over the closed cases opened in the "
             "period (computed from the cases themselves, exactly, at query time)."),
+    Measure("overdue_cases", "overdue_cases", "cases",
+            "Open service cases past a clock of their type's SLA now (no first response, "
+            "or not resolved, within the hours `gcrm routing sla` sets), by the period "
+            "they were opened in; computed from the cases at query time."),
     Measure("penetration", "customers_end / households", "share",
             "Customers at the end of the period over the region's households."),
     Measure("revenue_per_capita", "revenue / population", "currency",

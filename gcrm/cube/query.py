@@ -239,7 +239,7 @@ def _measures(conn: Connection, request: _Request, months) -> pd.DataFrame:
         part = _unprofitable(conn, request, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
     if "cases_raw" in request.families:
-        part = _median_resolution(conn, request, months)
+        part = _case_figures(conn, request, months)
         frame = part if frame is None else frame.merge(part, on=keys, how="outer")
     regions = pd.DataFrame([tuple(row) for row in conn.execute(
                                text(sql.REGION_INFO), {"level": request.level}).all()],
@@ -359,14 +359,15 @@ def _carried_customers(conn: Connection, query: str, params: dict, first: dt.dat
              "new_customers": 0, "churned_customers": 0} for row in rows]
 
 
-def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFrame:
+def _case_figures(conn: Connection, request: _Request, months) -> pd.DataFrame:
+    """The median hours to close and the overdue open cases, from the case rows."""
     labels = periods.label_sql("(c.opened_at AT TIME ZONE 'UTC')", request.fiscal_start)
     keys = "".join(f"{labels[t]} AS {t}, " for t in request.time)
     member = ROW_MEMBER[request.dim]
     group = ", ".join(["ra.region_id", *[labels[t] for t in request.time],
                        *([member] if request.dim != "*" else [])])
     of_account = request.dim in ("segment", "status")
-    query = sql.MEDIAN_RESOLUTION.format(
+    query = sql.CASE_FIGURES.format(
         keys=keys, member=member, group=group,
         join_accounts="JOIN accounts a ON a.id = c.account_id" if of_account else "")
     after = None
@@ -376,9 +377,9 @@ def _median_resolution(conn: Connection, request: _Request, months) -> pd.DataFr
     rows = conn.execute(text(query), {
         "level": request.level, "regions": request.regions,
         "first": months[0] if months else None, "after": after}).mappings().all()
-    frame = pd.DataFrame(rows, columns=["region_id", *request.time, "member",
-                                        "median_resolution_hours"])
-    return _of_members(frame, request, ["median_resolution_hours"])
+    figures = ["median_resolution_hours", "overdue_cases"]
+    frame = pd.DataFrame(rows, columns=["region_id", *request.time, "member", *figures])
+    return _of_members(frame, request, figures)
 
 
 def _unprofitable(conn: Connection, request: _Request, months) -> pd.DataFrame:

@@ -170,18 +170,25 @@ KNOWN_LEVELS = "SELECT name, kind FROM region_levels"
 # The values of a split the cube holds at a level (read through the primary key).
 MEMBERS = "SELECT DISTINCT member FROM {table} WHERE level = :level AND dim = :dim"
 CODES_AT = "SELECT code FROM regions WHERE level = :level AND code = ANY(:codes)"
-# Median hours to close, from the cases themselves (exact, whatever the period).
-MEDIAN_RESOLUTION = """
+# From the cases themselves, exactly, whatever the period: the median hours to close (of
+# the closed cases), and the open cases past a clock of their type's SLA now (case_slas:
+# no first response within its hours, or not resolved within its hours).
+CASE_FIGURES = """
 SELECT ra.region_id, {keys} {member} AS member,
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM c.closed_at - c.opened_at) / 3600.0)
-           AS median_resolution_hours
+           FILTER (WHERE c.closed_at IS NOT NULL) AS median_resolution_hours,
+       count(*) FILTER (WHERE c.status <> 'closed' AND (
+           c.opened_at + make_interval(secs => s.resolution_hours * 3600) < now()
+           OR (c.first_response_at IS NULL
+               AND c.opened_at + make_interval(secs => s.first_response_hours * 3600)
+                   < now()))) AS overdue_cases
 FROM service_cases c
 JOIN region_assignments ra ON ra.entity = 'account' AND ra.entity_id = c.account_id
      AND ra.level = :level
+LEFT JOIN case_slas s ON s.case_type = c.case_type
 {join_accounts}
-WHERE c.closed_at IS NOT NULL
-  AND (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
+WHERE (CAST(:regions AS bigint[]) IS NULL OR ra.region_id = ANY(:regions))
   AND (CAST(:first AS date) IS NULL OR (c.opened_at AT TIME ZONE 'UTC') >= :first)
   AND (CAST(:after AS date) IS NULL OR (c.opened_at AT TIME ZONE 'UTC') < :after)
 GROUP BY {group}

@@ -176,3 +176,57 @@ def test_applying_a_territory_plan_moves_open_cases_with_their_accounts(demo):
                              "ORDER BY id DESC LIMIT 1")[0]
     assert details["open_cases_moved"] == len(moved)
     assert sorted(details["cases"]) == sorted(moved)
+
+
+def test_the_command_line_sets_up_rules_and_routes_what_waits(crm, use_database):
+    from typer.testing import CliRunner
+
+    from gcrm.cli import app
+
+    runner = CliRunner()
+
+    def said(*args) -> tuple[int, str]:
+        result = runner.invoke(app, ["routing", *args])
+        return result.exit_code, " ".join(result.output.split())
+
+    code, out = said("rule-add", "complaints", "--priority", "1", "--for", "case", "--to",
+                     "team", "--team", "desk")
+    assert code == 1 and "No team 'desk'" in out
+    assert said("team", "desk", "--reps", "S1,S2")[0] == 0
+    code, out = said("rule-add", "complaints", "--priority", "1", "--for", "case", "--to",
+                     "team", "--team", "desk", "--case-type", "complaint")
+    assert code == 0 and "stored at priority 1" in out
+    code, out = said("rules")
+    assert "complaints" in out and "team desk" in out and "Default queue: unassigned" in out
+    with crm.begin() as conn:  # the world's cases waited in the queue: route them again
+        conn.execute(text("UPDATE service_cases SET queue = NULL"))
+    code, out = said("run")
+    assert code == 0 and "2 to complaints" in out and "1 case to the unassigned queue" in out
+    code, out = said("sla", "complaint", "--first-response", "4", "--resolution", "24")
+    assert code == 0 and "complaint 4.0 24.0" in out
+    code, out = said("overdue")  # the world's complaints were closed within a day
+    assert code == 0 and "No open case is past its clock." in out
+
+
+def test_overdue_cases_is_a_cube_measure_per_region_as_each_reader_may_see_it(crm, as_user,
+                                                                              tmp_path):
+    from gcrm import cube
+    from gcrm.access import users
+
+    routing.set_sla("complaint", first_response_hours=4, resolution_hours=48, engine=crm)
+    path = tmp_path / "cases.csv"
+    path.write_text(CASES)  # open complaints K1 (A1, county N1), K2 (A2, N2), K3 (A3, S1)
+    load_file("cases", path, source="desk", ref_source="crm", engine=crm)
+    with crm.begin() as conn:  # K2 was answered in time and is now resolved
+        conn.execute(text("UPDATE service_cases SET status = 'closed', first_response_at = "
+                          "opened_at + interval '1 hour', closed_at = opened_at + interval "
+                          "'1 day' WHERE external_id = 'K2'"))
+    cube.build(engine=crm)
+    got = cube.query(["overdue_cases"], level="county", period="2026-04",
+                     engine=crm).set_index("code")["overdue_cases"]
+    assert got.to_dict() == {"N1": 1, "N2": 0, "S1": 1}
+    users.add_user("nina", "manager", password="manager password", regions=["state:N"],
+                   engine=crm)
+    seen = cube.query(["overdue_cases"], level="county", period="2026-04",
+                      engine=as_user("nina")).set_index("code")["overdue_cases"]
+    assert seen.to_dict() == {"N1": 1, "N2": 0}
