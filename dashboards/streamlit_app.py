@@ -21,6 +21,7 @@ CATALOGUE = {
     "territories": ("territories.py", "Territories", ":material/border_all:"),
     "tradeareas": ("tradeareas.py", "Trade areas", ":material/storefront:"),
     "visits": ("visits.py", "Visits", ":material/route:"),
+    "routing": ("routing.py", "Routing", ":material/alt_route:"),
     "data": ("data_quality.py", "Data", ":material/fact_check:"),
     "users": ("users.py", "Users", ":material/group:"),
     "audit": ("audit.py", "Audit log", ":material/policy:"),

@@ -16,6 +16,7 @@ from dashboards.data.forecast import *  # noqa: F403
 from dashboards.data.home import *  # noqa: F403
 from dashboards.data.quality import *  # noqa: F403
 from dashboards.data.report import *  # noqa: F403
+from dashboards.data.routing import *  # noqa: F403
 from dashboards.data.session import *  # noqa: F403
 from dashboards.data.stats import *  # noqa: F403
 from dashboards.data.territories import *  # noqa: F403

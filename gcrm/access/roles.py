@@ -23,7 +23,7 @@ ROLES: dict[str, Role] = {
     for role in (
         Role("admin", "Runs gcrm: users, audit log, data quality, every page.", True, True,
              ("home", "overview", "customers", "cube", "territories", "tradeareas", "visits",
-              "data", "users", "audit", "system"),
+              "routing", "data", "users", "audit", "system"),
              ("export", "export_contacts", "erase", "apply_territories", "build_trade_areas",
               "campaigns")),
         Role("analyst", "Slices and exports the regional cube; sees no personal data.",

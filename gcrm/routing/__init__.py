@@ -18,6 +18,7 @@ from gcrm.routing.rules import (
     add_rule,
     queues,
     remove_rule,
+    rep_ids,
     rules,
     set_default_queue,
     set_sla,
@@ -28,5 +29,5 @@ from gcrm.routing.rules import (
 from gcrm.routing.sla import overdue
 
 __all__ = ["APPLIES_TO", "METHODS", "PICKS", "Routed", "add_rule", "cases_follow", "overdue",
-           "queues", "remove_rule", "route", "route_in", "rules", "set_default_queue",
+           "queues", "remove_rule", "rep_ids", "route", "route_in", "rules", "set_default_queue",
            "set_sla", "set_team", "slas", "teams"]

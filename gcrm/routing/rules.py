@@ -164,6 +164,12 @@ def slas(*, engine: Engine | None = None) -> pd.DataFrame:
                                      "resolution_hours"])
 
 
+def rep_ids(*, engine: Engine | None = None) -> list[str]:
+    """The active reps' ids, sorted: what a rule or a team may name."""
+    with (engine or get_engine()).connect() as conn:
+        return list(conn.execute(text(sql.REP_IDS)).scalars())
+
+
 def _rep_id(conn: Connection, key: str) -> int:
     found = conn.execute(text(sql.REP_BY_KEY), {"key": key}).scalars().all()
     if not found:

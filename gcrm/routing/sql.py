@@ -21,6 +21,7 @@ RETURNING id
 PRIORITY_TAKEN = "SELECT name FROM routing_rules WHERE priority = :priority"
 DELETE_RULE = "DELETE FROM routing_rules WHERE id = :id RETURNING name"
 REP_BY_KEY = "SELECT id FROM reps WHERE external_id = :key OR name = :key"
+REP_IDS = "SELECT external_id FROM reps WHERE active ORDER BY external_id"
 TEAM_EXISTS = "SELECT EXISTS (SELECT 1 FROM teams WHERE name = :team)"
 TEAMS = """
 SELECT t.name, t.description, count(m.rep_id) AS reps,
