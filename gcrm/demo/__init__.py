@@ -85,6 +85,9 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
         loaded[f"reference {kind}"] = load_reference(kind, files[f"ref_{kind}"],
                                                      engine=engine).loaded
     for entity in ("reps", "sites", "accounts", "sales", "cases", "interactions"):
+        if entity == "cases":
+            say("Setting up work routing: cases to their account's rep; SLA clocks")
+            _routing(engine)
         say(f"Loading {entity}")
         summary = load_file(entity, files[entity], source=SOURCE, engine=engine).summary
         loaded[entity] = summary.inserted + summary.updated + summary.unchanged
@@ -106,6 +109,23 @@ def build_demo(out: Path, *, seed: int = 42, accounts: int = 50_000,
     loaded.update(build_basemap(engine=engine))
     say.finish()
     return DemoResult(files, loaded, seconds=say.seconds)
+
+
+# The demo's clocks (hours to the first response, to resolution) per case type.
+DEMO_SLAS = {"complaint": (8, 72), "return": (24, 120), "repair": (24, 168),
+             "request": (8, 48)}
+
+
+def _routing(engine: Engine) -> None:
+    """Cases go to their account's rep as they load (the demo's accounts all have one); the
+    clocks make the open cases of the demo's history overdue on the Routing page."""
+    from gcrm import routing
+
+    routing.add_rule("the account's rep", priority=10, applies_to="case",
+                     method="territory", created_by="demo", engine=engine)
+    for case_type, (first, resolution) in DEMO_SLAS.items():
+        routing.set_sla(case_type, first_response_hours=first, resolution_hours=resolution,
+                        actor="demo", engine=engine)
 
 
 def build_basemap(*, engine: Engine) -> dict[str, int]:

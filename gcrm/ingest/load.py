@@ -202,7 +202,8 @@ def load_file(
         if spec.table in ("service_cases", "accounts"):
             from gcrm.routing import route_in
 
-            routed = route_in(conn)  # new leads and cases get an owner, or the queue
+            kind = "case" if spec.table == "service_cases" else "lead"
+            routed = route_in(conn, (kind,))  # new cases or leads get an owner, or the queue
             summary.routed = {**routed.by_rule, **{
                 f"{routed.queue} queue ({kind}s)": n for kind, n in routed.queued.items()}}
         frame, reasons = _without_erased_people(conn, spec, mapping, frame, reasons,

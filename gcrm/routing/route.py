@@ -3,12 +3,12 @@ taking the items it matches that no earlier rule gave away; whatever is left wai
 default queue, never nowhere.
 
 A ``territory`` rule gives an item to the rep owning its account's area (the account's
-owner, else the rep of the territory holding its region in the latest applied scenario);
-items whose area has no rep are left to the next rule. A ``rep`` rule gives all it matches
-to its rep. A ``team`` rule shares them among the team's active members: in turn from
-where it last stopped (``round_robin``), or each to the member with the fewest open items
-for their capacity, skipping members at capacity (``capacity``); when every member is
-full, the rest go on to the next rule.
+owner, else the rep of the territory holding its region in the latest applied scenario),
+in one statement; items whose area has no rep are left to the next rule. A ``rep`` rule
+gives all it matches to its rep. A ``team`` rule shares them among the team's active
+members: in turn from where it last stopped (``round_robin``), or each to the member with
+the fewest open items for their capacity, skipping members at capacity (``capacity``);
+when every member is full, the rest go on to the next rule.
 
 Runs after every load of cases or accounts (``gcrm load``), and on demand
 (``gcrm routing run``). Audited with what each rule took.
@@ -29,6 +29,7 @@ from gcrm.routing.rules import default_queue
 
 KINDS = {"case": (sql.UNROUTED_CASES, sql.GIVE_CASES, sql.QUEUE_CASES),
          "lead": (sql.UNROUTED_LEADS, sql.GIVE_LEADS, sql.QUEUE_LEADS)}
+AREA = {"case": sql.GIVE_CASES_BY_AREA, "lead": sql.GIVE_LEADS_BY_AREA}
 
 
 @dataclass
@@ -50,10 +51,21 @@ def route(*, engine: Engine | None = None, actor: str | None = None) -> Routed:
         return route_in(conn, actor=actor)
 
 
-def route_in(conn: Connection, *, actor: str | None = None) -> Routed:
-    """Route everything unrouted inside ``conn``'s transaction (a load's)."""
-    result = Routed(queue=default_queue(conn))
+def route_in(conn: Connection, kinds: tuple[str, ...] = ("case", "lead"), *,
+             actor: str | None = None) -> Routed:
+    """Route the unrouted items of ``kinds`` inside ``conn``'s transaction (a load's: a
+    cases load routes cases, an accounts load leads). A kind with nothing waiting is not
+    touched."""
+    kinds = tuple(k for k in kinds if conn.execute(text(sql.ANY_UNROUTED[k])).scalar())
+    result = Routed(queue=default_queue(conn) if kinds else "")
     for rule in conn.execute(text(sql.ACTIVE_RULES)).all():
+        if rule.applies_to not in kinds:
+            continue
+        if rule.method == "territory":  # one statement: the rep owning each area
+            given = conn.execute(text(AREA[rule.applies_to]), {
+                "rule_id": int(rule.id), "case_type": rule.case_type}).rowcount
+            _count(result, rule.name, given)
+            continue
         unrouted, give, _ = KINDS[rule.applies_to]
         items = pd.DataFrame(conn.execute(text(unrouted), {"case_type": rule.case_type})
                              .all(), columns=["id", "case_type", "account_id"])
@@ -65,9 +77,9 @@ def route_in(conn: Connection, *, actor: str | None = None) -> Routed:
             if rule.applies_to == "case":
                 params["rule_id"] = int(rule.id)
             conn.execute(text(give), params)
-            result.by_rule[rule.name] = result.by_rule.get(rule.name, 0) + len(ids)
-    for kind, (_, _, queue) in KINDS.items():
-        left = conn.execute(text(queue), {"queue": result.queue}).rowcount
+            _count(result, rule.name, len(ids))
+    for kind in kinds:
+        left = conn.execute(text(KINDS[kind][2]), {"queue": result.queue}).rowcount
         if left:
             result.queued[kind] = left
     if result.total:
@@ -77,17 +89,15 @@ def route_in(conn: Connection, *, actor: str | None = None) -> Routed:
     return result
 
 
+def _count(result: Routed, rule: str, given: int) -> None:
+    if given:
+        result.by_rule[rule] = result.by_rule.get(rule, 0) + given
+
+
 def _owners(conn: Connection, rule, items: pd.DataFrame) -> tuple[list[int], list[int]]:
-    """The items ``rule`` takes and the rep each goes to."""
+    """The items a ``rep`` or ``team`` rule takes and the rep each goes to."""
     if rule.method == "rep":
         return items["id"].tolist(), [int(rule.rep_id)] * len(items)
-    if rule.method == "territory":
-        owners = dict(conn.execute(text(sql.AREA_OWNERS),
-                                   {"ids": items["account_id"].unique().tolist()}).all())
-        taken = [(int(i), int(owners[a])) for i, a in zip(items["id"], items["account_id"],
-                                                           strict=True)
-                 if owners.get(a) is not None]
-        return [i for i, _ in taken], [r for _, r in taken]
     members = conn.execute(text(sql.TEAM_MEMBERS), {"team": rule.team}).all()
     if not members:
         return [], []

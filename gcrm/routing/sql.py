@@ -57,6 +57,14 @@ SET first_response_hours = EXCLUDED.first_response_hours,
 """
 
 # --- routing: the items no rep or queue owns yet --------------------------------------------
+# Whether anything waits: routing nothing touches nothing (an UPDATE of no account still
+# fires the statement trigger that marks the whole cube for a rebuild).
+ANY_UNROUTED = {
+    "case": "SELECT EXISTS (SELECT 1 FROM service_cases WHERE owner_rep_id IS NULL "
+            "AND queue IS NULL)",
+    "lead": "SELECT EXISTS (SELECT 1 FROM accounts WHERE status = 'prospect' AND "
+            "owner_rep_id IS NULL AND queue IS NULL AND erased_at IS NULL)",
+}
 UNROUTED_CASES = """
 SELECT c.id, c.case_type, c.account_id FROM service_cases c
 WHERE c.owner_rep_id IS NULL AND c.queue IS NULL
@@ -70,17 +78,32 @@ WHERE a.status = 'prospect' AND a.owner_rep_id IS NULL AND a.queue IS NULL
 ORDER BY a.created_at, a.id
 """
 # The rep owning each account's area: its own owner, else the rep of the territory holding
-# its region in the latest applied scenario.
-AREA_OWNERS = """
-SELECT a.id AS account_id, coalesce(a.owner_rep_id, (
-    SELECT t.rep_id FROM territory_scenarios s
-    JOIN territory_areas ta ON ta.scenario_id = s.id
-    JOIN territories t ON t.id = ta.territory_id
+# its region in the latest applied scenario. Set-based: one statement per rule.
+_AREA_REPS = """
+WITH applied AS (
+    SELECT id FROM territory_scenarios WHERE applied_at IS NOT NULL
+    ORDER BY applied_at DESC, id DESC LIMIT 1
+), area_rep AS (
+    SELECT ra.entity_id AS account_id, t.rep_id
+    FROM applied s JOIN territory_areas ta ON ta.scenario_id = s.id
+    JOIN territories t ON t.id = ta.territory_id AND t.rep_id IS NOT NULL
     JOIN region_assignments ra ON ra.region_id = ta.region_id AND ra.entity = 'account'
-                              AND ra.entity_id = a.id
-    WHERE s.applied_at IS NOT NULL AND t.rep_id IS NOT NULL
-    ORDER BY s.applied_at DESC LIMIT 1)) AS rep_id
-FROM accounts a WHERE a.id = ANY(:ids)
+)"""
+GIVE_CASES_BY_AREA = _AREA_REPS + """
+UPDATE service_cases c SET owner_rep_id = o.rep_id, routing_rule_id = :rule_id,
+                           routed_at = now()
+FROM (SELECT c2.id, coalesce(a.owner_rep_id, ar.rep_id) AS rep_id
+      FROM service_cases c2 JOIN accounts a ON a.id = c2.account_id
+      LEFT JOIN area_rep ar ON ar.account_id = a.id
+      WHERE c2.owner_rep_id IS NULL AND c2.queue IS NULL
+        AND (CAST(:case_type AS text) IS NULL OR c2.case_type = :case_type)) o
+WHERE c.id = o.id AND o.rep_id IS NOT NULL
+"""
+GIVE_LEADS_BY_AREA = _AREA_REPS + """
+UPDATE accounts a SET owner_rep_id = ar.rep_id
+FROM area_rep ar
+WHERE a.id = ar.account_id AND a.status = 'prospect' AND a.owner_rep_id IS NULL
+  AND a.queue IS NULL AND a.erased_at IS NULL
 """
 TEAM_MEMBERS = """
 SELECT rep.id, rep.capacity::float8 AS capacity FROM team_members m

@@ -11,20 +11,14 @@ import io
 import math
 import xml.etree.ElementTree as ET
 
-import matplotlib
+import pandas as pd
+import shapely
+from sqlalchemy import Engine
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from sqlalchemy import Engine  # noqa: E402
-
-from gcrm import audit  # noqa: E402
-from gcrm.db.engine import get_engine  # noqa: E402
-from gcrm.visits.show import Plan, show  # noqa: E402
-from gcrm.visits.times import clock  # noqa: E402
+from gcrm import audit
+from gcrm.db.engine import get_engine
+from gcrm.visits.show import Plan, show
+from gcrm.visits.times import clock
 
 FORMATS = {"csv": "CSV", "gpx": "GPX (navigation apps)", "pdf": "PDF (printable)"}
 
@@ -92,6 +86,11 @@ def gpx_bytes(plan: Plan) -> bytes:
 
 
 def pdf_bytes(plan: Plan) -> bytes:
+    import matplotlib  # loaded when a PDF is asked for: `gcrm` starts without it
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+
     out = io.BytesIO()
     table = stop_table(plan)
     with PdfPages(out) as pdf:
@@ -110,6 +109,8 @@ def _day_words(day: dt.date) -> str:
 
 
 def _rep_page(pdf, plan: Plan, route, stops: pd.DataFrame) -> None:
+    import matplotlib.pyplot as plt
+
     figure = plt.figure(figsize=(8.27, 11.69))  # A4 portrait
     figure.suptitle(f"{route.rep_name} ({route.rep}): visits on {_day_words(plan.day)}",
                     x=0.06, ha="left", fontsize=14, fontweight="bold")
@@ -148,6 +149,8 @@ def _rep_page(pdf, plan: Plan, route, stops: pd.DataFrame) -> None:
 
 
 def _left_out_page(pdf, plan: Plan) -> None:
+    import matplotlib.pyplot as plt
+
     figure = plt.figure(figsize=(8.27, 11.69))
     figure.suptitle(f"Left out of the plan for {_day_words(plan.day)}", x=0.06, ha="left",
                     fontsize=14, fontweight="bold")
