@@ -126,16 +126,17 @@ def run() -> None:
 
 @routing_app.command("overdue")
 @reports_errors
-def overdue() -> None:
+def overdue(limit: int = typer.Option(50, help="How many to list (oldest first).")) -> None:
     """Open cases past their SLA clocks, oldest first."""
     frame = routing.overdue()
     if frame.empty:
         console.print("No open case is past its clock.")
         return
     table = Table("case", "type", "opened", "owner", "past", "due")
-    for row in frame.itertuples():
+    for row in frame.head(limit).itertuples():
         due = row.resolve_by if row.breached == "resolution" else row.respond_by
         table.add_row(row.external_id, row.case_type, f"{row.opened_at:%Y-%m-%d %H:%M}",
                       row.owner or f"queue {row.queue}", row.breached, f"{due:%Y-%m-%d %H:%M}")
     console.print(table)
-    console.print(f"{len(frame):,} overdue cases.")
+    more = f" (the oldest {limit:,} listed)" if len(frame) > limit else ""
+    console.print(f"{len(frame):,} overdue cases{more}.")
