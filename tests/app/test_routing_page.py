@@ -5,16 +5,13 @@ world's open case overdue; a planner is not offered the page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
+from signed_in import open_page
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from gcrm import routing
 
-APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 PAGE = "app_pages/routing.py"
 PASSWORDS = {"ada": "admin password 1", "pat": "planner password"}
 
@@ -29,13 +26,7 @@ def crm(people, use_database):
 
 
 def _page(username: str) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=90).run()
-    at.text_input(key="username").input(username)
-    at.text_input(key="password").input(PASSWORDS[username])
-    at = at.button[0].click().run()
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, username, PASSWORDS[username])
 
 
 def _add(at: AppTest, name: str, priority: int) -> AppTest:

@@ -6,16 +6,14 @@ regions' stops only; an analyst is not offered the page; a download is the plan,
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import streamlit as st
+from signed_in import open_page
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from gcrm import visits
 
-APP = str(Path(__file__).parents[2] / "dashboards" / "streamlit_app.py")
 PAGE = "app_pages/visits.py"
 PASSWORDS = {"ada": "admin password 1", "pat": "planner password", "nora": "manager password",
              "ana": "analyst password"}
@@ -33,13 +31,7 @@ def plan(people, use_database):
 
 
 def _page(username: str) -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=90).run()
-    at.text_input(key="username").input(username)
-    at.text_input(key="password").input(PASSWORDS[username])
-    at = at.button[0].click().run()
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, username, PASSWORDS[username])
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -148,6 +148,17 @@ def settled(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
 
 
+def sign_in(page, url: str, username: str, password: str) -> None:
+    """Sign in through the form and wait for the home page."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
+
+
 def go_to(page, name: str) -> None:
     """Open a page from the sidebar: a home page may link to the same page from its body,
     so a bare link of that name is ambiguous. A click during a run of the page before can

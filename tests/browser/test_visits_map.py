@@ -5,19 +5,11 @@ their order and no drive to a door."""
 
 import datetime as dt
 
-from conftest import go_to, screenshot
+from conftest import go_to, screenshot, sign_in
 from los_altos import build
 from playwright.sync_api import expect
 
 from gcrm import visits
-
-
-def _sign_in(page, url, username, password):
-    page.goto(url)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=30_000)
 
 
 def _map(page):
@@ -34,7 +26,7 @@ def test_an_admin_sees_the_day_drawn_along_the_roads(dashboard, page, people):
     plan = _plan(people)
     assert len(plan.stops) == 6
     page.set_viewport_size({"width": 1400, "height": 1000})
-    _sign_in(page, dashboard, "ada", "admin password 1")
+    sign_in(page, dashboard, "ada", "admin password 1")
     go_to(page, "Visits")
     expect(page.get_by_role("heading", name="Visits")).to_be_visible()
     expect(_map(page).locator(".gcrm-stop")).to_have_count(6)
@@ -50,7 +42,7 @@ def test_an_admin_sees_the_day_drawn_along_the_roads(dashboard, page, people):
 def test_a_planner_sees_stops_on_the_grid_joined_in_their_order(dashboard, page, people):
     _plan(people)
     page.set_viewport_size({"width": 1280, "height": 720})
-    _sign_in(page, dashboard, "pat", "planner password")
+    sign_in(page, dashboard, "pat", "planner password")
     go_to(page, "Visits")
     expect(_map(page).locator(".gcrm-stop")).to_have_count(6)
     expect(_map(page).locator("path.gcrm-route-order")).to_have_count(1)
