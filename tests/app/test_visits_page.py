@@ -27,7 +27,7 @@ def plan(people, use_database):
     return visits.plan(dt.date(2026, 12, 8), ["R1"],
                        accounts=["A1", "A2", "A3", "A4", "GHOST"], engine=people,
                        rules=visits.DayRules(start="06:00", end="22:00", kmh=80,
-                                             time_limit_s=1))
+                                             time_limit_s=0.3))
 
 
 def _page(username: str) -> AppTest:

@@ -19,7 +19,7 @@ def _map(page):
 def _plan(people):
     build(people, customers=6)
     return visits.plan(dt.date(2026, 12, 8), ["R1"], from_list="at risk", engine=people,
-                       rules=visits.DayRules(time_limit_s=1))
+                       rules=visits.DayRules(time_limit_s=0.3))
 
 
 def test_an_admin_sees_the_day_drawn_along_the_roads(dashboard, page, people):

@@ -37,7 +37,7 @@ def test_a_two_rep_day_from_a_list_keeps_every_window_and_drives_the_roads(los_a
                           "SELECT id, '09:00', '11:00', 45 FROM accounts "
                           "WHERE external_id IN ('C00', 'C01')"))
     plan = visits.plan(DAY, ["R1", "R2"], from_list="at risk", engine=los_altos,
-                       rules=visits.DayRules(max_stops=8, time_limit_s=2))
+                       rules=visits.DayRules(max_stops=8, time_limit_s=0.5))
     assert plan.method == "road" and "los_altos" in plan.travel
     assert len(plan.stops) == 12 and plan.left_out.empty
     assert set(plan.routes["rep"]) == {"R1", "R2"}
@@ -88,7 +88,7 @@ def test_each_visit_that_cannot_be_made_is_named_with_its_reason(los_altos):
                           "external_id = 'R3') WHERE external_id = 'C05'"))
     asked = ["NOWHERE", "FAR", "C03", "C04", "C05", "GHOST", "C06", "C06", "C07"]
     plan = visits.plan(DAY, ["R1", "R3"], accounts=asked, engine=los_altos,
-                       rules=visits.DayRules(time_limit_s=1))
+                       rules=visits.DayRules(time_limit_s=0.3))
     why = dict(zip(plan.left_out["asked"], plan.left_out["reason"], strict=True))
     assert "not located" in why["NOWHERE"]
     assert "does not reach it" in why["FAR"] and "km from the nearest road" in why["FAR"]
@@ -111,7 +111,7 @@ def test_no_network_near_the_homes_means_a_straight_line_at_the_stated_speed(los
             "('crm', 'SAC1', 'Midtown', ST_SetSRID(ST_MakePoint(-121.47, 38.57), 4326)), "
             "('crm', 'SAC2', 'Land Park', ST_SetSRID(ST_MakePoint(-121.50, 38.55), 4326))"))
     plan = visits.plan(DAY, ["S1"], accounts=["SAC1", "SAC2"], engine=los_altos,
-                       rules=visits.DayRules(kmh=24, time_limit_s=1))
+                       rules=visits.DayRules(kmh=24, time_limit_s=0.3))
     assert plan.method == "straight line" and plan.kmh == 24
     assert "straight-line distances at 24 km/h" in plan.travel
     first = plan.stops.sort_values("seq").iloc[0]
@@ -164,7 +164,7 @@ def test_the_command_line_plans_shows_and_exports_a_day_for_the_road(los_altos, 
     runner = CliRunner()
     planned = runner.invoke(app, ["visits", "plan", "--rep", "R1", "--date", "2026-12-08",
                                   "--from-list", "at risk", "--max-stops", "5",
-                                  "--solver-seconds", "1"])
+                                  "--solver-seconds", "0.3"])
     assert planned.exit_code == 0, planned.output
     said = " ".join(planned.output.split())  # as one line, however wide the terminal
     assert " for Tuesday 8 December 2026, measured with" in said

@@ -26,7 +26,7 @@ def planned(people):
     plan = visits.plan(dt.date(2026, 12, 8), ["R1"],
                        accounts=["A1", "A2", "A3", "A4", "GHOST"], engine=people,
                        rules=visits.DayRules(start="06:00", end="22:00", kmh=80,
-                                             time_limit_s=1))
+                                             time_limit_s=0.3))
     assert plan.method == "straight line"  # no road network in this world
     assert sorted(plan.stops["external_id"]) == ["A1", "A2", "A3", "A4"]
     return plan
@@ -93,7 +93,7 @@ def test_a_manager_with_no_stop_in_their_regions_does_not_see_the_plan(people, a
         conn.execute(text("INSERT INTO reps (external_id, name, home_geom) VALUES ('R1', "
                           "'Rhea Middle', ST_SetSRID(ST_MakePoint(-79.0, 41.0), 4326))"))
     plan = visits.plan(dt.date(2026, 12, 8), ["R1"], accounts=["A1", "A2"], engine=people,
-                       rules=visits.DayRules(kmh=80, time_limit_s=1))
+                       rules=visits.DayRules(kmh=80, time_limit_s=0.3))
     assert visits.plans(engine=as_user("sam")).empty
     with pytest.raises(visits.InvalidInput, match=f"No visit plan {plan.id}"):
         visits.show(plan.id, engine=as_user("sam"))

@@ -148,7 +148,8 @@ def test_windows_and_the_day_hold_to_the_minute(network):
                                                                                    45])) * 60))
     days = [routing.RepDay("north", 8 * H + 1800, 17 * H + 1800, 8),
             routing.RepDay("south", 9 * H, 16 * H, 8)]
-    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres).solve()
+    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres,
+                                time_limit_s=0.3).solve()
     by_key = {v.key: v for v in visits}
     served = [s for r in plan.routes_ for s in r.stops]
     assert len(served) + len(plan.left_out_) == 12 and len(served) >= 10
@@ -177,7 +178,8 @@ def test_what_does_not_fit_is_left_out_with_its_reason(network):
         routing.Visit("fits too", 9 * H, 17 * H, 30 * 60),
     ]
     days = [routing.RepDay("solo", 8 * H + 1800, 17 * H + 1800, max_stops=1)]
-    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres).solve()
+    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres,
+                                time_limit_s=0.3).solve()
     why = plan.left_out_
     assert "shorter than the 30-minute visit" in why["short window"]
     assert "closes before a rep could get there" in why["closed before we get there"]
@@ -194,6 +196,7 @@ def test_a_visit_only_its_own_rep_may_make_goes_to_that_rep(network):
     visits = [routing.Visit(f"v{i}", 8 * H, 18 * H, 20 * 60, reps=("b",) if i < 2 else None)
               for i in range(3)]
     days = [routing.RepDay("a", 8 * H, 17 * H), routing.RepDay("b", 8 * H, 17 * H)]
-    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres).solve()
+    plan = routing.VisitPlanner(visits, days, matrix.seconds, matrix.metres,
+                                time_limit_s=0.3).solve()
     owner = {s.visit: r.rep for r in plan.routes_ for s in r.stops}
     assert owner["v0"] == owner["v1"] == "b" and "v2" in owner
