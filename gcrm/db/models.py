@@ -216,6 +216,8 @@ class ServiceCase(Base):
             "closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opened"
         ),
         CheckConstraint("owner_rep_id IS NULL OR queue IS NULL", name="one_owner"),
+        CheckConstraint("first_response_at IS NULL OR first_response_at >= opened_at",
+                        name="answered_after_opened"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

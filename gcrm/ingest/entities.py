@@ -52,6 +52,8 @@ class Entity:
     fields: tuple[Field, ...]
     point: str | None = None  # geometry column fed by lat/lon fields
     geocodes: bool = False  # rows without coordinates are geocoded from their address
+    # (later, earlier): a row whose ``later`` time comes before its ``earlier`` is refused
+    in_order: tuple[tuple[str, str], ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -176,6 +178,9 @@ ENTITIES: dict[str, Entity] = {
                   synonyms=("opened_at", "opened", "created_at", "created", "open_date")),
             Field("closed_at", "datetime",
                   synonyms=("closed_at", "closed", "resolved_at", "close_date")),
+            Field("first_response_at", "datetime",  # stops the SLA's first-response clock
+                  synonyms=("first_response_at", "first_response", "responded_at",
+                            "first_reply_at")),
             Field("case_type", required=True, vocabulary="case_type",
                   synonyms=("case_type", "type", "category", "reason"),
                   aliases=(("complaints", "complaint"), ("returns", "return"),
@@ -191,6 +196,7 @@ ENTITIES: dict[str, Entity] = {
             Field("satisfaction", "integer", low=1, high=5,
                   synonyms=("satisfaction", "csat", "rating", "score")),
         ),
+        in_order=(("closed_at", "opened_at"), ("first_response_at", "opened_at")),
     ),
     "interactions": Entity(
         "interactions", "interactions",

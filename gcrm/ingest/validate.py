@@ -88,6 +88,11 @@ def validate_rows(
         values[field.name] = value
         problems.append(problem)
 
+    for later, earlier in entity.in_order:
+        if later in values and earlier in values:
+            problems.append(_where(values[later] < values[earlier],
+                                   f"{later} is before {earlier}: a case cannot close or be "
+                                   "answered before it opened"))
     if "lat" in values and "lon" in values:
         problems.extend(_check_coordinates(values, entity, crs))
     if "_geometry_type" in frame.columns and entity.point:

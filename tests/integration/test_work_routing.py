@@ -124,12 +124,16 @@ def test_a_rule_naming_an_unknown_team_or_rep_is_refused_and_nothing_is_stored(c
 
 def test_the_sla_clocks_find_the_cases_past_their_hours(crm, tmp_path):
     routing.set_sla("complaint", first_response_hours=4, resolution_hours=48, engine=crm)
-    path = tmp_path / "cases.csv"
-    path.write_text(CASES)
-    load_file("cases", path, source="desk", ref_source="crm", engine=crm)
-    with crm.begin() as conn:  # K2 was answered an hour after it opened
-        conn.execute(text("UPDATE service_cases SET first_response_at = opened_at + "
-                          "interval '1 hour' WHERE external_id = 'K2'"))
+    path = tmp_path / "cases.csv"  # K2 was answered an hour after it opened; K9 cannot be
+    answered = {"K2": "2026-04-01T11:00", "K9": "2026-04-04T09:00"}
+    lines = (CASES + "K9,A1,2026-04-05T09:00,complaint,open\n").splitlines()
+    path.write_text("\n".join([lines[0] + ",first_response_at"] + [
+        f"{line},{answered.get(line.split(',')[0], '')}" for line in lines[1:]]) + "\n")
+    result = load_file("cases", path, source="desk", ref_source="crm", engine=crm)
+    assert result.summary.inserted == 7
+    assert list(result.rejects["reason"]) == [
+        "first_response_at is before opened_at: a case cannot close or be answered before "
+        "it opened"]
     now = dt.datetime(2026, 4, 1, 16, 0, tzinfo=dt.UTC)  # 7, 6 and 5 hours after
     late = routing.overdue(now=now, engine=crm).set_index("external_id")
     assert sorted(late.index) == ["K1", "K3"]  # K2 answered; requests have no clock

@@ -128,6 +128,9 @@ def upgrade() -> None:
                           ondelete='SET NULL')
     op.create_check_constraint(op.f('ck_service_cases_one_owner'), 'service_cases',
                                'owner_rep_id IS NULL OR queue IS NULL')
+    op.create_check_constraint(op.f('ck_service_cases_answered_after_opened'),
+                               'service_cases',
+                               'first_response_at IS NULL OR first_response_at >= opened_at')
     op.create_index(op.f('ix_service_cases_owner_rep_id'), 'service_cases', ['owner_rep_id'])
     op.add_column('accounts', sa.Column('queue', sa.Text(), nullable=True))
     op.create_foreign_key(op.f('fk_accounts_queue_work_queues'), 'accounts', 'work_queues',
@@ -146,6 +149,8 @@ def downgrade() -> None:
     op.drop_constraint(op.f('fk_accounts_queue_work_queues'), 'accounts', type_='foreignkey')
     op.drop_column('accounts', 'queue')
     op.drop_index(op.f('ix_service_cases_owner_rep_id'), table_name='service_cases')
+    op.drop_constraint(op.f('ck_service_cases_answered_after_opened'), 'service_cases',
+                       type_='check')
     op.drop_constraint(op.f('ck_service_cases_one_owner'), 'service_cases', type_='check')
     for name in ('fk_service_cases_routing_rule_id_routing_rules',
                  'fk_service_cases_queue_work_queues', 'fk_service_cases_owner_rep_id_reps'):
