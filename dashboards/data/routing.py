@@ -27,11 +27,7 @@ def routing_choices(username: str) -> dict[str, list[str]]:
     """What the pickers offer: case types (the company's list) and reps (ids)."""
     engine = engine_for(username)
     return {"case_types": vocab.value_names("case_type", engine=engine),
-            "reps": routing_rep_ids(username)}
-
-
-def routing_rep_ids(username: str) -> list[str]:
-    return routing.rep_ids(engine=engine_for(username))
+            "reps": routing.rep_ids(engine=engine)}
 
 
 @st.cache_data(ttl=30, show_spinner=False)

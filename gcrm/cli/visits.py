@@ -15,7 +15,7 @@ from gcrm.cli.errors import reports_errors
 from gcrm.cli.progress import progress_bar
 from gcrm.errors import InvalidInput
 from gcrm.visits.export import FORMATS
-from gcrm.visits.times import clock
+from gcrm.visits.times import clock, day_words
 
 console = Console()
 visits_app = typer.Typer(help="A rep's day of visits: plan it on the roads, show it, export "
@@ -112,8 +112,7 @@ def windows(path: Path = typer.Argument(..., help="CSV: account, opens, closes, 
 
 
 def _print(plan: visits.Plan) -> None:
-    console.print(f"[bold]Plan {plan.id}[/] for {plan.day:%A} {plan.day.day} "
-                  f"{plan.day:%B %Y}, measured with "
+    console.print(f"[bold]Plan {plan.id}[/] for {day_words(plan.day)}, measured with "
                   f"{escape(plan.travel)}.", highlight=False)
     for route in plan.routes.itertuples():
         table = Table("#", "arrive", "visit", "account", "name", "address", "drive",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gcrm import audit
@@ -27,9 +26,11 @@ from gcrm.db.engine import get_engine
 from gcrm.routing import sql
 from gcrm.routing.rules import default_queue
 
-KINDS = {"case": (sql.UNROUTED_CASES, sql.GIVE_CASES, sql.QUEUE_CASES),
-         "lead": (sql.UNROUTED_LEADS, sql.GIVE_LEADS, sql.QUEUE_LEADS)}
-AREA = {"case": sql.GIVE_CASES_BY_AREA, "lead": sql.GIVE_LEADS_BY_AREA}
+# Per kind of item: what waits, giving it to reps, to the rep owning its area, to the queue.
+UNROUTED = {"case": sql.UNROUTED_CASES, "lead": sql.UNROUTED_LEADS}
+GIVE = {"case": sql.GIVE_CASES, "lead": sql.GIVE_LEADS}
+GIVE_BY_AREA = {"case": sql.GIVE_CASES_BY_AREA, "lead": sql.GIVE_LEADS_BY_AREA}
+QUEUE = {"case": sql.QUEUE_CASES, "lead": sql.QUEUE_LEADS}
 
 
 @dataclass
@@ -62,24 +63,21 @@ def route_in(conn: Connection, kinds: tuple[str, ...] = ("case", "lead"), *,
         if rule.applies_to not in kinds:
             continue
         if rule.method == "territory":  # one statement: the rep owning each area
-            given = conn.execute(text(AREA[rule.applies_to]), {
+            given = conn.execute(text(GIVE_BY_AREA[rule.applies_to]), {
                 "rule_id": int(rule.id), "case_type": rule.case_type}).rowcount
             _count(result, rule.name, given)
             continue
-        unrouted, give, _ = KINDS[rule.applies_to]
-        items = pd.DataFrame(conn.execute(text(unrouted), {"case_type": rule.case_type})
-                             .all(), columns=["id", "case_type", "account_id"])
-        if items.empty:
+        items = [int(i) for i in conn.execute(text(UNROUTED[rule.applies_to]),
+                                              {"case_type": rule.case_type}).scalars()]
+        if not items:
             continue
         ids, reps = _owners(conn, rule, items)
         if ids:
-            params = {"ids": ids, "reps": reps}
-            if rule.applies_to == "case":
-                params["rule_id"] = int(rule.id)
-            conn.execute(text(give), params)
+            conn.execute(text(GIVE[rule.applies_to]),
+                         {"ids": ids, "reps": reps, "rule_id": int(rule.id)})
             _count(result, rule.name, len(ids))
     for kind in kinds:
-        left = conn.execute(text(KINDS[kind][2]), {"queue": result.queue}).rowcount
+        left = conn.execute(text(QUEUE[kind]), {"queue": result.queue}).rowcount
         if left:
             result.queued[kind] = left
     if result.total:
@@ -94,10 +92,10 @@ def _count(result: Routed, rule: str, given: int) -> None:
         result.by_rule[rule] = result.by_rule.get(rule, 0) + given
 
 
-def _owners(conn: Connection, rule, items: pd.DataFrame) -> tuple[list[int], list[int]]:
+def _owners(conn: Connection, rule, items: list[int]) -> tuple[list[int], list[int]]:
     """The items a ``rep`` or ``team`` rule takes and the rep each goes to."""
     if rule.method == "rep":
-        return items["id"].tolist(), [int(rule.rep_id)] * len(items)
+        return items, [int(rule.rep_id)] * len(items)
     members = conn.execute(text(sql.TEAM_MEMBERS), {"team": rule.team}).all()
     if not members:
         return [], []
@@ -106,8 +104,8 @@ def _owners(conn: Connection, rule, items: pd.DataFrame) -> tuple[list[int], lis
         start = (order.index(rule.last_rep_id) + 1) if rule.last_rep_id in order else 0
         reps = [order[(start + k) % len(order)] for k in range(len(items))]
         conn.execute(text(sql.LAST_PICKED), {"rep_id": reps[-1], "rule_id": int(rule.id)})
-        return items["id"].tolist(), reps
-    return _by_capacity(conn, members, items["id"].tolist())
+        return items, reps
+    return _by_capacity(conn, members, items)
 
 
 def _by_capacity(conn: Connection, members, ids: list[int]) -> tuple[list[int], list[int]]:

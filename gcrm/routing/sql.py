@@ -66,13 +66,13 @@ ANY_UNROUTED = {
             "owner_rep_id IS NULL AND queue IS NULL AND erased_at IS NULL)",
 }
 UNROUTED_CASES = """
-SELECT c.id, c.case_type, c.account_id FROM service_cases c
+SELECT c.id FROM service_cases c
 WHERE c.owner_rep_id IS NULL AND c.queue IS NULL
   AND (CAST(:case_type AS text) IS NULL OR c.case_type = :case_type)
 ORDER BY c.opened_at, c.id
 """
 UNROUTED_LEADS = """
-SELECT a.id, NULL AS case_type, a.id AS account_id FROM accounts a
+SELECT a.id FROM accounts a
 WHERE a.status = 'prospect' AND a.owner_rep_id IS NULL AND a.queue IS NULL
   AND a.erased_at IS NULL
 ORDER BY a.created_at, a.id

@@ -228,9 +228,9 @@ def apply(name: str, *, actor: str | None = None, engine: Engine | None = None) 
     how many."""
     with (engine or get_engine()).begin() as conn:
         scenario = _scenario(conn, name)
-        moves = [tuple(r) for r in conn.execute(text(sql.OWNER_MOVES),
+        moves = [tuple(r) for r in conn.execute(text(sql.APPLY),
                                                 {"scenario_id": scenario.id})]
-        changed = conn.execute(text(sql.APPLY), {"scenario_id": scenario.id}).rowcount
+        changed = len(moves)
         cases = routing.cases_follow(conn, moves)  # open cases follow their accounts
         conn.execute(text(sql.APPLIED), {"scenario_id": scenario.id,
                                          "actor": actor or audit.operator_name(),

@@ -124,10 +124,11 @@ JOIN region_assignments ra ON ra.region_id = ta.region_id AND ra.entity = 'accou
 WHERE ta.scenario_id = :scenario_id AND t.rep_id IS NOT NULL AND a.id = ra.entity_id
   AND a.owner_rep_id IS DISTINCT FROM t.rep_id
 """
-APPLY = "UPDATE accounts a SET owner_rep_id = t.rep_id" + _OWNER_CHANGES
-# The same rows, with the owner before and after (open cases follow them).
-OWNER_MOVES = ("SELECT a.id, a.owner_rep_id, m.rep_id FROM accounts a "
-               "JOIN LATERAL (SELECT t.rep_id" + _OWNER_CHANGES + ") m ON true")
+# Apply returns each account moved with its owner before and after (its open cases follow).
+APPLY = ("WITH moves AS (SELECT a.id, a.owner_rep_id AS was_rep, m.rep_id FROM accounts a "
+         "JOIN LATERAL (SELECT t.rep_id" + _OWNER_CHANGES + ") m ON true) "
+         "UPDATE accounts a SET owner_rep_id = moves.rep_id FROM moves WHERE a.id = moves.id "
+         "RETURNING a.id, moves.was_rep, moves.rep_id")
 OWNER_CHANGES = "SELECT count(*) FROM accounts a WHERE EXISTS (SELECT 1" + _OWNER_CHANGES + ")"
 APPLIED = """
 UPDATE territory_scenarios SET applied_at = now(), applied_by = :actor,

@@ -6,7 +6,6 @@ exports masked points."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 import xml.etree.ElementTree as ET
@@ -18,7 +17,7 @@ from sqlalchemy import Engine
 from gcrm import audit
 from gcrm.db.engine import get_engine
 from gcrm.visits.show import Plan, show
-from gcrm.visits.times import clock
+from gcrm.visits.times import clock, day_words
 
 FORMATS = {"csv": "CSV", "gpx": "GPX (navigation apps)", "pdf": "PDF (printable)"}
 
@@ -104,15 +103,11 @@ def pdf_bytes(plan: Plan) -> bytes:
     return out.getvalue()
 
 
-def _day_words(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def _rep_page(pdf, plan: Plan, route, stops: pd.DataFrame) -> None:
     import matplotlib.pyplot as plt
 
     figure = plt.figure(figsize=(8.27, 11.69))  # A4 portrait
-    figure.suptitle(f"{route.rep_name} ({route.rep}): visits on {_day_words(plan.day)}",
+    figure.suptitle(f"{route.rep_name} ({route.rep}): visits on {day_words(plan.day)}",
                     x=0.06, ha="left", fontsize=14, fontweight="bold")
     figure.text(0.06, 0.925, f"Leave {clock(route.leave)}, back {clock(route.back)}; "
                 f"{route.stops} visits; {route.drive_seconds / 60:,.0f} minutes and "
@@ -152,7 +147,7 @@ def _left_out_page(pdf, plan: Plan) -> None:
     import matplotlib.pyplot as plt
 
     figure = plt.figure(figsize=(8.27, 11.69))
-    figure.suptitle(f"Left out of the plan for {_day_words(plan.day)}", x=0.06, ha="left",
+    figure.suptitle(f"Left out of the plan for {day_words(plan.day)}", x=0.06, ha="left",
                     fontsize=14, fontweight="bold")
     lines = [f"{r.asked}{f' ({r.name})' if isinstance(r.name, str) else ''}: {r.reason}"
              for r in plan.left_out.itertuples()] + plan.notes

@@ -111,12 +111,14 @@ def plan(day: dt.date, reps: Sequence[str], *, from_list: str | None = None,
             for key, reason in solved.left_out_.items():
                 asks[key].reason = reason
         report("solving", 1, 1)
-        plan_id = _store(conn, day, matrix, chosen, rules, from_list, accounts, created_by,
-                         homed, solved, asks, notes)
+        method = matrix.method if matrix is not None else (
+            "road" if chosen else "straight line")  # nothing to measure: as it would have
+        plan_id = _store(conn, day, matrix, method, chosen, rules, from_list, accounts,
+                         created_by, homed, solved, asks, notes)
         served = sum(len(r.stops) for r in solved.routes_) if solved else 0
         audit.record("visits.plan", f"plan {plan_id}", {
             "day": str(day), "reps": list(rep_rows["external_id"]), "asked": len(asks),
-            "planned": served, "method": matrix.method if matrix else "straight line",
+            "planned": served, "method": method,
             "network": chosen}, actor=created_by, connection=conn)
     return show(plan_id, engine=engine)
 
@@ -271,11 +273,9 @@ def _subset(matrix: routing.TravelMatrix, keep: np.ndarray) -> routing.TravelMat
 
 
 # --- storing ---------------------------------------------------------------------------
-def _store(conn: Connection, day: dt.date, matrix, network, rules: DayRules,
+def _store(conn: Connection, day: dt.date, matrix, method: str, network, rules: DayRules,
            from_list, accounts, created_by, homed: pd.DataFrame, solved,
            asks: list[_Ask], notes: list[str]) -> int:
-    method = matrix.method if matrix is not None else (
-        "road" if network else "straight line")
     params = {"start": rules.start, "end": rules.end, "max_stops": rules.max_stops,
               "visit_minutes": rules.visit_minutes, "snap_max_m": rules.snap_max_m,
               "time_limit_s": rules.time_limit_s, "accounts": list(accounts),

@@ -24,7 +24,6 @@ SELECT a.id, a.source, a.external_id, a.name, a.status, a.owner_rep_id,
 FROM accounts a LEFT JOIN visit_windows w ON w.account_id = a.id
 WHERE a.id = ANY(:ids)
 """
-REP_NAMES = "SELECT id, external_id, name FROM reps WHERE id = ANY(:ids)"
 
 # The loaded network with a road junction nearest to a point, and how far (metres).
 NEAREST_NETWORK = """

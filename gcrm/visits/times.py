@@ -27,3 +27,8 @@ def time_of(seconds: int) -> dt.time:
 def clock(value: dt.time) -> str:
     """A time of day as people read it on a plan: "08:30"."""
     return value.strftime("%H:%M")
+
+
+def day_words(day: dt.date) -> str:
+    """A plan's day as people write it: "Tuesday 8 December 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
