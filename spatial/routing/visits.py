@@ -81,14 +81,12 @@ class Route:
     home_metres: float
 
     @property
-    def drive_seconds(self) -> int:
-        return sum(s.drive_seconds for s in self.stops) + (self.home_seconds if self.stops
-                                                           else 0)
+    def drive_seconds(self) -> int:  # a day without stops drives nothing home either
+        return sum(s.drive_seconds for s in self.stops) + self.home_seconds
 
     @property
     def drive_metres(self) -> float:
-        return sum(s.drive_metres for s in self.stops) + (self.home_metres if self.stops
-                                                          else 0.0)
+        return sum(s.drive_metres for s in self.stops) + self.home_metres
 
 
 @dataclass
@@ -120,9 +118,9 @@ class VisitPlanner:
         candidates = [i for i, v in enumerate(self.visits) if self._fits_alone(i, v)]
         self.routes_, self.objective_ = self._route(candidates)
         served = {s.visit for r in self.routes_ for s in r.stops}
-        for i, visit in enumerate(self.visits):
-            if i in candidates and visit.key not in served:
-                self.left_out_[visit.key] = self._why_dropped(visit)
+        for i in candidates:
+            if self.visits[i].key not in served:
+                self.left_out_[self.visits[i].key] = self._why_dropped(self.visits[i])
         return self
 
     # --- before solving: visits no rep could make even alone ----------------------------
