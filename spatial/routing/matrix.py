@@ -102,11 +102,12 @@ def road_matrix(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, lon, lat, *,
     np.fill_diagonal(out_s, 0.0)
     np.fill_diagonal(out_m, 0.0)
     node_xy = shapely.get_coordinates(nodes.geometry.to_numpy())
+    lines = edges.geometry.to_numpy()
 
     def leg(i: int, j: int) -> shapely.LineString:
         if not (on[i] and on[j]):
             raise ValueError(f"place {i if not on[i] else j} is off the road network")
-        way = _walk(pred[row[i]], node_of[i], node_of[j], arcs, edges.geometry.to_numpy())
+        way = _walk(pred[row[i]], node_of[i], node_of[j], arcs, lines)
         coords = [(lon[i], lat[i]), tuple(node_xy[node_of[i]]), *way,
                   tuple(node_xy[node_of[j]]), (lon[j], lat[j])]
         keep = [c for k, c in enumerate(coords) if k == 0 or c != coords[k - 1]]
